@@ -1,0 +1,22 @@
+/**
+ * Identifiers of the data subject. Types only, so workflow code can import them.
+ * Values are already normalised by `erasureRequestSchema` (emails lower-cased, phones `+digits`).
+ */
+export type IdentifierKind = 'email' | 'phone';
+
+export interface Identifier {
+  kind: IdentifierKind;
+  value: string;
+}
+
+export interface SubjectIdentifiers {
+  emails: string[];
+  phones: string[];
+}
+
+export function listIdentifiers(subject: SubjectIdentifiers): Identifier[] {
+  return [
+    ...subject.emails.map((value): Identifier => ({ kind: 'email', value })),
+    ...subject.phones.map((value): Identifier => ({ kind: 'phone', value })),
+  ];
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/** Limits that keep one request to a size a person plausibly has, and bound Gong's daily quota use. */
+export const LIMITS = {
+  requestIdMaxLength: 128,
+  maxEmails: 20,
+  maxPhones: 20,
+  emailMaxLength: 254,
+  phoneMaxLength: 40,
+  phoneMinDigits: 7,
+  phoneMaxDigits: 15, // E.164
+} as const;
+
+/** Request ids become part of the workflow id, which Temporal stores in plaintext: a safe charset only. */
+export const requestIdSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(LIMITS.requestIdMaxLength, `must be at most ${LIMITS.requestIdMaxLength} characters`)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may contain only letters, digits and . _ : - (starting with a letter or digit)')
+  .refine((id) => !id.includes('@'), 'must not contain an email address');
+
+const emailSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .max(LIMITS.emailMaxLength, `must be at most ${LIMITS.emailMaxLength} characters`)
+  .pipe(z.email({ error: 'is not a valid email address' }))
+  .transform((e) => e.toLowerCase());
+
+/**
+ * Gong's rule (erase-data-for-phone-number): a leading `+`, country code, area code and number;
+ * every other non-digit is ignored. We normalise to `+digits` so each number is erased once.
+ */
+export function normalisePhone(raw: string): string | undefined {
+  const trimmed = raw.trim();
+  if (!trimmed.startsWith('+')) return undefined;
+  if (/[A-Za-z]/.test(trimmed)) return undefined; // letters are not formatting: extensions, typos
+  const digits = trimmed.slice(1).replace(/\D/g, '');
+  if (digits.length < LIMITS.phoneMinDigits || digits.length > LIMITS.phoneMaxDigits) return undefined;
+  if (digits.startsWith('0')) return undefined; // country codes never start with 0
+  return `+${digits}`;
+}
+
+const phoneSchema = z
+  .string({ error: 'must be a string' })
+  .max(LIMITS.phoneMaxLength, `must be at most ${LIMITS.phoneMaxLength} characters`)
+  .transform((raw, ctx) => {
+    const phone = normalisePhone(raw);
+    if (!phone) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must start with + and a country code, with ${LIMITS.phoneMinDigits}-${LIMITS.phoneMaxDigits} digits (e.g. +1 425 555 2671)`,
+      });
+      return z.NEVER;
+    }
+    return phone;
+  });
+
+const dedupe = <T>(values: T[]): T[] => [...new Set(values)];
+
+export const erasureRequestSchema = z
+  .object({
+    requestId: requestIdSchema,
+    emails: z.array(emailSchema).max(LIMITS.maxEmails, `at most ${LIMITS.maxEmails} email addresses`).default([]).transform(dedupe),
+    phones: z.array(phoneSchema).max(LIMITS.maxPhones, `at most ${LIMITS.maxPhones} phone numbers`).default([]).transform(dedupe),
+  })
+  .strict()
+  .refine((r) => r.emails.length + r.phones.length > 0, {
+    message: 'at least one email address or phone number is required',
+    path: ['emails'],
+  });
+
+export type ErasureRequestInput = z.input<typeof erasureRequestSchema>;
+export type ErasureRequest = z.output<typeof erasureRequestSchema>;
+
+export class InvalidRequestError extends Error {
+  constructor(public readonly issues: { field: string; message: string }[]) {
+    super(`invalid erasure request: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+/**
+ * Validates before anything starts. The error names the field (e.g. `phones[1]`) and never echoes
+ * the rejected value, because it may be personal data.
+ */
+export function parseErasureRequest(input: unknown): ErasureRequest {
+  const result = erasureRequestSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidRequestError(
+    result.error.issues.map((issue) => ({ field: formatPath(issue.path) || 'request', message: issue.message })),
+  );
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+}

@@ -1,0 +1,220 @@
+/**
+ * The one place where vendor HTTP becomes typed results and typed Temporal failures.
+ *
+ * Classification (the same for every vendor unless a client overrides it):
+ *   429            -> retryable `VendorRateLimited`, next retry no sooner than Retry-After
+ *   5xx, network   -> retryable `VendorUnavailable`, the activity's backoff applies
+ *   400, 422       -> non-retryable `VendorRejectedRequest`
+ *   401, 403       -> non-retryable `VendorAuthFailed`
+ *   bad response   -> non-retryable `VendorResponseInvalid`
+ *
+ * Failure messages are stored by Temporal, so they name the vendor, operation, status, the vendor's
+ * own request id and error codes; never a URL with a query string, a request body or vendor free
+ * text, any of which can quote the identifier being erased.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+
+export const FailureTypes = {
+  rateLimited: 'VendorRateLimited',
+  unavailable: 'VendorUnavailable',
+  rejected: 'VendorRejectedRequest',
+  auth: 'VendorAuthFailed',
+  invalidResponse: 'VendorResponseInvalid',
+  unexpected: 'VendorUnexpectedStatus',
+  config: 'ConnectorMisconfigured',
+} as const;
+
+/** Where Retry-After is missing or unreadable we still wait, rather than hammer a throttled vendor. */
+const DEFAULT_RETRY_AFTER_MS = 1_000;
+/** Gong's daily quota can answer with hours; a day is the longest wait we honour (as Airbyte does). */
+const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1_000;
+
+/** Retry-After is seconds (RFC 9110) or an HTTP date; vendors disagree on integer vs string. */
+export function parseRetryAfterMs(value: string | string[] | undefined, now = Date.now()): number {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_RETRY_AFTER_MS;
+  const trimmed = raw.trim();
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Math.ceil(Number(trimmed) * 1_000);
+  else {
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date)) return DEFAULT_RETRY_AFTER_MS;
+    ms = date - now;
+  }
+  return Math.min(Math.max(ms, DEFAULT_RETRY_AFTER_MS), MAX_RETRY_AFTER_MS);
+}
+
+export interface VendorErrorInfo {
+  /** The vendor's own reference for the failed call (Gong requestId, HubSpot correlationId...). */
+  vendorRequestId?: string;
+  /** Machine codes only (e.g. `INVALID_SESSION_ID`), never vendor prose. */
+  codes?: string[];
+}
+
+export interface VendorHttpOptions {
+  vendor: string;
+  baseUrl: string;
+  /** Called per request, so tokens can be refreshed. */
+  authHeaders: () => Promise<Record<string, string>> | Record<string, string>;
+  timeoutMs?: number;
+  dispatcher?: Dispatcher;
+  /** Pull request ids / error codes out of an error body for the failure message. */
+  describeError?: (body: unknown) => VendorErrorInfo;
+  /** Vendor-specific override (e.g. Salesforce 403 REQUEST_LIMIT_EXCEEDED is retryable). */
+  classify?: (status: number, body: unknown, info: VendorErrorInfo) => ApplicationFailure | undefined;
+}
+
+export interface VendorRequest {
+  /** Short stable name for messages and logs, e.g. `erase-data-for-email-address`. */
+  operation: string;
+  method: Dispatcher.HttpMethod;
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  json?: unknown;
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Statuses handed back to the caller instead of being classified as failures (e.g. 404). */
+  passStatuses?: number[];
+}
+
+export interface VendorResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export class VendorHttp {
+  private readonly dispatcher: Dispatcher;
+  constructor(private readonly options: VendorHttpOptions) {
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+  }
+
+  get vendor(): string {
+    return this.options.vendor;
+  }
+
+  url(path: string, query?: VendorRequest['query']): URL {
+    // Absolute paths (pagination links) are used as given; everything else is relative to the base URL.
+    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.options.baseUrl.replace(/\/?$/, '/'));
+    // URLSearchParams encodes `+` as %2B, which Gong requires for phone numbers.
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  async send(req: VendorRequest): Promise<VendorResponse> {
+    const url = this.url(req.path, req.query);
+    const headers: Record<string, string> = { accept: 'application/json', ...(await this.options.authHeaders()), ...req.headers };
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    } else if (req.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(req.form).toString();
+    }
+    const timeout = this.options.timeoutMs ?? 30_000;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: req.method,
+        headers,
+        body,
+        dispatcher: this.dispatcher,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+    } catch (err) {
+      throw this.networkFailure(req.operation, err);
+    }
+    const text = await res.body.text().catch((err: unknown) => {
+      throw this.networkFailure(req.operation, err);
+    });
+    const parsed = parseBody(text);
+    if ((res.statusCode >= 200 && res.statusCode < 300) || req.passStatuses?.includes(res.statusCode)) {
+      return { status: res.statusCode, headers: res.headers, body: parsed };
+    }
+    throw this.statusFailure(req.operation, res.statusCode, res.headers, parsed);
+  }
+
+  /** Validates a vendor response; a mismatch is non-retryable and names only the paths that failed. */
+  parse<S extends z.ZodType>(operation: string, schema: S, body: unknown): z.output<S> {
+    const result = schema.safeParse(body);
+    if (result.success) return result.data;
+    const paths = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`);
+    throw ApplicationFailure.create({
+      type: FailureTypes.invalidResponse,
+      nonRetryable: true,
+      message: `${this.vendor} ${operation}: unexpected response shape (${paths.join('; ')})`,
+    });
+  }
+
+  private statusFailure(operation: string, status: number, headers: VendorResponse['headers'], body: unknown): ApplicationFailure {
+    const info = safeDescribe(this.options.describeError, body);
+    const overridden = this.options.classify?.(status, body, info);
+    if (overridden) return overridden;
+    const message = `${this.vendor} ${operation}: HTTP ${status}${formatInfo(info)}`;
+    if (status === 429) {
+      return ApplicationFailure.create({
+        type: FailureTypes.rateLimited,
+        message: `${message}; retrying after Retry-After`,
+        nextRetryDelay: parseRetryAfterMs(headers['retry-after']),
+      });
+    }
+    if (status >= 500) return ApplicationFailure.create({ type: FailureTypes.unavailable, message });
+    if (status === 401 || status === 403) {
+      return ApplicationFailure.create({
+        type: FailureTypes.auth,
+        nonRetryable: true,
+        message: `${message}: check the ${this.vendor} credentials and their permissions/scopes`,
+      });
+    }
+    if (status === 400 || status === 422) {
+      return ApplicationFailure.create({ type: FailureTypes.rejected, nonRetryable: true, message: `${message}: the vendor rejected the request` });
+    }
+    return ApplicationFailure.create({ type: FailureTypes.unexpected, nonRetryable: true, message });
+  }
+
+  private networkFailure(operation: string, err: unknown): ApplicationFailure {
+    const code = err instanceof undiciErrors.UndiciError ? err.code : ((err as NodeJS.ErrnoException)?.code ?? 'UNKNOWN');
+    return ApplicationFailure.create({
+      type: FailureTypes.unavailable,
+      message: `${this.vendor} ${operation}: network error ${code}`,
+    });
+  }
+}
+
+export function formatInfo(info: VendorErrorInfo): string {
+  const parts: string[] = [];
+  if (info.codes?.length) parts.push(`codes ${info.codes.join(',')}`);
+  if (info.vendorRequestId) parts.push(`vendor request id ${info.vendorRequestId}`);
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
+function safeDescribe(describe: VendorHttpOptions['describeError'], body: unknown): VendorErrorInfo {
+  try {
+    const info = describe?.(body) ?? {};
+    // Codes and ids are short tokens; anything else is dropped rather than risk quoting personal data.
+    const token = /^[A-Za-z0-9_.:-]{1,80}$/;
+    return {
+      vendorRequestId: info.vendorRequestId && token.test(info.vendorRequestId) ? info.vendorRequestId : undefined,
+      codes: info.codes?.filter((c) => token.test(c)),
+    };
+  } catch {
+    return {};
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function basicAuth(user: string, secret: string): string {
+  return `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+}
