@@ -1,0 +1,36 @@
+/**
+ * CRM and email activities: one generic activity that runs a named connector for one identifier.
+ * Which connectors exist is the worker's configuration; the workflow records the plan it was given.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ConnectorDescriptor, ConnectorOutcome, ErasureConnector } from '../connectors/types';
+import type { Identifier } from '../subject/identifiers';
+import type { ErasureSettings } from '../workflows/types';
+
+export interface ErasurePlan {
+  connectors: ConnectorDescriptor[];
+  /** This deployment's waits and queues; a request's own settings override them. */
+  settings: Partial<ErasureSettings>;
+}
+
+export function createConnectorActivities(connectors: ErasureConnector[], settings: Partial<ErasureSettings> = {}) {
+  const byId = new Map(connectors.map((c) => [c.id, c]));
+  return {
+    async planErasure(): Promise<ErasurePlan> {
+      return { connectors: connectors.map(({ id, step, displayName, kinds }) => ({ id, step, displayName, kinds })), settings };
+    },
+
+    async eraseWithConnector(connectorId: string, identifier: Identifier): Promise<ConnectorOutcome> {
+      const connector = byId.get(connectorId);
+      if (!connector) {
+        throw ApplicationFailure.nonRetryable(`connector ${connectorId} is not configured on this worker`, 'ConnectorMisconfigured');
+      }
+      const ctx = Context.current();
+      return connector.erase(identifier, {
+        heartbeat: (details) => ctx.heartbeat(details),
+        resumeFrom: ctx.info.heartbeatDetails,
+      });
+    },
+  };
+}

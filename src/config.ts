@@ -1,0 +1,52 @@
+/**
+ * Service configuration from environment variables, validated with zod at start-up. Vendor
+ * credentials are read by each vendor folder's `...FromEnv`; this file holds what is shared.
+ */
+import type { Duration } from '@temporalio/common';
+import { z } from 'zod';
+import { TASK_QUEUES } from './temporal/names';
+import type { ErasureSettings } from './workflows/types';
+
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 30s, 15m, 4h or 3d').transform((d) => d as Duration);
+
+export const serviceEnvSchema = z.object({
+  DSR_CRM_CONNECTORS: list.default(['hubspot']),
+  DSR_EMAIL_CONNECTORS: list.default(['m365']),
+  DSR_TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.main),
+  DSR_GONG_TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.gong),
+  /** Gong's default per-company limit; raise it only if Gong support raised yours. */
+  GONG_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(100).default(3),
+  DSR_VERIFY_INITIAL_WAIT: duration.optional(),
+  DSR_VERIFY_MAX_INTERVAL: duration.optional(),
+  DSR_VERIFY_MAX_TOTAL_WAIT: duration.optional(),
+});
+
+export type ServiceConfig = z.output<typeof serviceEnvSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses a zod schema over the environment; the error names each variable and what is wrong. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  return parseEnv(serviceEnvSchema, env);
+}
+
+/** Per-request settings a starter (CLI, intake) puts into the workflow input. */
+export function settingsFromConfig(config: ServiceConfig): Partial<ErasureSettings> {
+  const settings: Partial<ErasureSettings> = { gongTaskQueue: config.DSR_GONG_TASK_QUEUE };
+  if (config.DSR_VERIFY_INITIAL_WAIT) settings.verifyInitialWait = config.DSR_VERIFY_INITIAL_WAIT;
+  if (config.DSR_VERIFY_MAX_INTERVAL) settings.verifyMaxInterval = config.DSR_VERIFY_MAX_INTERVAL;
+  if (config.DSR_VERIFY_MAX_TOTAL_WAIT) settings.verifyMaxTotalWait = config.DSR_VERIFY_MAX_TOTAL_WAIT;
+  return settings;
+}

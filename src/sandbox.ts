@@ -1,0 +1,70 @@
+/**
+ * Local stand-ins for every vendor: the simulators on loopback, plus the environment variables that
+ * point this service's clients at them. `npm start` uses it for vendors without credentials; tests
+ * and the benchmark use it for all of them.
+ */
+import type { SubjectIdentifiers } from './subject/identifiers';
+import { createGongSimulator, GONG_SIM_CREDENTIALS, type GongSimOptions } from './vendors/gong/simulator';
+import { createHubSpotSimulator, type HubSpotSimOptions } from './vendors/hubspot/simulator';
+import { createGraphSimulator, type GraphSimOptions } from './vendors/msgraph/simulator';
+
+const HUBSPOT_TOKEN = 'sim-hubspot-token';
+const M365 = { tenantId: 'sim-tenant', clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
+export const SANDBOX_MAILBOXES = ['dpo@sandbox.example', 'sales@sandbox.example', 'support@sandbox.example'];
+
+export type SandboxVendor = 'gong' | 'hubspot' | 'm365';
+
+export interface SandboxOptions {
+  vendors?: SandboxVendor[];
+  gong?: GongSimOptions;
+  hubspot?: HubSpotSimOptions;
+  graph?: GraphSimOptions;
+}
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+export async function startSandbox(opts: SandboxOptions = {}) {
+  const vendors = new Set(opts.vendors ?? ['gong', 'hubspot', 'm365']);
+  const gong = vendors.has('gong') ? createGongSimulator({ ...GONG_SIM_CREDENTIALS, ...opts.gong }) : undefined;
+  const hubspot = vendors.has('hubspot') ? createHubSpotSimulator({ accessToken: HUBSPOT_TOKEN, ...opts.hubspot }) : undefined;
+  const graph = vendors.has('m365') ? createGraphSimulator({ ...M365, ...opts.graph }) : undefined;
+  const env: Record<string, string> = {};
+  if (gong) {
+    env.GONG_BASE_URL = await gong.start();
+    env.GONG_ACCESS_KEY = GONG_SIM_CREDENTIALS.accessKey;
+    env.GONG_ACCESS_KEY_SECRET = GONG_SIM_CREDENTIALS.accessKeySecret;
+  }
+  if (hubspot) {
+    env.HUBSPOT_BASE_URL = await hubspot.start();
+    env.HUBSPOT_ACCESS_TOKEN = HUBSPOT_TOKEN;
+  }
+  if (graph) {
+    const url = await graph.start();
+    Object.assign(env, { GRAPH_BASE_URL: url, GRAPH_LOGIN_URL: url, M365_TENANT_ID: M365.tenantId, M365_CLIENT_ID: M365.clientId, M365_CLIENT_SECRET: M365.clientSecret });
+    for (const upn of SANDBOX_MAILBOXES) graph.seedMailbox(upn);
+  }
+
+  return {
+    gong,
+    hubspot,
+    graph,
+    /** Variables that point the service's clients at the simulators. */
+    env,
+    /** Gives the person a CRM contact, mail in every mailbox and references in Gong. */
+    seedSubject(subject: SubjectIdentifiers) {
+      const [firstPhone] = subject.phones;
+      for (const email of subject.emails) hubspot?.seedContact({ email, phone: firstPhone });
+      if (subject.emails.length === 0) for (const phone of subject.phones) hubspot?.seedContact({ phone });
+      for (const email of subject.emails) {
+        for (const [i, upn] of SANDBOX_MAILBOXES.entries()) {
+          graph?.seedMessage(upn, { from: email, to: [upn] });
+          if (i === 0) graph?.seedMessage(upn, { from: upn, to: ['someone@else.example'], cc: [email] });
+        }
+      }
+      gong?.vendor.seedPerson({ emails: subject.emails, phones: subject.phones, emailMessages: 3, calls: 2, meetings: 1 });
+    },
+    async stop() {
+      await Promise.all([gong?.stop(), hubspot?.stop(), graph?.stop()]);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The two workers a deployment runs. Gong activities get their own task queue so the Temporal
+ * server enforces Gong's per-company limit across every worker process
+ * (`maxTaskQueueActivitiesPerSecond` is applied server-side at poll time). Every worker on that
+ * queue must use the same value, or pollers "thrash with the last poller winning".
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createConnectorActivities } from '../activities/connectors';
+import type { ErasureConnector } from '../connectors/types';
+import type { GongClient } from '../vendors/gong/client';
+import { createGongActivities } from '../vendors/gong/activities';
+import type { ErasureSettings } from '../workflows/types';
+import type { TaskQueues } from './names';
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueues: TaskQueues;
+  connectors: ErasureConnector[];
+  gong: GongClient;
+  gongRatePerSecond: number;
+  /** This deployment's waits and queues, handed to each workflow with its plan. */
+  settings?: Partial<ErasureSettings>;
+  /** A prebundled workflow (tests bundle once per file); otherwise bundled from source. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
+  const workflows = deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
+  const main = await Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueues.main,
+    ...workflows,
+    activities: createConnectorActivities(deps.connectors, deps.settings),
+  });
+  const gong = await Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueues.gong,
+    activities: createGongActivities(deps.gong),
+    maxTaskQueueActivitiesPerSecond: deps.gongRatePerSecond,
+  });
+  return [main, gong];
+}
+
+/** Runs all workers until a shutdown signal (SIGINT/SIGTERM) stops them. */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run()));
+}

@@ -1,0 +1,23 @@
+/**
+ * Gong activities, registered on the dedicated Gong task queue (TASK_QUEUES.gong) whose workers
+ * cap activities per second at Gong's per-company quota. That cap only holds if every activity
+ * makes one HTTP call, so each is exactly one client call; Temporal does all retrying.
+ */
+import type { Identifier } from '../../subject/identifiers';
+import type { GongClient } from './client';
+import type { GongEraseResult, GongReferenceSummary } from './types';
+
+export function createGongActivities(client: GongClient) {
+  return {
+    /** Counts of what Gong holds for the identifier (before erasing, and to verify afterwards). */
+    async gongReferences(identifier: Identifier): Promise<GongReferenceSummary> {
+      return client.references(identifier);
+    },
+    /** Asks Gong to erase the identifier; Gong deletes asynchronously. Idempotent. */
+    async gongErase(identifier: Identifier): Promise<GongEraseResult> {
+      return client.erase(identifier);
+    },
+  };
+}
+
+export type GongActivities = ReturnType<typeof createGongActivities>;

@@ -1,0 +1,47 @@
+/**
+ * The worker process: connects through @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS*, or a temporal.toml profile), so the same build runs against a
+ * self-hosted cluster or Temporal Cloud.
+ */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadServiceConfig, settingsFromConfig } from './config';
+import type { WorkerDeps } from './temporal/workers';
+import { connectorsFromEnv } from './connectors/registry';
+import { createWorkers, runWorkers } from './temporal/workers';
+import { gongClientFromEnv } from './vendors/gong/client';
+
+/** Everything a worker needs from configuration; fails at start-up naming what is wrong. */
+export function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<WorkerDeps, 'connection' | 'namespace'> {
+  const config = loadServiceConfig(env);
+  const connectors = connectorsFromEnv(config, env);
+  const gong = gongClientFromEnv(env);
+  if (!gong) throw new ConfigError('Gong credentials missing: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_ACCESS_TOKEN');
+  return {
+    taskQueues: { main: config.DSR_TASK_QUEUE, gong: config.DSR_GONG_TASK_QUEUE },
+    connectors,
+    gong,
+    gongRatePerSecond: config.GONG_RATE_LIMIT_PER_SECOND,
+    settings: settingsFromConfig(config),
+  };
+}
+
+export async function startWorkers(env: NodeJS.ProcessEnv = process.env) {
+  const deployment = deploymentFromEnv(env);
+  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  const connection = await NativeConnection.connect(connectionOptions);
+  const workers = await createWorkers({ ...deployment, connection, namespace: namespace ?? 'default' });
+  return { workers, connection, deployment };
+}
+
+if (require.main === module) {
+  startWorkers()
+    .then(async ({ workers, connection }) => {
+      await runWorkers(workers);
+      await connection.close();
+    })
+    .catch((err: unknown) => {
+      console.error(err instanceof ConfigError ? err.message : err);
+      process.exit(1);
+    });
+}

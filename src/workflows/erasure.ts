@@ -1,0 +1,269 @@
+/**
+ * The erasure runbook for one data-subject request:
+ *
+ *   1. CRM     delete the person from every CRM connector (HubSpot, ...)
+ *   2. Email   delete their mail from every email connector (Microsoft 365, ...)
+ *   3. Gong    record what Gong holds, then ask Gong to erase each email and phone
+ *   4. Wait    Gong deletes asynchronously (hours); wait on a durable timer, verify, back off
+ *   5. Receipt what was found, deleted, when, Gong's request ids, the verification result
+ *
+ * Gong imports from the CRM and the mail system, so each step starts only after the previous one
+ * succeeded for every identifier; otherwise Gong would re-import what we just erased.
+ * Anything that fails for good (bad credentials, a rejected request, retries exhausted) does not
+ * fail the request: it waits, status ActionRequired, for an operator to `retry` or `skip`.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { createConnectorActivities } from '../activities/connectors';
+import type { ConnectorDescriptor, ConnectorStep } from '../connectors/types';
+import type { Identifier } from '../subject/identifiers';
+import type { createGongActivities } from '../vendors/gong/activities';
+import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
+import { durationMs, resolveSettings } from './settings';
+import type {
+  ErasureProgress,
+  ErasureReceipt,
+  ErasureSettings,
+  ErasureStatusValue,
+  ErasureWorkflowInput,
+  SkipRequest,
+  StepName,
+} from './types';
+
+export const progressQuery = defineQuery<ErasureProgress>('progress');
+/** Operator: run the failed item again (after fixing credentials, say). */
+export const retryUpdate = defineUpdate<void, []>('retry');
+/** Operator: give up on the failed item; the receipt keeps the reason. */
+export const skipUpdate = defineUpdate<void, [SkipRequest]>('skip');
+
+type ConnectorActivities = ReturnType<typeof createConnectorActivities>;
+type GongActivities = ReturnType<typeof createGongActivities>;
+
+/** Failure types that no retry will fix; an operator must act. Also thrown as nonRetryable. */
+const NON_RETRYABLE = ['VendorAuthFailed', 'VendorRejectedRequest', 'VendorResponseInvalid', 'VendorUnexpectedStatus', 'ConnectorMisconfigured'];
+
+function activityProxies(settings: ErasureSettings) {
+  const retry: RetryPolicy = {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: settings.activityMaxInterval,
+    maximumAttempts: settings.activityMaxAttempts,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  };
+  return {
+    planning: proxyActivities<ConnectorActivities>({ startToCloseTimeout: '30s', retry }),
+    connectors: proxyActivities<ConnectorActivities>({
+      startToCloseTimeout: settings.connectorStartToCloseTimeout,
+      heartbeatTimeout: settings.connectorHeartbeatTimeout,
+      retry,
+    }),
+    // One Gong HTTP call per activity, on a queue the server rate-limits to Gong's quota.
+    gong: proxyActivities<GongActivities>({ taskQueue: settings.gongTaskQueue, startToCloseTimeout: '1m', retry }),
+  };
+}
+
+export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<ErasureReceipt> {
+  // Plan with default options first: the deployment's settings arrive with the plan.
+  const planner = activityProxies(resolveSettings(input.settings)).planning;
+  const identifiers: Identifier[] = [
+    ...input.subject.emails.map((value): Identifier => ({ kind: 'email', value })),
+    ...input.subject.phones.map((value): Identifier => ({ kind: 'phone', value })),
+  ];
+  const now = () => new Date().toISOString();
+
+  const progress: ErasureProgress = {
+    requestId: input.requestId,
+    status: 'Running',
+    step: 'crm',
+    startedAt: now(),
+    crm: { connectors: [], outcomes: [] },
+    email: { connectors: [], outcomes: [] },
+    gong: { before: [], erasures: [], verification: { outcome: 'pending', checks: [] } },
+    skipped: [],
+    operatorActions: [],
+  };
+
+  let decision: { action: 'retry' } | { action: 'skip'; reason: string } | undefined;
+  setHandler(progressQuery, () => progress);
+  const mustBeWaiting = () => {
+    if (!progress.actionRequired) throw new Error('this erasure is not waiting for an operator');
+  };
+  setHandler(retryUpdate, () => {
+    decision = { action: 'retry' };
+  }, { validator: mustBeWaiting });
+  setHandler(skipUpdate, ({ reason }) => {
+    decision = { action: 'skip', reason: reason.trim() };
+  }, {
+    validator: (req: SkipRequest) => {
+      mustBeWaiting();
+      if (typeof req?.reason !== 'string' || req.reason.trim().length === 0) throw new Error('skip needs a reason');
+      if (req.reason.length > 1000) throw new Error('skip reason must be at most 1000 characters');
+    },
+  });
+
+  const setState = (status: ErasureStatusValue, step: StepName) => {
+    progress.status = status;
+    progress.step = step;
+    upsertSearchAttributes([
+      { key: ErasureStatus, value: status },
+      { key: ErasureStep, value: step },
+    ]);
+  };
+
+  /** Shows the failure to operators (status ActionRequired) and waits for `retry` or `skip`. */
+  async function awaitOperator(step: StepName, item: string, failure: { reason: string; errorType?: string }) {
+    progress.actionRequired = { step, item, ...failure, since: now() };
+    const resumeStatus = progress.status;
+    setState('ActionRequired', step);
+    log.warn('erasure needs an operator', { step, item, errorType: failure.errorType });
+    decision = undefined;
+    await condition(() => decision !== undefined);
+    const made = decision!;
+    progress.actionRequired = undefined;
+    setState(resumeStatus, step);
+    const at = now();
+    if (made.action === 'skip') {
+      progress.operatorActions.push({ action: 'skip', step, item, at, reason: made.reason });
+      progress.skipped.push({ step, item, reason: made.reason, failure: failure.reason, at });
+    } else {
+      progress.operatorActions.push({ action: 'retry', step, item, at });
+    }
+    return made.action;
+  }
+
+  /** Runs one item; on a failure no retry will fix, waits for an operator. Undefined if skipped. */
+  async function withOperator<T>(step: StepName, item: string, run: () => Promise<T>): Promise<T | undefined> {
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err; // a bug in this workflow: let Temporal surface it
+        if ((await awaitOperator(step, item, describeFailure(err))) === 'skip') return undefined;
+      }
+    }
+  }
+
+  async function runConnectorStep(step: ConnectorStep, record: ErasureProgress['crm'], plan: ConnectorDescriptor[]) {
+    setState('Running', step);
+    record.connectors = plan.filter((c) => c.step === step);
+    record.startedAt = now();
+    for (const connector of record.connectors) {
+      for (const [index, identifier] of identifiers.entries()) {
+        if (!connector.kinds.includes(identifier.kind)) continue;
+        const outcome = await withOperator(step, `${connector.id} ${itemLabel(identifiers, index)}`, () =>
+          act.connectors.eraseWithConnector(connector.id, identifier),
+        );
+        if (outcome) record.outcomes.push(outcome);
+      }
+    }
+    record.completedAt = now();
+  }
+
+  // 1-2. CRM, then email. The plan (which connectors this deployment runs) is recorded in history.
+  const plan = await withOperator('crm', 'plan', () => planner.planErasure());
+  const settings = resolveSettings({ ...plan?.settings, ...input.settings });
+  const act = activityProxies(settings);
+  await runConnectorStep('crm', progress.crm, plan?.connectors ?? []);
+  await runConnectorStep('email', progress.email, plan?.connectors ?? []);
+
+  // 3. Gong: snapshot what it holds, then erase each identifier.
+  setState('Running', 'gong-erase');
+  progress.gong.startedAt = now();
+  for (const [index, identifier] of identifiers.entries()) {
+    const label = itemLabel(identifiers, index);
+    const before = await withOperator('gong-erase', `gong references ${label}`, () => act.gong.gongReferences(identifier));
+    if (before) progress.gong.before.push(before);
+    const erased = await withOperator('gong-erase', `gong erase ${label}`, () => act.gong.gongErase(identifier));
+    if (erased) progress.gong.erasures.push(erased);
+  }
+
+  // 4. Wait for Gong's asynchronous deletion, verify, back off, escalate.
+  await verifyInGong();
+
+  setState('Completed', 'done');
+  return {
+    ...progress,
+    completedAt: now(),
+    outcome: progress.skipped.length ? 'erased-with-exceptions' : 'erased',
+    identifiers,
+  };
+
+  async function verifyInGong(): Promise<void> {
+    const verification = progress.gong.verification;
+    let targets = identifiers;
+    for (;;) {
+      setState('WaitingForGong', 'gong-verify');
+      let interval = durationMs(settings.verifyInitialWait);
+      let waited = 0;
+      for (;;) {
+        await sleep(interval);
+        waited += interval;
+        const summaries = [];
+        for (const [index, identifier] of targets.entries()) {
+          const s = await withOperator('gong-verify', `gong verify ${itemLabel(targets, index)}`, () => act.gong.gongReferences(identifier));
+          if (s) summaries.push(s);
+        }
+        const remaining = summaries.filter((s) => s.total > 0);
+        verification.checks.push({ at: now(), remaining: remaining.length, summaries });
+        if (remaining.length === 0) {
+          verification.outcome = 'verified';
+          verification.verifiedAt = now();
+          return;
+        }
+        targets = remaining.map((s) => s.identifier);
+        if (waited >= durationMs(settings.verifyMaxTotalWait)) break;
+        interval = Math.min(interval * settings.verifyBackoffCoefficient, durationMs(settings.verifyMaxInterval));
+      }
+      // Gong's integrity guard may have stopped the deletion; Gong asks for support with its request ids.
+      const requestIds = progress.gong.erasures.map((e) => e.gongRequestId).join(', ');
+      const stillThere = targets;
+      const action = await awaitOperator('gong-verify', `gong verification (${stillThere.length} identifiers)`, {
+        errorType: 'GongDeletionIncomplete',
+        reason:
+          `Gong still references ${stillThere.length} identifier(s) after ${Math.round(waited / 60_000)} min of waiting; ` +
+          `contact Gong support (help@gong.io) with request ids ${requestIds}. retry re-sends the erase and waits again.`,
+      });
+      if (action === 'skip') {
+        verification.outcome = 'skipped';
+        return;
+      }
+      // Operator chose retry: erase the remaining identifiers again and restart the wait.
+      setState('Running', 'gong-erase');
+      for (const [index, identifier] of stillThere.entries()) {
+        const erased = await withOperator('gong-erase', `gong erase ${itemLabel(stillThere, index)}`, () => act.gong.gongErase(identifier));
+        if (erased) progress.gong.erasures.push(erased);
+      }
+    }
+  }
+}
+
+/** `email#2` / `phone#1`: a position in the request, so logs and failures never hold the value. */
+function itemLabel(list: Identifier[], index: number): string {
+  const id = list[index]!;
+  const ordinal = list.slice(0, index + 1).filter((i) => i.kind === id.kind).length;
+  return `${id.kind}#${ordinal}`;
+}
+
+function describeFailure(err: ActivityFailure): { reason: string; errorType?: string } {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    const exhausted = !cause.nonRetryable;
+    return {
+      reason: exhausted ? `${cause.message} (retries exhausted)` : cause.message,
+      errorType: cause.type ?? undefined,
+    };
+  }
+  // Timeouts and cancellations: the activity never answered in time, even after retries.
+  return { reason: `${err.activityType} did not complete: ${cause?.message ?? err.message}`, errorType: cause?.name };
+}

@@ -1,0 +1,1 @@
+export { erasureWorkflow, progressQuery, retryUpdate, skipUpdate } from './erasure';

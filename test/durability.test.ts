@@ -1,0 +1,89 @@
+/**
+ * Durability: a worker process killed mid-erasure and a new one finishing it; and replay of
+ * recorded histories, so a workflow change that breaks running erasures fails here first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+
+const EMAIL = 'kim.lee@example.com';
+const PHONE = '+442071234567';
+const FIXTURE = join(__dirname, 'fixtures', 'erasure-history.json');
+
+let bundle: WorkflowBundleWithSourceMap;
+let harness: Harness | undefined;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+});
+
+afterEach(async () => {
+  await harness?.teardown();
+  harness = undefined;
+});
+
+function spawnWorker(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'worker.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return { child, output: () => output };
+}
+
+test('a worker killed mid-request is replaced and the erasure finishes without deleting twice', async () => {
+  const h = (harness = await startHarness({ bundle, noWorkers: true }));
+  h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+  // Hold the mailbox search open, so the kill lands while the email step's activity is running.
+  h.sandbox.graph!.controls.inject({ kind: 'delay', ms: 4_000 }, { operation: 'list-messages' });
+
+  const first = spawnWorker(h.env);
+  const requestId = uniqueRequestId('kill');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] });
+  await h.waitForProgress(requestId, (p) => p.step === 'email', 90_000).catch((err) => {
+    throw new Error(`${err}\nworker output:\n${first.output()}`);
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+  const crmDeletesBeforeKill = h.sandbox.hubspot!.controls.log.filter((r) => r.operation === 'gdpr-delete').length;
+
+  await h.startWorkers();
+  const receipt = await handle.result();
+
+  expect(receipt.outcome).toBe('erased');
+  expect(receipt.gong.verification.outcome).toBe('verified');
+  // The CRM step finished before the kill and was not run again.
+  expect(h.sandbox.hubspot!.controls.log.filter((r) => r.operation === 'gdpr-delete')).toHaveLength(crmDeletesBeforeKill);
+  // The email step was retried on the new worker and each message deleted once.
+  const deletes = h.sandbox.graph!.controls.log.filter((r) => r.operation === 'permanent-delete' && r.status === 204);
+  expect(deletes).toHaveLength(4);
+  expect(new Set(deletes.map((r) => r.path)).size).toBe(4);
+  expect(h.sandbox.gong!.controls.log.filter((r) => r.operation.startsWith('erase-') && r.status === 200)).toHaveLength(2);
+});
+
+test('a fresh history, including operator steering, replays deterministically', async () => {
+  const h = (harness = await startHarness({ bundle }));
+  h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+  h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 401 }, { operation: 'search-contacts' });
+  const requestId = uniqueRequestId('replay');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }, FAST);
+  await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  await handle.executeUpdate('retry', { args: [] });
+  await handle.result();
+  const history = await handle.fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: bundle }, history, handle.workflowId);
+  // Refresh the committed fixture with: RECORD_FIXTURE=1 npx jest test/durability.test.ts
+  if (process.env.RECORD_FIXTURE) writeFileSync(FIXTURE, historyToJSON(history));
+});
+
+test('the recorded history from an earlier version still replays', async () => {
+  expect(existsSync(FIXTURE)).toBe(true);
+  const history = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+  await Worker.runReplayHistory({ workflowBundle: bundle }, history, 'erasure-recorded');
+});

@@ -1,0 +1,116 @@
+/**
+ * A real Temporal dev server (started once by global-setup), real workers built the way
+ * production builds them, and the vendor simulators on loopback.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { submitErasure } from '../../src/client/erasures';
+import { startSandbox, type SandboxOptions } from '../../src/sandbox';
+import { parseErasureRequest, type ErasureRequestInput } from '../../src/subject/request';
+import { createWorkers } from '../../src/temporal/workers';
+import { deploymentFromEnv } from '../../src/worker';
+import type { ErasureProgress, ErasureSettings } from '../../src/workflows/types';
+
+// Worker lifecycle chatter hides test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS unset: jest globalSetup did not start the Temporal dev server');
+  return address;
+}
+
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+}
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+/** Short waits so the verification loop runs in seconds. */
+export const FAST: Partial<ErasureSettings> = {
+  verifyInitialWait: '1s',
+  verifyBackoffCoefficient: 2,
+  verifyMaxInterval: '2s',
+  verifyMaxTotalWait: '10s',
+  activityMaxAttempts: 5,
+  activityMaxInterval: '2s',
+  connectorHeartbeatTimeout: '3s',
+};
+
+export interface HarnessOptions {
+  bundle: WorkflowBundleWithSourceMap;
+  sandbox?: SandboxOptions;
+  /** Extra worker environment (e.g. GONG_RATE_LIMIT_PER_SECOND). */
+  env?: Record<string, string>;
+  /** Start no in-process workers (the test runs its own). */
+  noWorkers?: boolean;
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+export async function startHarness(opts: HarnessOptions) {
+  const address = temporalAddress();
+  const sandbox = await startSandbox(opts.sandbox);
+  const id = randomUUID().slice(0, 8);
+  const env: Record<string, string> = {
+    ...sandbox.env,
+    TEMPORAL_ADDRESS: address,
+    DSR_TASK_QUEUE: `test-${id}`,
+    DSR_GONG_TASK_QUEUE: `test-${id}-gong`,
+    ...opts.env,
+  };
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address });
+  let workers: Worker[] = [];
+  let running: Promise<unknown> = Promise.resolve();
+
+  const harness = {
+    sandbox,
+    client,
+    env,
+    taskQueue: env.DSR_TASK_QUEUE!,
+    async startWorkers() {
+      workers = await createWorkers({ ...deploymentFromEnv(env), connection: nativeConnection, namespace: 'default', workflowBundle: opts.bundle });
+      running = Promise.all(workers.map((w) => w.run()));
+    },
+    async stopWorkers() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+      workers = [];
+    },
+    /** Validates like every entry point, then submits; request ids are made unique per test. */
+    async submit(input: ErasureRequestInput, settings: Partial<ErasureSettings> = FAST) {
+      const request = parseErasureRequest(input);
+      return submitErasure(client, request, { taskQueue: harness.taskQueue, settings });
+    },
+    async waitForProgress(requestId: string, predicate: (p: ErasureProgress) => boolean, timeoutMs = 60_000) {
+      const handle = client.workflow.getHandle(`erasure-${requestId}`);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          const progress = await handle.query<ErasureProgress>('progress');
+          if (predicate(progress)) return progress;
+        } catch {
+          // not started yet, or no worker has picked it up
+        }
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${requestId}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async teardown() {
+      await harness.stopWorkers();
+      await nativeConnection.close();
+      await connection.close();
+      await sandbox.stop();
+    },
+  };
+  if (!opts.noWorkers) await harness.startWorkers();
+  return harness;
+}
+
+export function uniqueRequestId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}

@@ -1,0 +1,187 @@
+/**
+ * The erasure workflow end to end on a real Temporal dev server, with real workers and the vendor
+ * simulators over HTTP. Order, retries and operator steering are proven from the simulators' logs.
+ */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { LoggedRequest } from '../src/vendors/sim/server';
+import type { ErasureReceipt } from '../src/workflows/types';
+import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+
+const EMAIL = 'jane.doe@example.com';
+const PHONE_RAW = '+1 (425) 555-2671';
+const PHONE = '+14255552671';
+
+let bundle: WorkflowBundleWithSourceMap;
+let h: Harness;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+});
+
+beforeEach(async () => {
+  h = await startHarness({ bundle, sandbox: { gong: { deletionDelayMs: 1_500 } } });
+  h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+});
+
+afterEach(async () => {
+  await h.teardown();
+});
+
+const successful = (log: LoggedRequest[]) => log.filter((r) => r.status >= 200 && r.status < 300);
+const span = (log: LoggedRequest[]) => ({ first: Math.min(...log.map((r) => r.at)), last: Math.max(...log.map((r) => r.at)) });
+
+test('erases from the CRM, then email, then Gong, verifies, and returns a receipt', async () => {
+  const requestId = uniqueRequestId('happy');
+  const { handle, started } = await h.submit({ requestId, emails: ['Jane.Doe@Example.com'], phones: [PHONE_RAW] });
+  expect(started).toBe(true);
+  const receipt: ErasureReceipt = await handle.result();
+
+  // Order, from what the vendors actually received.
+  const hubspot = span(h.sandbox.hubspot!.controls.log);
+  const graph = span(h.sandbox.graph!.controls.log);
+  const gong = span(h.sandbox.gong!.controls.log);
+  expect(hubspot.last).toBeLessThanOrEqual(graph.first);
+  expect(graph.last).toBeLessThanOrEqual(gong.first);
+
+  // Everything is gone from every system.
+  expect(h.sandbox.hubspot!.contacts()).toHaveLength(0);
+  for (const upn of ['dpo@sandbox.example', 'sales@sandbox.example', 'support@sandbox.example']) {
+    expect(h.sandbox.graph!.messages(upn).filter((m) => [m.from, ...m.to, ...m.cc].includes(EMAIL))).toHaveLength(0);
+  }
+  const gongLog = h.sandbox.gong!.controls.log;
+  expect(successful(gongLog).map((r) => r.operation).filter((o) => o.startsWith('erase-'))).toEqual(['erase-data-for-email-address', 'erase-data-for-phone-number']);
+  // The phone reached Gong URL-encoded and normalised.
+  expect(h.sandbox.gong!.controls.log.find((r) => r.operation === 'erase-data-for-phone-number')?.query.phoneNumber).toBe(PHONE);
+
+  // The receipt.
+  expect(receipt.outcome).toBe('erased');
+  expect(receipt.status).toBe('Completed');
+  expect(receipt.identifiers).toEqual([{ kind: 'email', value: EMAIL }, { kind: 'phone', value: PHONE }]);
+  expect(receipt.crm.outcomes.map((o) => [o.connector, o.identifier.kind])).toEqual([['hubspot', 'email'], ['hubspot', 'phone']]);
+  expect(receipt.crm.outcomes.reduce((n, o) => n + o.deleted, 0)).toBeGreaterThanOrEqual(1);
+  expect(receipt.email.outcomes).toHaveLength(1); // m365 is searched by email only
+  expect(receipt.email.outcomes[0]!.deleted).toBe(4);
+  expect(receipt.gong.before.every((s) => s.total > 0)).toBe(true);
+  expect(receipt.gong.erasures.map((e) => e.gongRequestId)).toEqual(h.sandbox.gong!.vendor.erasureRequests().map((e) => e.requestId));
+  expect(receipt.gong.verification.outcome).toBe('verified');
+  expect(receipt.gong.verification.checks.length).toBeGreaterThanOrEqual(1);
+  expect(Date.parse(receipt.crm.completedAt!)).toBeLessThanOrEqual(Date.parse(receipt.email.startedAt!));
+  expect(Date.parse(receipt.email.completedAt!)).toBeLessThanOrEqual(Date.parse(receipt.gong.startedAt!));
+
+  // Search attributes for the Web UI: status and step only.
+  const description = await handle.describe();
+  expect(description.searchAttributes).toMatchObject({ ErasureStatus: ['Completed'], ErasureStep: ['done'] });
+});
+
+test('the verification loop waits and checks again while Gong still holds references', async () => {
+  h.sandbox.gong!.vendor.setDeletionDelay(3_500);
+  const requestId = uniqueRequestId('verify');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL] }, { ...FAST, verifyInitialWait: '1s', verifyMaxInterval: '2s' });
+  const receipt = await handle.result();
+  const checks = receipt.gong.verification.checks;
+  expect(checks.length).toBeGreaterThanOrEqual(2);
+  expect(checks[0]!.remaining).toBe(1);
+  expect(checks.at(-1)!.remaining).toBe(0);
+  expect(receipt.gong.verification.outcome).toBe('verified');
+});
+
+test('when Gong never finishes, the request escalates; an operator retry re-erases and verifies', async () => {
+  h.sandbox.gong!.vendor.setStuckDeletion(true);
+  const requestId = uniqueRequestId('stuck');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL] }, { ...FAST, verifyInitialWait: '1s', verifyMaxTotalWait: '2s' });
+  const waiting = await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  expect(waiting.step).toBe('gong-verify');
+  expect(waiting.actionRequired?.errorType).toBe('GongDeletionIncomplete');
+  expect(waiting.actionRequired?.reason).toContain(h.sandbox.gong!.vendor.erasureRequests()[0]!.requestId);
+  expect(waiting.actionRequired?.reason).not.toContain(EMAIL);
+
+  h.sandbox.gong!.vendor.setStuckDeletion(false);
+  await handle.executeUpdate('retry', { args: [] });
+  const receipt = await handle.result();
+  expect(receipt.gong.verification.outcome).toBe('verified');
+  expect(receipt.gong.erasures).toHaveLength(2);
+  expect(receipt.operatorActions.map((a) => [a.action, a.step])).toEqual([['retry', 'gong-verify']]);
+});
+
+test('a 429 from Gong is retried no sooner than its Retry-After', async () => {
+  h.sandbox.gong!.controls.inject({ kind: 'status', status: 429, retryAfterSeconds: 3 }, { operation: 'erase-data-for-email-address' });
+  const { handle } = await h.submit({ requestId: uniqueRequestId('ratelimit'), emails: [EMAIL] });
+  await handle.result();
+  const erases = h.sandbox.gong!.controls.log.filter((r) => r.operation === 'erase-data-for-email-address');
+  expect(erases.map((r) => r.status)).toEqual([429, 200]);
+  expect(erases[1]!.at - erases[0]!.at).toBeGreaterThanOrEqual(3_000);
+});
+
+test('5xx and dropped connections are retried with backoff and the request completes', async () => {
+  h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 500 }, { operation: 'search-contacts', times: 2 });
+  h.sandbox.graph!.controls.inject({ kind: 'drop' }, { times: 1 });
+  const { handle } = await h.submit({ requestId: uniqueRequestId('flaky'), emails: [EMAIL] });
+  const receipt = await handle.result();
+  expect(receipt.outcome).toBe('erased');
+  expect(h.sandbox.hubspot!.controls.log.filter((r) => r.status === 500)).toHaveLength(2);
+  expect(h.sandbox.hubspot!.contacts()).toHaveLength(0);
+});
+
+test('a 400 puts the request in "action required" until an operator retries it', async () => {
+  h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 400, body: { status: 'error', message: `bad ${EMAIL}`, category: 'VALIDATION_ERROR', correlationId: 'c0ffee' } }, { operation: 'gdpr-delete' });
+  const requestId = uniqueRequestId('badreq');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL] });
+  const waiting = await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  expect(waiting.step).toBe('crm');
+  expect(waiting.actionRequired).toMatchObject({ errorType: 'VendorRejectedRequest', item: 'hubspot email#1' });
+  expect(waiting.actionRequired!.reason).toContain('HTTP 400');
+  expect(waiting.actionRequired!.reason).not.toContain(EMAIL);
+  // Nothing downstream ran while the CRM step was unfinished.
+  expect(h.sandbox.graph!.controls.log).toHaveLength(0);
+  expect(h.sandbox.gong!.controls.log).toHaveLength(0);
+  const described = await handle.describe();
+  expect(described.searchAttributes).toMatchObject({ ErasureStatus: ['ActionRequired'], ErasureStep: ['crm'] });
+
+  await handle.executeUpdate('retry', { args: [] });
+  const receipt = await handle.result();
+  expect(receipt.outcome).toBe('erased');
+  expect(receipt.operatorActions).toHaveLength(1);
+  expect(h.sandbox.hubspot!.contacts()).toHaveLength(0);
+});
+
+test('an operator can skip a failing item with a reason the receipt keeps', async () => {
+  h.sandbox.graph!.controls.inject({ kind: 'status', status: 403 }, { times: Infinity });
+  const requestId = uniqueRequestId('skip');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL] });
+  await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.step === 'email');
+  await expect(handle.executeUpdate('skip', { args: [{ reason: '  ' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await handle.executeUpdate('skip', { args: [{ reason: 'mailbox migrated off Microsoft 365; ticket DPO-42' }] });
+  const receipt = await handle.result();
+  expect(receipt.outcome).toBe('erased-with-exceptions');
+  expect(receipt.skipped).toEqual([expect.objectContaining({ step: 'email', item: 'm365 email#1', reason: 'mailbox migrated off Microsoft 365; ticket DPO-42' })]);
+  expect(receipt.gong.verification.outcome).toBe('verified');
+});
+
+test('operator updates are refused while nothing is waiting', async () => {
+  h.sandbox.gong!.vendor.setDeletionDelay(60_000);
+  const requestId = uniqueRequestId('norefuse');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL] }, { ...FAST, verifyInitialWait: '1m' });
+  await h.waitForProgress(requestId, (p) => p.step === 'gong-verify');
+  await expect(handle.executeUpdate('retry', { args: [] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await handle.terminate('test over');
+});
+
+test('submitting the same request twice gives one workflow and one set of deletions', async () => {
+  const requestId = uniqueRequestId('dup');
+  const [a, b] = await Promise.all([
+    h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }),
+    h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }),
+  ]);
+  expect([a.started, b.started].sort()).toEqual([false, true]);
+  const first = await a.handle.result();
+  const again = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] });
+  expect(again.started).toBe(false);
+  expect(await again.handle.result()).toEqual(first);
+  const runs = [];
+  for await (const wf of h.client.workflow.list({ query: `WorkflowId = "erasure-${requestId}"` })) runs.push(wf);
+  expect(runs).toHaveLength(1);
+  const gongErases = h.sandbox.gong!.controls.log.filter((r) => r.operation.startsWith('erase-'));
+  expect(gongErases).toHaveLength(2);
+  expect(successful(h.sandbox.graph!.controls.log).filter((r) => r.operation === 'permanent-delete')).toHaveLength(4);
+});
