@@ -19,6 +19,8 @@ export const serviceEnvSchema = z.object({
   DSR_GONG_TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.gong),
   /** Gong's default per-company limit; raise it only if Gong support raised yours. */
   GONG_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(100).default(3),
+  /** Share of that limit to use; lower it if Gong answers 429s (the quota is shared with other integrations). */
+  GONG_RATE_HEADROOM: z.coerce.number().min(0.1).max(1).default(0.97),
   DSR_VERIFY_INITIAL_WAIT: duration.optional(),
   DSR_VERIFY_MAX_INTERVAL: duration.optional(),
   DSR_VERIFY_MAX_TOTAL_WAIT: duration.optional(),

@@ -22,6 +22,7 @@ export function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<Wo
     connectors,
     gong,
     gongRatePerSecond: config.GONG_RATE_LIMIT_PER_SECOND,
+    gongRateHeadroom: config.GONG_RATE_HEADROOM,
     settings: settingsFromConfig(config),
   };
 }

@@ -9,8 +9,15 @@ import { createConnectorActivities } from '../activities/connectors';
 import type { ErasureConnector } from '../connectors/types';
 import type { GongClient } from '../vendors/gong/client';
 import { createGongActivities } from '../vendors/gong/activities';
+import { Pacer } from '../vendors/gong/pacer';
 import type { ErasureSettings } from '../workflows/types';
 import type { TaskQueues } from './names';
+
+/**
+ * A rolling-second limit of 3 tolerates requests 1/3 s apart only if none arrives early; aiming at
+ * 97% leaves ~10 ms of jitter per interval. Measured in bench/gong-rate.
+ */
+export const DEFAULT_GONG_HEADROOM = 0.97;
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -18,7 +25,10 @@ export interface WorkerDeps {
   taskQueues: TaskQueues;
   connectors: ErasureConnector[];
   gong: GongClient;
+  /** Gong's per-company limit (3/s by default). */
   gongRatePerSecond: number;
+  /** Fraction of that limit we aim for, leaving room for network jitter (default 0.97). */
+  gongRateHeadroom?: number;
   /** This deployment's waits and queues, handed to each workflow with its plan. */
   settings?: Partial<ErasureSettings>;
   /** A prebundled workflow (tests bundle once per file); otherwise bundled from source. */
@@ -34,12 +44,14 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     ...workflows,
     activities: createConnectorActivities(deps.connectors, deps.settings),
   });
+  const gongRate = deps.gongRatePerSecond * (deps.gongRateHeadroom ?? DEFAULT_GONG_HEADROOM);
   const gong = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueues.gong,
-    activities: createGongActivities(deps.gong),
-    maxTaskQueueActivitiesPerSecond: deps.gongRatePerSecond,
+    activities: createGongActivities(deps.gong, new Pacer(gongRate)),
+    // The server-side cap across every worker on the queue; the Pacer smooths each worker's bursts.
+    maxTaskQueueActivitiesPerSecond: gongRate,
   });
   return [main, gong];
 }
