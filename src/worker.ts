@@ -9,13 +9,18 @@ import { ConfigError, loadServiceConfig, settingsFromConfig } from './config';
 import type { WorkerDeps } from './temporal/workers';
 import { connectorsFromEnv } from './connectors/registry';
 import { createWorkers, runWorkers } from './temporal/workers';
-import { gongClientFromEnv } from './vendors/gong/client';
+import { gongClientFromEnv, type GongClient } from './vendors/gong/client';
 
 /** Everything a worker needs from configuration; fails at start-up naming what is wrong. */
 export function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<WorkerDeps, 'connection' | 'namespace'> {
   const config = loadServiceConfig(env);
   const connectors = connectorsFromEnv(config, env);
-  const gong = gongClientFromEnv(env);
+  let gong: GongClient | undefined;
+  try {
+    gong = gongClientFromEnv(env);
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
   if (!gong) throw new ConfigError('Gong credentials missing: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_ACCESS_TOKEN');
   return {
     taskQueues: { main: config.DSR_TASK_QUEUE, gong: config.DSR_GONG_TASK_QUEUE },

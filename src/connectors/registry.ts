@@ -48,7 +48,12 @@ export function connectorsFromEnv(config: ServiceConfig, env: NodeJS.ProcessEnv 
     const factory = CONNECTOR_FACTORIES[id];
     if (!factory) throw new ConfigError(`${variable}: unknown connector "${id}" (known: ${Object.keys(CONNECTOR_FACTORIES).join(', ')}, none)`);
     if (factory.step !== step) throw new ConfigError(`${variable}: ${id} is a ${factory.step} connector, not ${step}`);
-    const connector = factory.build(env);
+    let connector: ErasureConnector | undefined;
+    try {
+      connector = factory.build(env);
+    } catch (err) {
+      throw new ConfigError(err instanceof Error ? err.message : String(err));
+    }
     if (!connector) throw new ConfigError(`${variable} lists ${id}, but ${factory.needs} ${factory.needs.includes(' and ') ? 'are' : 'is'} not set`);
     connectors.push(connector);
   }

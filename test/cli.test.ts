@@ -1,0 +1,86 @@
+/** The dsr-erasure CLI, run as a user runs it (the package bin), against the real dev server. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { ErasureReceipt } from '../src/workflows/types';
+import { bundleWorkflows, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+
+const BIN = join(__dirname, '..', 'bin', 'dsr-erasure.js');
+const run = promisify(execFile);
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let bundle: WorkflowBundleWithSourceMap;
+let h: Harness;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+  // Short verification waits come from the worker's deployment settings, as in `npm start`.
+  h = await startHarness({ bundle, env: { DSR_VERIFY_INITIAL_WAIT: '4s' } });
+});
+
+afterAll(async () => {
+  await h.teardown();
+});
+
+test('bad input exits 2 with a message naming the field, without echoing the value, before connecting', async () => {
+  const res = await cli(['erase', '--request-id', 'r-1', '--email', 'ok@example.com', '--phone', '0170 5551234'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(res.code).toBe(2);
+  expect(res.stderr).toContain('phones[0]');
+  expect(res.stderr).not.toContain('5551234');
+});
+
+test('erase --wait prints the receipt; status and a second submit see the same request', async () => {
+  const email = 'cli.subject@example.com';
+  h.sandbox.seedSubject({ emails: [email], phones: [] });
+  const requestId = uniqueRequestId('cli');
+  const env = { TEMPORAL_ADDRESS: h.env.TEMPORAL_ADDRESS!, DSR_TASK_QUEUE: h.taskQueue };
+
+  const res = await cli(['erase', '--request-id', requestId, '--email', email, '--wait'], env);
+  expect(res.code).toBe(0);
+  const receipt = JSON.parse(res.stdout) as ErasureReceipt;
+  expect(receipt.outcome).toBe('erased');
+  expect(receipt.crm.outcomes[0]!.connector).toBe('hubspot');
+  expect(receipt.email.outcomes[0]!.connector).toBe('m365');
+  expect(receipt.gong.verification.outcome).toBe('verified');
+
+  const status = await cli(['status', requestId], env);
+  expect(JSON.parse(status.stdout)).toMatchObject({ requestId, status: 'Completed', step: 'done' });
+
+  const again = await cli(['erase', '--request-id', requestId, '--email', email], env);
+  expect(again.code).toBe(0);
+  expect(again.stderr).toContain('already exists');
+  expect(h.sandbox.gong!.controls.log.filter((r) => r.operation.startsWith('erase-'))).toHaveLength(1);
+});
+
+test('retry and skip steer a request waiting for an operator', async () => {
+  const email = 'stuck.subject@example.com';
+  h.sandbox.seedSubject({ emails: [email], phones: [] });
+  h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 403 }, { operation: 'search-contacts', times: 2 });
+  const requestId = uniqueRequestId('cli-steer');
+  const env = { TEMPORAL_ADDRESS: h.env.TEMPORAL_ADDRESS!, DSR_TASK_QUEUE: h.taskQueue };
+  expect((await cli(['erase', '--request-id', requestId, '--email', email], env)).code).toBe(0);
+
+  await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  const status = JSON.parse((await cli(['status', requestId], env)).stdout);
+  expect(status.actionRequired).toMatchObject({ step: 'crm', errorType: 'VendorAuthFailed' });
+
+  expect((await cli(['retry', requestId], env)).code).toBe(0);
+  await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
+  expect((await cli(['skip', requestId, '--reason', 'contact removed by hand in HubSpot, ticket DPO-7'], env)).code).toBe(0);
+  const refused = await cli(['retry', requestId], env);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('not waiting for an operator');
+
+  const receipt = await h.client.workflow.getHandle(`erasure-${requestId}`).result();
+  expect(receipt.skipped[0].reason).toBe('contact removed by hand in HubSpot, ticket DPO-7');
+});

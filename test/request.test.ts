@@ -1,0 +1,66 @@
+/** Input validation: every entry point parses with this before anything starts. */
+import { InvalidRequestError, LIMITS, normalisePhone, parseErasureRequest } from '../src/subject/request';
+
+function rejection(input: unknown): InvalidRequestError {
+  try {
+    parseErasureRequest(input);
+  } catch (err) {
+    if (err instanceof InvalidRequestError) return err;
+    throw err;
+  }
+  throw new Error('expected the request to be rejected');
+}
+
+describe('phone numbers follow Gong’s rule', () => {
+  test.each([
+    ['+1 425 555 2671', '+14255552671'],
+    ['+1-425-555-2671', '+14255552671'],
+    ['+1(425) 555-2671', '+14255552671'],
+    ['+1 425 555 26 71', '+14255552671'],
+    ['  +44 20 7123 4567 ', '+442071234567'],
+  ])('%s -> %s', (raw, normalised) => expect(normalisePhone(raw)).toBe(normalised));
+
+  test.each(['425 555 2671', '001 425 555 2671', '+0 425 555 2671', '+1 425 555 2671 ext 12', '+12', '+1234567890123456', ''])(
+    'rejects %j',
+    (raw) => expect(normalisePhone(raw)).toBeUndefined(),
+  );
+});
+
+test('normalises: emails lower-cased and trimmed, duplicates removed, phones to +digits', () => {
+  const request = parseErasureRequest({
+    requestId: 'ot-2026-0001',
+    emails: [' Jane.Doe@Example.COM', 'jane.doe@example.com', 'j@x.io'],
+    phones: ['+1 (425) 555-2671', '+14255552671'],
+  });
+  expect(request).toEqual({ requestId: 'ot-2026-0001', emails: ['jane.doe@example.com', 'j@x.io'], phones: ['+14255552671'] });
+});
+
+test.each([
+  [{ emails: ['a@b.co'] }, 'requestId'],
+  [{ requestId: '', emails: ['a@b.co'] }, 'requestId'],
+  [{ requestId: 'has space', emails: ['a@b.co'] }, 'requestId'],
+  [{ requestId: 'x'.repeat(LIMITS.requestIdMaxLength + 1), emails: ['a@b.co'] }, 'requestId'],
+  [{ requestId: 'jane@example.com', emails: ['a@b.co'] }, 'requestId'],
+  [{ requestId: 'r1' }, 'emails'],
+  [{ requestId: 'r1', emails: [], phones: [] }, 'emails'],
+  [{ requestId: 'r1', emails: ['not-an-email'] }, 'emails[0]'],
+  [{ requestId: 'r1', emails: ['a@b.co', 42] }, 'emails[1]'],
+  [{ requestId: 'r1', phones: ['+1 425 555 2671', '425-555-2671'] }, 'phones[1]'],
+  [{ requestId: 'r1', emails: Array.from({ length: LIMITS.maxEmails + 1 }, (_, i) => `p${i}@x.io`) }, 'emails'],
+  [{ requestId: 'r1', emails: [`${'a'.repeat(250)}@x.io`] }, 'emails[0]'],
+  [{ requestId: 'r1', emails: 'a@b.co' }, 'emails'],
+])('rejects %j naming %s', (input, field) => {
+  const err = rejection(input);
+  expect(err.issues.map((i) => i.field)).toContain(field);
+  expect(err.message).toContain(field);
+});
+
+test('unknown fields are rejected rather than silently ignored', () => {
+  expect(rejection({ requestId: 'r1', emails: ['a@b.co'], email: 'c@d.co' }).message).toMatch(/unrecognized key/i);
+});
+
+test('error messages never echo the rejected value (it may be personal data)', () => {
+  const err = rejection({ requestId: 'r1', emails: ['jane.doe@@example.com'], phones: ['0044 20 7123 4567'] });
+  expect(err.message).not.toContain('jane.doe');
+  expect(err.message).not.toContain('7123');
+});
