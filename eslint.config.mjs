@@ -14,4 +14,5 @@ export default tseslint.config(
   },
   { files: ['test/**', 'bench/**', 'scripts/**', 'src/cli.ts', 'src/start.ts'], rules: { 'no-console': 'off' } },
   { files: ['*.js', 'bin/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } } },
+  { files: ['**/*.mjs'], languageOptions: { globals: { URL: 'readonly', console: 'readonly', process: 'readonly' } } },
 );
