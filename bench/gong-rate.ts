@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { submitErasure } from '../src/client/erasures';
+import { generateKey } from '../src/security/keys';
 import { startSandbox } from '../src/sandbox';
 import { parseErasureRequest } from '../src/subject/request';
 import { startDevServer } from '../src/temporal/dev-server';
@@ -30,11 +31,12 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const server = await startDevServer();
   const sandbox = await startSandbox({ gong: { ratePerSecond: limit }, hubspot: { ratePerSecond: 0 }, graph: { ratePerSecond: 0 } });
-  const env = { ...sandbox.env, GONG_RATE_LIMIT_PER_SECOND: String(limit), DSR_TASK_QUEUE: 'bench', DSR_GONG_TASK_QUEUE: 'bench-gong' };
+  const env = { ...sandbox.env, DSR_PAYLOAD_KEYS: `bench:${generateKey()}`, DSR_SUBJECT_HASH_KEY: generateKey(), GONG_RATE_LIMIT_PER_SECOND: String(limit), DSR_TASK_QUEUE: 'bench', DSR_GONG_TASK_QUEUE: 'bench-gong' };
   const connection = await NativeConnection.connect({ address: server.connection.options.address });
-  const workers = await createWorkers({ ...deploymentFromEnv(env), connection, namespace: 'default' });
+  const deployment = await deploymentFromEnv(env);
+  const workers = await createWorkers({ ...deployment, connection, namespace: 'default' });
   const running = Promise.all(workers.map((w) => w.run()));
-  const client = new Client({ connection: server.connection });
+  const client = new Client({ connection: server.connection, dataConverter: deployment.dataConverter });
 
   const handles = [];
   for (let i = 0; i < requests; i++) {

@@ -5,18 +5,14 @@
  *   dsr-erasure retry ID | skip ID --reason R
  * Connects like the worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...).
  */
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { ConfigError, loadServiceConfig } from './config';
+import { connectClient } from './client/connect';
 import { erasureHandle, erasureProgress, submitErasure } from './client/erasures';
 import { InvalidRequestError, parseErasureRequest } from './subject/request';
 
-async function connect(): Promise<Client> {
-  const { connectionOptions, namespace } = loadClientConnectConfig();
-  const connection = await Connection.connect(connectionOptions);
-  return new Client({ connection, namespace: namespace ?? 'default' });
-}
+const connect = () => connectClient();
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));

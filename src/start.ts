@@ -1,21 +1,33 @@
 /**
  * `npm start`: everything on one machine with nothing but npm.
- *   - the Temporal dev server (state in .dsr-erasure/temporal.db, Web UI on :8233)
+ *   - development keys, generated once and kept in .dsr-erasure/dev-secrets.json
+ *   - the Temporal dev server (state in .dsr-erasure/temporal.db, Web UI on :8233, short retention)
+ *   - the codec server, wired into the Web UI so it shows decrypted payloads
  *   - a local simulator for every vendor without credentials, with a sandbox subject seeded
  *   - the workers
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ConfigError } from './config';
+import type { Duration } from '@temporalio/common';
+import { z } from 'zod';
+import { ConfigError, parseEnv } from './config';
+import { EncryptionCodec } from './security/codec';
+import { createCodecServer } from './security/codec-server';
+import { DEV_STATE_DIR, loadOrCreateDevSecrets } from './security/dev-secrets';
+import { loadSecurityConfig } from './security/keys';
 import { startSandbox, type SandboxVendor } from './sandbox';
 import { startDevServer } from './temporal/dev-server';
 import { runWorkers } from './temporal/workers';
 import { startWorkers } from './worker';
 
 const SANDBOX_SUBJECT = { emails: ['jane.doe@example.com'], phones: ['+14255552671'] };
-const TEMPORAL_PORT = Number(process.env.DSR_DEV_TEMPORAL_PORT ?? 7233);
-const UI_PORT = Number(process.env.DSR_DEV_UI_PORT ?? 8233);
+const devEnvSchema = z.object({
+  DSR_DEV_TEMPORAL_PORT: z.coerce.number().int().default(7233),
+  DSR_DEV_UI_PORT: z.coerce.number().int().default(8233),
+  DSR_CODEC_PORT: z.coerce.number().int().default(8888),
+  /** Namespace retention for closed erasures. */
+  DSR_RETENTION: z.string().regex(/^\d+(h|d)$/, 'must be like 24h or 3d').default('3d').transform((d) => d as Duration),
+});
 
 function vendorsWithoutCredentials(env: NodeJS.ProcessEnv): SandboxVendor[] {
   const missing: SandboxVendor[] = [];
@@ -27,13 +39,26 @@ function vendorsWithoutCredentials(env: NodeJS.ProcessEnv): SandboxVendor[] {
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const stateDir = join(process.cwd(), '.dsr-erasure');
-  mkdirSync(stateDir, { recursive: true });
+  const dev = parseEnv(devEnvSchema);
+  const stateDir = join(process.cwd(), DEV_STATE_DIR);
+  const secrets = loadOrCreateDevSecrets();
+  const keys = {
+    DSR_PAYLOAD_KEYS: process.env.DSR_PAYLOAD_KEYS ?? secrets.DSR_PAYLOAD_KEYS,
+    DSR_SUBJECT_HASH_KEY: process.env.DSR_SUBJECT_HASH_KEY ?? secrets.DSR_SUBJECT_HASH_KEY,
+  };
+
+  // The codec server first: the dev server's UI is told where it is at start.
+  const codec = await EncryptionCodec.create(loadSecurityConfig(keys).payloadKeys);
+  const uiOrigins = [`http://localhost:${dev.DSR_DEV_UI_PORT}`, `http://127.0.0.1:${dev.DSR_DEV_UI_PORT}`];
+  const codecServer = await createCodecServer({ codec, corsOrigins: uiOrigins, tokens: [secrets.codecToken] });
+  await codecServer.listen({ host: '127.0.0.1', port: dev.DSR_CODEC_PORT });
 
   const server = await startDevServer({
-    port: TEMPORAL_PORT,
-    uiPort: UI_PORT,
+    port: dev.DSR_DEV_TEMPORAL_PORT,
+    uiPort: dev.DSR_DEV_UI_PORT,
     dbFilename: join(stateDir, 'temporal.db'),
+    uiCodecEndpoint: `http://localhost:${dev.DSR_CODEC_PORT}/t/${secrets.codecToken}`,
+    retention: dev.DSR_RETENTION,
     log: (m) => console.log(m),
   });
 
@@ -43,7 +68,8 @@ async function main() {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...sandbox.env,
-    TEMPORAL_ADDRESS: `127.0.0.1:${TEMPORAL_PORT}`,
+    ...keys,
+    TEMPORAL_ADDRESS: `127.0.0.1:${dev.DSR_DEV_TEMPORAL_PORT}`,
     // A simulated Gong deletes in seconds, so the sandbox verifies after seconds, not hours.
     ...(simulated.includes('gong') && !process.env.DSR_VERIFY_INITIAL_WAIT ? { DSR_VERIFY_INITIAL_WAIT: '15s' } : {}),
   };
@@ -52,11 +78,13 @@ async function main() {
   const phone = '"+1 425 555 2671"';
   console.log(`
 dsr-erasure is running.
-  Temporal Web UI:  http://localhost:${UI_PORT}/namespaces/default/workflows
-  Temporal server:  127.0.0.1:${TEMPORAL_PORT}
+  Temporal Web UI:  http://localhost:${dev.DSR_DEV_UI_PORT}/namespaces/default/workflows
+                    (payloads are encrypted; the UI decrypts them through the codec server on :${dev.DSR_CODEC_PORT})
+  Temporal server:  127.0.0.1:${dev.DSR_DEV_TEMPORAL_PORT} (closed erasures kept ${dev.DSR_RETENTION})
   Simulated vendors (no credentials set): ${simulated.length ? simulated.join(', ') : 'none'}
 
-Erase the sandbox subject and wait for the receipt (in another terminal):
+Erase the sandbox subject and wait for the receipt (in another terminal; the CLI reads the
+development keys from .dsr-erasure/dev-secrets.json):
   npx dsr-erasure erase --request-id demo-$(date +%s) --email ${SANDBOX_SUBJECT.emails[0]} --phone ${phone} --wait
 
 Stop with Ctrl-C.`);
@@ -65,6 +93,7 @@ Stop with Ctrl-C.`);
   await connection.close();
   await sandbox.stop();
   await server.teardown();
+  await codecServer.close();
 }
 
 main().catch((err: unknown) => {

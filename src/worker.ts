@@ -6,14 +6,18 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadServiceConfig, settingsFromConfig } from './config';
+import { createDataConverter } from './security/data-converter';
+import { loadSecurityConfig } from './security/keys';
 import type { WorkerDeps } from './temporal/workers';
 import { connectorsFromEnv } from './connectors/registry';
 import { createWorkers, runWorkers } from './temporal/workers';
 import { gongClientFromEnv, type GongClient } from './vendors/gong/client';
 
 /** Everything a worker needs from configuration; fails at start-up naming what is wrong. */
-export function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<WorkerDeps, 'connection' | 'namespace'> {
+export async function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Omit<WorkerDeps, 'connection' | 'namespace'>> {
   const config = loadServiceConfig(env);
+  const security = loadSecurityConfig(env);
+  if (!security.subjectHashKey) throw new ConfigError('DSR_SUBJECT_HASH_KEY: is required on workers (base64, at least 32 bytes)');
   const connectors = connectorsFromEnv(config, env);
   let gong: GongClient | undefined;
   try {
@@ -29,11 +33,13 @@ export function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<Wo
     gongRatePerSecond: config.GONG_RATE_LIMIT_PER_SECOND,
     gongRateHeadroom: config.GONG_RATE_HEADROOM,
     settings: settingsFromConfig(config),
+    dataConverter: await createDataConverter(security.payloadKeys),
+    subjectHashKey: security.subjectHashKey,
   };
 }
 
 export async function startWorkers(env: NodeJS.ProcessEnv = process.env) {
-  const deployment = deploymentFromEnv(env);
+  const deployment = await deploymentFromEnv(env);
   const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   const connection = await NativeConnection.connect(connectionOptions);
   const workers = await createWorkers({ ...deployment, connection, namespace: namespace ?? 'default' });

@@ -43,7 +43,7 @@ test('erase --wait prints the receipt; status and a second submit see the same r
   const email = 'cli.subject@example.com';
   h.sandbox.seedSubject({ emails: [email], phones: [] });
   const requestId = uniqueRequestId('cli');
-  const env = { TEMPORAL_ADDRESS: h.env.TEMPORAL_ADDRESS!, DSR_TASK_QUEUE: h.taskQueue };
+  const env = h.env;
 
   const res = await cli(['erase', '--request-id', requestId, '--email', email, '--wait'], env);
   expect(res.code).toBe(0);
@@ -67,7 +67,7 @@ test('retry and skip steer a request waiting for an operator', async () => {
   h.sandbox.seedSubject({ emails: [email], phones: [] });
   h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 403 }, { operation: 'search-contacts', times: 2 });
   const requestId = uniqueRequestId('cli-steer');
-  const env = { TEMPORAL_ADDRESS: h.env.TEMPORAL_ADDRESS!, DSR_TASK_QUEUE: h.taskQueue };
+  const env = h.env;
   expect((await cli(['erase', '--request-id', requestId, '--email', email], env)).code).toBe(0);
 
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');

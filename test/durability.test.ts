@@ -7,11 +7,19 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createDataConverter } from '../src/security/data-converter';
+import { loadSecurityConfig } from '../src/security/keys';
 import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 
 const EMAIL = 'kim.lee@example.com';
 const PHONE = '+442071234567';
 const FIXTURE = join(__dirname, 'fixtures', 'erasure-history.json');
+// The recorded history is encrypted like any other; these test-only keys are committed with it.
+const FIXTURE_KEYS = {
+  DSR_PAYLOAD_KEYS: 'fixture-key-1:3q5a0U1iJ0pYQm6x4tY8l8z2m1c9V7b6n5K4j3H2g1E=',
+  DSR_SUBJECT_HASH_KEY: 'c3ViamVjdC1oYXNoLWtleS1mb3ItZml4dHVyZXMtb25seS0wMDAwMDAwMA==',
+};
+const fixtureDataConverter = () => createDataConverter(loadSecurityConfig(FIXTURE_KEYS).payloadKeys);
 
 let bundle: WorkflowBundleWithSourceMap;
 let harness: Harness | undefined;
@@ -68,7 +76,7 @@ test('a worker killed mid-request is replaced and the erasure finishes without d
 });
 
 test('a fresh history, including operator steering, replays deterministically', async () => {
-  const h = (harness = await startHarness({ bundle }));
+  const h = (harness = await startHarness({ bundle, env: FIXTURE_KEYS }));
   h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
   h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 401 }, { operation: 'search-contacts' });
   const requestId = uniqueRequestId('replay');
@@ -77,7 +85,7 @@ test('a fresh history, including operator steering, replays deterministically', 
   await handle.executeUpdate('retry', { args: [] });
   await handle.result();
   const history = await handle.fetchHistory();
-  await Worker.runReplayHistory({ workflowBundle: bundle }, history, handle.workflowId);
+  await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: await fixtureDataConverter() }, history, handle.workflowId);
   // Refresh the committed fixture with: RECORD_FIXTURE=1 npx jest test/durability.test.ts
   if (process.env.RECORD_FIXTURE) writeFileSync(FIXTURE, historyToJSON(history));
 });
@@ -85,5 +93,5 @@ test('a fresh history, including operator steering, replays deterministically', 
 test('the recorded history from an earlier version still replays', async () => {
   expect(existsSync(FIXTURE)).toBe(true);
   const history = JSON.parse(readFileSync(FIXTURE, 'utf8'));
-  await Worker.runReplayHistory({ workflowBundle: bundle }, history, 'erasure-recorded');
+  await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: await fixtureDataConverter() }, history, 'erasure-recorded');
 });

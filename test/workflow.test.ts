@@ -57,7 +57,11 @@ test('erases from the CRM, then email, then Gong, verifies, and returns a receip
   // The receipt.
   expect(receipt.outcome).toBe('erased');
   expect(receipt.status).toBe('Completed');
-  expect(receipt.identifiers).toEqual([{ kind: 'email', value: EMAIL }, { kind: 'phone', value: PHONE }]);
+  // The receipt names the person only by keyed hash.
+  expect(receipt.subject).toEqual([{ kind: 'email', ref: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/) }, { kind: 'phone', ref: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/) }]);
+  expect(receipt.crm.outcomes[0]!.identifier).toEqual(receipt.subject[0]);
+  expect(JSON.stringify(receipt)).not.toContain(EMAIL);
+  expect(JSON.stringify(receipt)).not.toContain('4255552671');
   expect(receipt.crm.outcomes.map((o) => [o.connector, o.identifier.kind])).toEqual([['hubspot', 'email'], ['hubspot', 'phone']]);
   expect(receipt.crm.outcomes.reduce((n, o) => n + o.deleted, 0)).toBeGreaterThanOrEqual(1);
   expect(receipt.email.outcomes).toHaveLength(1); // m365 is searched by email only

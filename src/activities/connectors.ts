@@ -5,6 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ConnectorDescriptor, ConnectorOutcome, ErasureConnector } from '../connectors/types';
+import { subjectRef } from '../security/subject-ref';
 import type { Identifier } from '../subject/identifiers';
 import type { ErasureSettings } from '../workflows/types';
 
@@ -12,13 +13,26 @@ export interface ErasurePlan {
   connectors: ConnectorDescriptor[];
   /** This deployment's waits and queues; a request's own settings override them. */
   settings: Partial<ErasureSettings>;
+  /** Keyed hashes of the identifiers, in the order given: what receipts and progress show. */
+  subjectRefs: string[];
 }
 
-export function createConnectorActivities(connectors: ErasureConnector[], settings: Partial<ErasureSettings> = {}) {
+export interface ConnectorActivityDeps {
+  connectors: ErasureConnector[];
+  settings?: Partial<ErasureSettings>;
+  /** HMAC key for subject references; only workers hold it. */
+  subjectHashKey: Buffer;
+}
+
+export function createConnectorActivities({ connectors, settings = {}, subjectHashKey }: ConnectorActivityDeps) {
   const byId = new Map(connectors.map((c) => [c.id, c]));
   return {
-    async planErasure(): Promise<ErasurePlan> {
-      return { connectors: connectors.map(({ id, step, displayName, kinds }) => ({ id, step, displayName, kinds })), settings };
+    async planErasure(identifiers: Identifier[]): Promise<ErasurePlan> {
+      return {
+        connectors: connectors.map(({ id, step, displayName, kinds }) => ({ id, step, displayName, kinds })),
+        settings,
+        subjectRefs: identifiers.map((identifier) => subjectRef(subjectHashKey, identifier)),
+      };
     },
 
     async eraseWithConnector(connectorId: string, identifier: Identifier): Promise<ConnectorOutcome> {

@@ -20,3 +20,9 @@ export function listIdentifiers(subject: SubjectIdentifiers): Identifier[] {
     ...subject.phones.map((value): Identifier => ({ kind: 'phone', value })),
   ];
 }
+
+/** An identifier in a receipt or progress report: its kind and keyed hash, never its value. */
+export interface IdentifierRef {
+  kind: IdentifierKind;
+  ref: string;
+}

@@ -2,6 +2,8 @@
  * Starts the official Temporal CLI dev server (`temporal server start-dev`) through the SDK's
  * ephemeral-server support, with this service's search attributes registered.
  */
+import type { Duration } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli } from './cli-binary';
 import { erasureSearchAttributes } from './search-attributes';
@@ -26,6 +28,11 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** `--ui-codec-endpoint` for the embedded UI. */
   uiCodecEndpoint?: string;
+  /**
+   * How long closed workflows (and their histories) are kept. Histories hold the request's
+   * identifiers, encrypted; the shorter they live, the fewer copies exist. Receipts are the proof.
+   */
+  retention?: Duration;
   log?: (msg: string) => void;
 }
 
@@ -33,7 +40,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
   const path = findTemporalCli({ log: opts.log });
   const extraArgs = opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [];
   for (const [k, v] of Object.entries(DEV_DYNAMIC_CONFIG)) extraArgs.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
-  return TestWorkflowEnvironment.createLocal({
+  const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
       namespace: opts.namespace ?? 'default',
@@ -45,4 +52,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
       extraArgs,
     },
   });
+  if (opts.retention !== undefined) {
+    await env.connection.workflowService.updateNamespace({
+      namespace: opts.namespace ?? 'default',
+      config: { workflowExecutionRetentionTtl: msToTs(opts.retention) },
+    });
+  }
+  return env;
 }

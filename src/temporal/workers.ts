@@ -4,6 +4,7 @@
  * (`maxTaskQueueActivitiesPerSecond` is applied server-side at poll time). Every worker on that
  * queue must use the same value, or pollers "thrash with the last poller winning".
  */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createConnectorActivities } from '../activities/connectors';
 import type { ErasureConnector } from '../connectors/types';
@@ -31,6 +32,9 @@ export interface WorkerDeps {
   gongRateHeadroom?: number;
   /** This deployment's waits and queues, handed to each workflow with its plan. */
   settings?: Partial<ErasureSettings>;
+  /** Encrypts payloads and failures (src/security). */
+  dataConverter: DataConverter;
+  subjectHashKey: Buffer;
   /** A prebundled workflow (tests bundle once per file); otherwise bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -42,13 +46,15 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueues.main,
     ...workflows,
-    activities: createConnectorActivities(deps.connectors, deps.settings),
+    dataConverter: deps.dataConverter,
+    activities: createConnectorActivities({ connectors: deps.connectors, settings: deps.settings, subjectHashKey: deps.subjectHashKey }),
   });
   const gongRate = deps.gongRatePerSecond * (deps.gongRateHeadroom ?? DEFAULT_GONG_HEADROOM);
   const gong = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueues.gong,
+    dataConverter: deps.dataConverter,
     activities: createGongActivities(deps.gong, new Pacer(gongRate)),
     // The server-side cap across every worker on the queue; the Pacer smooths each worker's bursts.
     maxTaskQueueActivitiesPerSecond: gongRate,

@@ -27,7 +27,8 @@ import {
 import type { RetryPolicy } from '@temporalio/common';
 import type { createConnectorActivities } from '../activities/connectors';
 import type { ConnectorDescriptor, ConnectorStep } from '../connectors/types';
-import type { Identifier } from '../subject/identifiers';
+import type { Identifier, IdentifierRef } from '../subject/identifiers';
+import type { GongReferenceSummary } from '../vendors/gong/types';
 import type { createGongActivities } from '../vendors/gong/activities';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { durationMs, resolveSettings } from './settings';
@@ -37,6 +38,7 @@ import type {
   ErasureSettings,
   ErasureStatusValue,
   ErasureWorkflowInput,
+  Referenced,
   SkipRequest,
   StepName,
 } from './types';
@@ -107,6 +109,7 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   }, {
     validator: (req: SkipRequest) => {
       mustBeWaiting();
+      if (progress.actionRequired?.item === 'plan') throw new Error('the plan cannot be skipped: fix the worker configuration, then retry');
       if (typeof req?.reason !== 'string' || req.reason.trim().length === 0) throw new Error('skip needs a reason');
       if (req.reason.length > 1000) throw new Error('skip reason must be at most 1000 characters');
     },
@@ -164,18 +167,22 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
         const outcome = await withOperator(step, `${connector.id} ${itemLabel(identifiers, index)}`, () =>
           act.connectors.eraseWithConnector(connector.id, identifier),
         );
-        if (outcome) record.outcomes.push(outcome);
+        if (outcome) record.outcomes.push(referenced(outcome, index));
       }
     }
     record.completedAt = now();
   }
 
   // 1-2. CRM, then email. The plan (which connectors this deployment runs) is recorded in history.
-  const plan = await withOperator('crm', 'plan', () => planner.planErasure());
-  const settings = resolveSettings({ ...plan?.settings, ...input.settings });
+  const plan = await withOperator('crm', 'plan', () => planner.planErasure(identifiers));
+  if (!plan) throw ApplicationFailure.nonRetryable('an erasure cannot go on without its plan', 'PlanSkipped');
+  const settings = resolveSettings({ ...plan.settings, ...input.settings });
+  // Progress and the receipt name identifiers only by keyed hash.
+  const refs: IdentifierRef[] = identifiers.map((id, i) => ({ kind: id.kind, ref: plan.subjectRefs[i]! }));
+  const referenced = <T extends { identifier: Identifier }>(result: T, index: number): Referenced<T> => ({ ...result, identifier: refs[index]! });
   const act = activityProxies(settings);
-  await runConnectorStep('crm', progress.crm, plan?.connectors ?? []);
-  await runConnectorStep('email', progress.email, plan?.connectors ?? []);
+  await runConnectorStep('crm', progress.crm, plan.connectors);
+  await runConnectorStep('email', progress.email, plan.connectors);
 
   // 3. Gong: snapshot what it holds, then erase each identifier.
   setState('Running', 'gong-erase');
@@ -183,9 +190,9 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   for (const [index, identifier] of identifiers.entries()) {
     const label = itemLabel(identifiers, index);
     const before = await withOperator('gong-erase', `gong references ${label}`, () => act.gong.gongReferences(identifier));
-    if (before) progress.gong.before.push(before);
+    if (before) progress.gong.before.push(referenced(before, index));
     const erased = await withOperator('gong-erase', `gong erase ${label}`, () => act.gong.gongErase(identifier));
-    if (erased) progress.gong.erasures.push(erased);
+    if (erased) progress.gong.erasures.push(referenced(erased, index));
   }
 
   // 4. Wait for Gong's asynchronous deletion, verify, back off, escalate.
@@ -196,12 +203,12 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
     ...progress,
     completedAt: now(),
     outcome: progress.skipped.length ? 'erased-with-exceptions' : 'erased',
-    identifiers,
+    subject: refs,
   };
 
   async function verifyInGong(): Promise<void> {
     const verification = progress.gong.verification;
-    let targets = identifiers;
+    let targets = identifiers.map((_, index) => index);
     for (;;) {
       setState('WaitingForGong', 'gong-verify');
       let interval = durationMs(settings.verifyInitialWait);
@@ -209,29 +216,30 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
       for (;;) {
         await sleep(interval);
         waited += interval;
-        const summaries = [];
-        for (const [index, identifier] of targets.entries()) {
-          const s = await withOperator('gong-verify', `gong verify ${itemLabel(targets, index)}`, () => act.gong.gongReferences(identifier));
-          if (s) summaries.push(s);
+        const summaries: Referenced<GongReferenceSummary>[] = [];
+        const remaining: number[] = [];
+        for (const index of targets) {
+          const s = await withOperator('gong-verify', `gong verify ${itemLabel(identifiers, index)}`, () => act.gong.gongReferences(identifiers[index]!));
+          if (!s) continue;
+          summaries.push(referenced(s, index));
+          if (s.total > 0) remaining.push(index);
         }
-        const remaining = summaries.filter((s) => s.total > 0);
         verification.checks.push({ at: now(), remaining: remaining.length, summaries });
         if (remaining.length === 0) {
           verification.outcome = 'verified';
           verification.verifiedAt = now();
           return;
         }
-        targets = remaining.map((s) => s.identifier);
+        targets = remaining;
         if (waited >= durationMs(settings.verifyMaxTotalWait)) break;
         interval = Math.min(interval * settings.verifyBackoffCoefficient, durationMs(settings.verifyMaxInterval));
       }
       // Gong's integrity guard may have stopped the deletion; Gong asks for support with its request ids.
       const requestIds = progress.gong.erasures.map((e) => e.gongRequestId).join(', ');
-      const stillThere = targets;
-      const action = await awaitOperator('gong-verify', `gong verification (${stillThere.length} identifiers)`, {
+      const action = await awaitOperator('gong-verify', `gong verification (${targets.length} identifiers)`, {
         errorType: 'GongDeletionIncomplete',
         reason:
-          `Gong still references ${stillThere.length} identifier(s) after ${Math.round(waited / 60_000)} min of waiting; ` +
+          `Gong still references ${targets.length} identifier(s) after ${Math.round(waited / 60_000)} min of waiting; ` +
           `contact Gong support (help@gong.io) with request ids ${requestIds}. retry re-sends the erase and waits again.`,
       });
       if (action === 'skip') {
@@ -240,9 +248,9 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
       }
       // Operator chose retry: erase the remaining identifiers again and restart the wait.
       setState('Running', 'gong-erase');
-      for (const [index, identifier] of stillThere.entries()) {
-        const erased = await withOperator('gong-erase', `gong erase ${itemLabel(stillThere, index)}`, () => act.gong.gongErase(identifier));
-        if (erased) progress.gong.erasures.push(erased);
+      for (const index of targets) {
+        const erased = await withOperator('gong-erase', `gong erase ${itemLabel(identifiers, index)}`, () => act.gong.gongErase(identifiers[index]!));
+        if (erased) progress.gong.erasures.push(referenced(erased, index));
       }
     }
   }

@@ -1,7 +1,7 @@
 /** The erasure workflow's input, progress and receipt. Types only: imported by workflow code. */
 import type { Duration } from '@temporalio/common';
 import type { ConnectorDescriptor, ConnectorOutcome } from '../connectors/types';
-import type { Identifier, SubjectIdentifiers } from '../subject/identifiers';
+import type { Identifier, IdentifierRef, SubjectIdentifiers } from '../subject/identifiers';
 import type { GongEraseResult, GongReferenceSummary } from '../vendors/gong/types';
 
 /** Durations are Temporal duration strings ('4h', '30s') or milliseconds. */
@@ -53,24 +53,27 @@ export interface SkippedItem {
   at: string;
 }
 
+/** A vendor result as the receipt keeps it: the identifier replaced by its keyed hash. */
+export type Referenced<T extends { identifier: Identifier }> = Omit<T, 'identifier'> & { identifier: IdentifierRef };
+
 export interface ConnectorStepRecord {
   connectors: ConnectorDescriptor[];
   startedAt?: string;
   completedAt?: string;
-  outcomes: ConnectorOutcome[];
+  outcomes: Referenced<ConnectorOutcome>[];
 }
 
 export interface VerificationCheck {
   at: string;
   remaining: number;
-  summaries: GongReferenceSummary[];
+  summaries: Referenced<GongReferenceSummary>[];
 }
 
 export interface GongRecord {
   startedAt?: string;
   /** What Gong held before erasure (counts only). */
-  before: GongReferenceSummary[];
-  erasures: GongEraseResult[];
+  before: Referenced<GongReferenceSummary>[];
+  erasures: Referenced<GongEraseResult>[];
   verification: {
     outcome: 'pending' | 'verified' | 'skipped';
     checks: VerificationCheck[];
@@ -91,11 +94,15 @@ export interface ErasureProgress {
   operatorActions: { action: 'retry' | 'skip'; step: StepName; item: string; at: string; reason?: string }[];
 }
 
+/**
+ * Proof of the erasure that can be kept for years: systems, counts, timestamps and vendor request
+ * ids, with the person identified only by keyed hashes (src/security/subject-ref.ts).
+ */
 export interface ErasureReceipt extends ErasureProgress {
   completedAt: string;
   /** `erased` when every step succeeded; `erased-with-exceptions` when an operator skipped something. */
   outcome: 'erased' | 'erased-with-exceptions';
-  identifiers: Identifier[];
+  subject: IdentifierRef[];
 }
 
 export interface SkipRequest {

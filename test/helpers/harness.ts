@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { submitErasure } from '../../src/client/erasures';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/security/data-converter';
+import { generateKey, loadSecurityConfig } from '../../src/security/keys';
 import { startSandbox, type SandboxOptions } from '../../src/sandbox';
 import { parseErasureRequest, type ErasureRequestInput } from '../../src/subject/request';
 import { createWorkers } from '../../src/temporal/workers';
@@ -22,7 +24,12 @@ export function temporalAddress(): string {
 }
 
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
+}
+
+/** Fresh keys per harness, as a deployment would configure them. */
+export function testKeys(id = 'test-key-1'): Record<string, string> {
+  return { DSR_PAYLOAD_KEYS: `${id}:${generateKey()}`, DSR_SUBJECT_HASH_KEY: generateKey() };
 }
 
 const noop = () => undefined;
@@ -59,10 +66,11 @@ export async function startHarness(opts: HarnessOptions) {
     TEMPORAL_ADDRESS: address,
     DSR_TASK_QUEUE: `test-${id}`,
     DSR_GONG_TASK_QUEUE: `test-${id}-gong`,
+    ...testKeys(),
     ...opts.env,
   };
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: await createDataConverter(loadSecurityConfig(env).payloadKeys) });
   const nativeConnection = await NativeConnection.connect({ address });
   let workers: Worker[] = [];
   let running: Promise<unknown> = Promise.resolve();
@@ -72,8 +80,10 @@ export async function startHarness(opts: HarnessOptions) {
     client,
     env,
     taskQueue: env.DSR_TASK_QUEUE!,
-    async startWorkers() {
-      workers = await createWorkers({ ...deploymentFromEnv(env), connection: nativeConnection, namespace: 'default', workflowBundle: opts.bundle });
+    /** Starts workers; `override` changes their environment (e.g. a rotated keyring). */
+    async startWorkers(override: Record<string, string> = {}) {
+      Object.assign(env, override);
+      workers = await createWorkers({ ...(await deploymentFromEnv(env)), connection: nativeConnection, namespace: 'default', workflowBundle: opts.bundle });
       running = Promise.all(workers.map((w) => w.run()));
     },
     async stopWorkers() {

@@ -1,0 +1,36 @@
+/**
+ * Development secrets for `npm start`: generated on first start and kept (mode 0600) in
+ * .dsr-erasure/dev-secrets.json, so histories stay readable across restarts. The CLI falls back to
+ * them when DSR_PAYLOAD_KEYS is unset, so `npx dsr-erasure` works beside `npm start` as is.
+ * Never for production: there, keys come from the environment (a secret manager).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateKey } from './keys';
+
+export interface DevSecrets {
+  DSR_PAYLOAD_KEYS: string;
+  DSR_SUBJECT_HASH_KEY: string;
+  codecToken: string;
+}
+
+export const DEV_STATE_DIR = '.dsr-erasure';
+const FILE = 'dev-secrets.json';
+
+export function readDevSecrets(cwd = process.cwd()): DevSecrets | undefined {
+  const file = join(cwd, DEV_STATE_DIR, FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevSecrets) : undefined;
+}
+
+export function loadOrCreateDevSecrets(cwd = process.cwd()): DevSecrets {
+  const existing = readDevSecrets(cwd);
+  if (existing) return existing;
+  mkdirSync(join(cwd, DEV_STATE_DIR), { recursive: true });
+  const secrets: DevSecrets = {
+    DSR_PAYLOAD_KEYS: `dev-${new Date().toISOString().slice(0, 10)}:${generateKey()}`,
+    DSR_SUBJECT_HASH_KEY: generateKey(),
+    codecToken: generateKey(24).replace(/[+/=]/g, 'x'),
+  };
+  writeFileSync(join(cwd, DEV_STATE_DIR, FILE), JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
