@@ -14,8 +14,14 @@ import { createWorkers } from '../../src/temporal/workers';
 import { deploymentFromEnv } from '../../src/worker';
 import type { ErasureProgress, ErasureSettings } from '../../src/workflows/types';
 
-// Worker lifecycle chatter hides test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+/** Worker lifecycle chatter hides test output; warnings and errors still show. A test file may install its own first. */
+function ensureRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by the test file
+  }
+}
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
@@ -58,6 +64,7 @@ export interface HarnessOptions {
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 export async function startHarness(opts: HarnessOptions) {
+  ensureRuntime();
   const address = temporalAddress();
   const sandbox = await startSandbox(opts.sandbox);
   const id = randomUUID().slice(0, 8);
