@@ -4,7 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ConnectorDescriptor, ConnectorOutcome, ErasureConnector } from '../connectors/types';
+import type { AnyConnector, ConnectorDescriptor, ConnectorOutcome, ErasureConnector, ExternalOrderResult, ExternalStatus, ExternalSystemConnector } from '../connectors/types';
 import { subjectRef } from '../security/subject-ref';
 import type { Identifier } from '../subject/identifiers';
 import type { ErasureSettings } from '../workflows/types';
@@ -18,7 +18,7 @@ export interface ErasurePlan {
 }
 
 export interface ConnectorActivityDeps {
-  connectors: ErasureConnector[];
+  connectors: AnyConnector[];
   settings?: Partial<ErasureSettings>;
   /** HMAC key for subject references; only workers hold it. */
   subjectHashKey: Buffer;
@@ -26,25 +26,39 @@ export interface ConnectorActivityDeps {
 
 export function createConnectorActivities({ connectors, settings = {}, subjectHashKey }: ConnectorActivityDeps) {
   const byId = new Map(connectors.map((c) => [c.id, c]));
+  const lookup = (id: string, scope: 'identifier' | 'subject'): AnyConnector => {
+    const c = byId.get(id);
+    if (!c || (c.scope ?? 'identifier') !== scope) {
+      throw ApplicationFailure.nonRetryable(`connector ${id} is not configured on this worker`, 'ConnectorMisconfigured');
+    }
+    return c;
+  };
+  const perIdentifier = (id: string) => lookup(id, 'identifier') as ErasureConnector;
+  const external = (id: string) => lookup(id, 'subject') as ExternalSystemConnector;
   return {
     async planErasure(identifiers: Identifier[]): Promise<ErasurePlan> {
       return {
-        connectors: connectors.map(({ id, step, displayName, kinds }) => ({ id, step, displayName, kinds })),
+        connectors: connectors.map(({ id, step, displayName, kinds, scope }) => ({ id, step, displayName, kinds, scope: scope ?? 'identifier' })),
         settings,
         subjectRefs: identifiers.map((identifier) => subjectRef(subjectHashKey, identifier)),
       };
     },
 
     async eraseWithConnector(connectorId: string, identifier: Identifier): Promise<ConnectorOutcome> {
-      const connector = byId.get(connectorId);
-      if (!connector) {
-        throw ApplicationFailure.nonRetryable(`connector ${connectorId} is not configured on this worker`, 'ConnectorMisconfigured');
-      }
       const ctx = Context.current();
-      return connector.erase(identifier, {
+      return perIdentifier(connectorId).erase(identifier, {
         heartbeat: (details) => ctx.heartbeat(details),
         resumeFrom: ctx.info.heartbeatDetails,
       });
+    },
+
+    /** Sends (or re-sends: the other system deduplicates by request id) the order for the request. */
+    async orderExternalErasure(connectorId: string, requestId: string, identifiers: Identifier[]): Promise<ExternalOrderResult> {
+      return external(connectorId).order(requestId, identifiers);
+    },
+
+    async checkExternalErasure(connectorId: string, statusUrl: string): Promise<ExternalStatus> {
+      return external(connectorId).status(statusUrl);
     },
   };
 }

@@ -12,6 +12,12 @@ export interface ConnectorDescriptor {
   displayName: string;
   /** Identifier kinds the system can be searched by (Microsoft 365 mail: emails only). */
   kinds: IdentifierKind[];
+  /**
+   * `identifier` (default): the workflow runs the connector once per identifier.
+   * `subject`: one order for the whole request, which the system may complete later
+   * (ExternalSystemConnector).
+   */
+  scope?: 'identifier' | 'subject';
 }
 
 /** What one connector did for one identifier. Record ids are the vendor's, not personal data. */
@@ -39,9 +45,28 @@ export interface ConnectorContext {
 }
 
 export interface ErasureConnector extends ConnectorDescriptor {
+  scope?: 'identifier';
   /** Finds and permanently deletes everything matching the identifier. Must be idempotent. */
   erase(identifier: Identifier, ctx: ConnectorContext): Promise<ConnectorOutcome>;
 }
+
+/** How a system we only reach by order (generic HTTP) answered. `reference` is the system's own id. */
+export type ExternalOrderResult =
+  | { state: 'completed' | 'not_found'; deleted?: number; reference?: string; at: string }
+  | { state: 'failed'; reference?: string; at: string }
+  | { state: 'accepted'; statusUrl?: string; reference?: string; at: string };
+
+export type ExternalStatus = { state: 'pending'; at: string } | Exclude<ExternalOrderResult, { state: 'accepted' }>;
+
+/** A system that takes one order per request and may finish later (callback or status URL). */
+export interface ExternalSystemConnector extends ConnectorDescriptor {
+  scope: 'subject';
+  /** Idempotent by request id: ordering twice must not erase twice. */
+  order(requestId: string, identifiers: Identifier[]): Promise<ExternalOrderResult>;
+  status(statusUrl: string): Promise<ExternalStatus>;
+}
+
+export type AnyConnector = ErasureConnector | ExternalSystemConnector;
 
 /** Receipts keep at most this many ids per outcome; the counts stay exact. */
 export const MAX_IDS_IN_RECEIPT = 200;

@@ -7,7 +7,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createConnectorActivities } from '../activities/connectors';
-import type { ErasureConnector } from '../connectors/types';
+import type { AnyConnector } from '../connectors/types';
 import type { GongClient } from '../vendors/gong/client';
 import { createGongActivities } from '../vendors/gong/activities';
 import { Pacer } from '../vendors/gong/pacer';
@@ -24,7 +24,7 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueues: TaskQueues;
-  connectors: ErasureConnector[];
+  connectors: AnyConnector[];
   gong: GongClient;
   /** Gong's per-company limit (3/s by default). */
   gongRatePerSecond: number;

@@ -26,7 +26,7 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { createConnectorActivities } from '../activities/connectors';
-import type { ConnectorDescriptor, ConnectorStep } from '../connectors/types';
+import type { ConnectorDescriptor, ConnectorStep, ExternalOrderResult, ExternalStatus } from '../connectors/types';
 import type { Identifier, IdentifierRef } from '../subject/identifiers';
 import type { GongReferenceSummary } from '../vendors/gong/types';
 import type { createGongActivities } from '../vendors/gong/activities';
@@ -38,6 +38,8 @@ import type {
   ErasureSettings,
   ErasureStatusValue,
   ErasureWorkflowInput,
+  ConnectorCallback,
+  ExternalSystemRecord,
   Referenced,
   SkipRequest,
   StepName,
@@ -48,6 +50,8 @@ export const progressQuery = defineQuery<ErasureProgress>('progress');
 export const retryUpdate = defineUpdate<void, []>('retry');
 /** Operator: give up on the failed item; the receipt keeps the reason. */
 export const skipUpdate = defineUpdate<void, [SkipRequest]>('skip');
+/** An HTTP connector (through the intake service, or an operator) reporting an accepted order done. */
+export const connectorCallbackUpdate = defineUpdate<void, [ConnectorCallback]>('connectorCallback');
 
 type ConnectorActivities = ReturnType<typeof createConnectorActivities>;
 type GongActivities = ReturnType<typeof createGongActivities>;
@@ -89,8 +93,8 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
     status: 'Running',
     step: 'crm',
     startedAt: now(),
-    crm: { connectors: [], outcomes: [] },
-    email: { connectors: [], outcomes: [] },
+    crm: { connectors: [], outcomes: [], external: [] },
+    email: { connectors: [], outcomes: [], external: [] },
     gong: { before: [], erasures: [], verification: { outcome: 'pending', checks: [] } },
     skipped: [],
     operatorActions: [],
@@ -112,6 +116,20 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
       if (progress.actionRequired?.item === 'plan') throw new Error('the plan cannot be skipped: fix the worker configuration, then retry');
       if (typeof req?.reason !== 'string' || req.reason.trim().length === 0) throw new Error('skip needs a reason');
       if (req.reason.length > 1000) throw new Error('skip reason must be at most 1000 characters');
+    },
+  });
+
+  // Callbacks from HTTP connectors in the plan. Kept until needed: a fast system may call back
+  // before this workflow has even seen its 202.
+  const externalConnectors = new Set<string>();
+  const callbacks = new Map<string, ConnectorCallback>();
+  setHandler(connectorCallbackUpdate, (cb) => {
+    callbacks.set(cb.connector, cb);
+  }, {
+    validator: (cb: ConnectorCallback) => {
+      if (!externalConnectors.has(cb?.connector)) throw new Error('no HTTP connector by that id takes part in this erasure');
+      if (!['completed', 'not_found', 'failed'].includes(cb.state)) throw new Error('state must be completed, not_found or failed');
+      if (cb.reference !== undefined && !/^[A-Za-z0-9._:/-]{0,200}$/.test(cb.reference)) throw new Error('reference must be a plain token');
     },
   });
 
@@ -162,6 +180,10 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
     record.connectors = plan.filter((c) => c.step === step);
     record.startedAt = now();
     for (const connector of record.connectors) {
+      if (connector.scope === 'subject') {
+        await runExternalSystem(step, record, connector);
+        continue;
+      }
       for (const [index, identifier] of identifiers.entries()) {
         if (!connector.kinds.includes(identifier.kind)) continue;
         const outcome = await withOperator(step, `${connector.id} ${itemLabel(identifiers, index)}`, () =>
@@ -173,6 +195,76 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
     record.completedAt = now();
   }
 
+  /**
+   * A system reached by order: send it, then wait for completion by status URL (polled on a durable
+   * timer) or by callback (the connectorCallback update). `failed`, or no answer in time, asks an
+   * operator; retry re-sends the order, which the system deduplicates by request id.
+   */
+  async function runExternalSystem(step: ConnectorStep, record: ErasureProgress['crm'], connector: ConnectorDescriptor) {
+    const indices = identifiers.flatMap((id, i) => (connector.kinds.includes(id.kind) ? [i] : []));
+    const item = `${connector.id} order`;
+    for (;;) {
+      const orderedAt = now();
+      const answer = await withOperator(step, item, () => act.connectors.orderExternalErasure(connector.id, input.requestId, indices.map((i) => identifiers[i]!)));
+      if (!answer) return;
+      const done = answer.state === 'accepted' ? await awaitExternalCompletion(step, item, connector, answer) : { result: answer, via: 'response' as const };
+      if (!done) return; // skipped by an operator while waiting
+      const { result, via } = done;
+      if (result.state === 'failed') {
+        const reference = result.reference ? ` (their reference ${result.reference})` : '';
+        const action = await awaitOperator(step, item, { errorType: 'ExternalErasureFailed', reason: `${connector.id} reported that the erasure failed${reference}; retry re-sends the order` });
+        if (action === 'skip') return;
+        continue;
+      }
+      const entry: ExternalSystemRecord = {
+        connector: connector.id,
+        identifiers: indices.map((i) => refs[i]!),
+        state: result.state,
+        via,
+        deleted: result.state === 'completed' ? result.deleted : undefined,
+        reference: result.reference,
+        orderedAt,
+        completedAt: result.at,
+      };
+      record.external.push(entry);
+      return;
+    }
+  }
+
+  type Final = Exclude<ExternalStatus, { state: 'pending' }>;
+  async function awaitExternalCompletion(step: ConnectorStep, item: string, connector: ConnectorDescriptor, accepted: Extract<ExternalOrderResult, { state: 'accepted' }>): Promise<{ result: Final; via: 'status-url' | 'callback' } | undefined> {
+    const maxWait = durationMs(settings.externalMaxWait);
+    const overdue = () =>
+      awaitOperator(step, item, {
+        errorType: 'ExternalErasureOverdue',
+        reason: `${connector.id} accepted the order but has not finished after ${Math.round(maxWait / 60_000)} min; retry keeps waiting`,
+      });
+    if (accepted.statusUrl) {
+      const statusUrl = accepted.statusUrl;
+      for (let waited = 0; ; ) {
+        await sleep(settings.externalPollInterval);
+        waited += durationMs(settings.externalPollInterval);
+        const status = await withOperator(step, item, () => act.connectors.checkExternalErasure(connector.id, statusUrl));
+        if (!status) return undefined;
+        if (status.state !== 'pending') return { result: status, via: 'status-url' };
+        if (waited >= maxWait) {
+          if ((await overdue()) === 'skip') return undefined;
+          waited = 0;
+        }
+      }
+    }
+    for (;;) {
+      if (await condition(() => callbacks.has(connector.id), maxWait)) {
+        const cb = callbacks.get(connector.id)!;
+        callbacks.delete(connector.id);
+        const at = now();
+        const result: Final = cb.state === 'completed' ? { state: 'completed', deleted: cb.deleted, reference: cb.reference, at } : { state: cb.state, reference: cb.reference, at };
+        return { result, via: 'callback' };
+      }
+      if ((await overdue()) === 'skip') return undefined;
+    }
+  }
+
   // 1-2. CRM, then email. The plan (which connectors this deployment runs) is recorded in history.
   const plan = await withOperator('crm', 'plan', () => planner.planErasure(identifiers));
   if (!plan) throw ApplicationFailure.nonRetryable('an erasure cannot go on without its plan', 'PlanSkipped');
@@ -181,6 +273,7 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   const refs: IdentifierRef[] = identifiers.map((id, i) => ({ kind: id.kind, ref: plan.subjectRefs[i]! }));
   const referenced = <T extends { identifier: Identifier }>(result: T, index: number): Referenced<T> => ({ ...result, identifier: refs[index]! });
   const act = activityProxies(settings);
+  for (const c of plan.connectors) if (c.scope === 'subject') externalConnectors.add(c.id);
   await runConnectorStep('crm', progress.crm, plan.connectors);
   await runConnectorStep('email', progress.email, plan.connectors);
 

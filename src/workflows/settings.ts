@@ -16,6 +16,8 @@ export const DEFAULT_SETTINGS: ErasureSettings = {
   connectorHeartbeatTimeout: '2m',
   connectorStartToCloseTimeout: '30m',
   gongTaskQueue: TASK_QUEUES.gong,
+  externalPollInterval: '5m',
+  externalMaxWait: '72h',
 };
 
 export function resolveSettings(overrides: Partial<ErasureSettings> | undefined): ErasureSettings {

@@ -25,6 +25,10 @@ export interface ErasureSettings {
   connectorStartToCloseTimeout: Duration;
   /** The task queue Gong activities run on; its workers cap it at Gong's per-company rate. */
   gongTaskQueue: string;
+  /** How often to poll an HTTP connector's status URL after it accepted an order. */
+  externalPollInterval: Duration;
+  /** How long to wait for an HTTP connector to finish (poll or callback) before asking an operator. */
+  externalMaxWait: Duration;
 }
 
 export interface ErasureWorkflowInput {
@@ -56,11 +60,34 @@ export interface SkippedItem {
 /** A vendor result as the receipt keeps it: the identifier replaced by its keyed hash. */
 export type Referenced<T extends { identifier: Identifier }> = Omit<T, 'identifier'> & { identifier: IdentifierRef };
 
+/** A system reached through the HTTP connector protocol: one order for the request. */
+export interface ExternalSystemRecord {
+  connector: string;
+  identifiers: IdentifierRef[];
+  state: 'completed' | 'not_found';
+  /** How completion arrived. */
+  via: 'response' | 'status-url' | 'callback';
+  deleted?: number;
+  /** The other system's own reference for the erasure. */
+  reference?: string;
+  orderedAt: string;
+  completedAt: string;
+}
+
 export interface ConnectorStepRecord {
   connectors: ConnectorDescriptor[];
   startedAt?: string;
   completedAt?: string;
   outcomes: Referenced<ConnectorOutcome>[];
+  external: ExternalSystemRecord[];
+}
+
+/** The `connectorCallback` update: an HTTP connector reporting that an accepted order finished. */
+export interface ConnectorCallback {
+  connector: string;
+  state: 'completed' | 'not_found' | 'failed';
+  deleted?: number;
+  reference?: string;
 }
 
 export interface VerificationCheck {

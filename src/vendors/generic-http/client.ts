@@ -1,0 +1,92 @@
+/**
+ * Client for the dsr-erasure HTTP connector protocol (schemas.ts): a signed JSON order per request,
+ * answered 200 (done) or 202 (accepted; completion by status URL or callback).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import { FailureTypes, VendorHttp } from '../http';
+import { orderResponseSchema, statusSchema, type ConnectorStatus, type ErasureOrder, type OrderResponse } from './schemas';
+import { sign } from './signature';
+
+export interface GenericHttpOptions {
+  /** The connector's name, as in DSR_CRM_CONNECTORS=http:<name>. */
+  name: string;
+  url: string;
+  /** Shared HMAC secret (32+ characters). */
+  secret: string;
+  timeoutMs?: number;
+  dispatcher?: Dispatcher;
+}
+
+export class GenericHttpClient {
+  private readonly http: VendorHttp;
+  private readonly origin: string;
+
+  constructor(private readonly options: GenericHttpOptions) {
+    this.origin = new URL(options.url).origin;
+    this.http = new VendorHttp({
+      vendor: `HTTP connector ${options.name}`,
+      baseUrl: options.url,
+      authHeaders: () => ({}),
+      timeoutMs: options.timeoutMs,
+      dispatcher: options.dispatcher,
+      // Only a machine-readable code from the other system's error body, never its prose.
+      describeError: (body) => {
+        const code = (body as { code?: unknown } | undefined)?.code;
+        return typeof code === 'string' ? { codes: [code] } : {};
+      },
+    });
+  }
+
+  async order(order: ErasureOrder): Promise<OrderResponse> {
+    const body = JSON.stringify(order);
+    const res = await this.http.send({
+      operation: 'order',
+      method: 'POST',
+      path: this.options.url,
+      rawJson: body,
+      // The receiving system deduplicates on this: an order re-sent after a lost response erases once.
+      headers: { ...sign(this.options.secret, body), 'idempotency-key': `${order.requestId}:${order.connector}` },
+    });
+    const parsed = this.http.parse('order', orderResponseSchema, res.body);
+    if ((res.status === 202) !== (parsed.state === 'accepted')) {
+      throw ApplicationFailure.create({
+        type: FailureTypes.invalidResponse,
+        nonRetryable: true,
+        message: `${this.http.vendor} order: HTTP ${res.status} with state ${parsed.state} (202 goes with accepted, 200 with a final state)`,
+      });
+    }
+    if (parsed.state === 'accepted' && parsed.statusUrl && new URL(parsed.statusUrl).origin !== this.origin) {
+      // We sign status polls; never send them to a host other than the one configured.
+      throw ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `${this.http.vendor} order: statusUrl points to another origin` });
+    }
+    return parsed;
+  }
+
+  async status(statusUrl: string): Promise<ConnectorStatus> {
+    if (new URL(statusUrl).origin !== this.origin) {
+      throw ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `${this.http.vendor} status: statusUrl points to another origin` });
+    }
+    const res = await this.http.send({ operation: 'status', method: 'GET', path: statusUrl, headers: sign(this.options.secret, '') });
+    return this.http.parse('status', statusSchema, res.body);
+  }
+}
+
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+/**
+ * HTTP connectors are named in the step lists as `http:<name>` and configured by
+ * HTTP_CONNECTOR_<NAME>_URL and HTTP_CONNECTOR_<NAME>_SECRET (name upper-cased, - as _).
+ */
+export function genericHttpClientFromEnv(name: string, env: NodeJS.ProcessEnv): GenericHttpClient {
+  const prefix = `HTTP_CONNECTOR_${name.toUpperCase().replace(/-/g, '_')}`;
+  const parsed = z
+    .object({ [`${prefix}_URL`]: z.url({ error: 'must be an http(s) URL' }), [`${prefix}_SECRET`]: secret })
+    .safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.code === 'invalid_type' ? 'is not set' : i.message}`);
+    throw new Error(`HTTP connector ${name}: ${problems.join('; ')}`);
+  }
+  return new GenericHttpClient({ name, url: parsed.data[`${prefix}_URL`]!, secret: parsed.data[`${prefix}_SECRET`]! });
+}
