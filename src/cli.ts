@@ -3,6 +3,7 @@
  *   dsr-erasure erase --request-id ID --email E... --phone P... [--wait]
  *   dsr-erasure status ID
  *   dsr-erasure retry ID | skip ID --reason R
+ *   dsr-erasure callback ID --connector http:NAME --state completed|not_found|failed
  * Connects like the worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...).
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -65,6 +66,18 @@ export function buildCli(): Command {
       const client = await connect();
       await erasureHandle(client, requestId).executeUpdate('skip', { args: [{ reason: opts.reason }] });
       console.error('skipped');
+    });
+
+  program
+    .command('callback <requestId>')
+    .description("report that an HTTP connector's accepted order finished (for systems that call back)")
+    .requiredOption('--connector <id>', 'the connector, e.g. http:warehouse')
+    .addOption(new Option('--state <state>', 'what the system reported').choices(['completed', 'not_found', 'failed']).makeOptionMandatory())
+    .option('--reference <ref>', "the system's own reference for the erasure")
+    .action(async (requestId: string, opts: { connector: string; state: 'completed' | 'not_found' | 'failed'; reference?: string }) => {
+      const client = await connect();
+      await erasureHandle(client, requestId).executeUpdate('connectorCallback', { args: [{ connector: opts.connector, state: opts.state, reference: opts.reference }] });
+      console.error('delivered');
     });
 
   return program;

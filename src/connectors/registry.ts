@@ -1,6 +1,7 @@
 /**
  * Which connectors form the CRM step and the email step, chosen by configuration:
  *   DSR_CRM_CONNECTORS=hubspot   DSR_EMAIL_CONNECTORS=m365
+ *   DSR_CRM_CONNECTORS=salesforce,http:warehouse   (an HTTP connector: HTTP_CONNECTOR_WAREHOUSE_*)
  * A listed connector without credentials is a start-up error, never a silently skipped system:
  * skipping the CRM would let Gong re-import what we erase. `none` states a step is deliberately empty.
  */
@@ -9,7 +10,9 @@ import { createHubSpotConnector } from '../vendors/hubspot/connector';
 import { hubspotClientFromEnv } from '../vendors/hubspot/client';
 import { createM365Connector } from '../vendors/msgraph/connector';
 import { graphClientFromEnv } from '../vendors/msgraph/client';
-import type { ConnectorStep, ErasureConnector } from './types';
+import { genericHttpClientFromEnv } from '../vendors/generic-http/client';
+import { createGenericHttpConnector } from '../vendors/generic-http/connector';
+import type { AnyConnector, ConnectorStep, ErasureConnector } from './types';
 
 interface ConnectorFactory {
   step: ConnectorStep;
@@ -37,16 +40,31 @@ export const CONNECTOR_FACTORIES: Record<string, ConnectorFactory> = {
   },
 };
 
-export function connectorsFromEnv(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): ErasureConnector[] {
+/** `http:<name>`: a system reached through the HTTP connector protocol, in whichever step lists it. */
+const HTTP_CONNECTOR = /^http:([a-z0-9][a-z0-9-]{0,40})$/;
+
+export function connectorsFromEnv(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): AnyConnector[] {
   const wanted: [string, ConnectorStep, string][] = [
     ...config.DSR_CRM_CONNECTORS.map((id): [string, ConnectorStep, string] => [id, 'crm', 'DSR_CRM_CONNECTORS']),
     ...config.DSR_EMAIL_CONNECTORS.map((id): [string, ConnectorStep, string] => [id, 'email', 'DSR_EMAIL_CONNECTORS']),
   ];
-  const connectors: ErasureConnector[] = [];
+  const connectors: AnyConnector[] = [];
+  const seen = new Set<string>();
   for (const [id, step, variable] of wanted) {
     if (id === 'none') continue;
+    if (seen.has(id)) throw new ConfigError(`${variable}: ${id} is listed more than once across DSR_CRM_CONNECTORS and DSR_EMAIL_CONNECTORS`);
+    seen.add(id);
+    const http = HTTP_CONNECTOR.exec(id);
+    if (http) {
+      try {
+        connectors.push(createGenericHttpConnector(http[1]!, step, genericHttpClientFromEnv(http[1]!, env)));
+      } catch (err) {
+        throw new ConfigError(err instanceof Error ? err.message : String(err));
+      }
+      continue;
+    }
     const factory = CONNECTOR_FACTORIES[id];
-    if (!factory) throw new ConfigError(`${variable}: unknown connector "${id}" (known: ${Object.keys(CONNECTOR_FACTORIES).join(', ')}, none)`);
+    if (!factory) throw new ConfigError(`${variable}: unknown connector "${id}" (known: ${Object.keys(CONNECTOR_FACTORIES).join(', ')}, http:<name>, none)`);
     if (factory.step !== step) throw new ConfigError(`${variable}: ${id} is a ${factory.step} connector, not ${step}`);
     let connector: ErasureConnector | undefined;
     try {
@@ -58,7 +76,9 @@ export function connectorsFromEnv(config: ServiceConfig, env: NodeJS.ProcessEnv 
     connectors.push(connector);
   }
   for (const [step, variable] of [['crm', 'DSR_CRM_CONNECTORS'], ['email', 'DSR_EMAIL_CONNECTORS']] as const) {
-    if (!connectors.some((c) => c.step === step) && !wanted.some(([id, s]) => s === step && id === 'none')) {
+    const listed = wanted.filter(([, s]) => s === step).map(([id]) => id);
+    if (listed.includes('none') && listed.length > 1) throw new ConfigError(`${variable}: "none" cannot be combined with connectors`);
+    if (!connectors.some((c) => c.step === step) && !listed.includes('none')) {
       throw new ConfigError(`${variable} is empty; list at least one connector, or "none" if there is no such system`);
     }
   }
