@@ -4,6 +4,7 @@
  * and the benchmark use it for all of them.
  */
 import type { SubjectIdentifiers } from './subject/identifiers';
+import { GenericHttpSimulator, type GenericHttpMode } from './vendors/generic-http/simulator';
 import { createGongSimulator, GONG_SIM_CREDENTIALS, type GongSimOptions } from './vendors/gong/simulator';
 import { createHubSpotSimulator, type HubSpotSimOptions } from './vendors/hubspot/simulator';
 import { createGraphSimulator, type GraphSimOptions } from './vendors/msgraph/simulator';
@@ -14,8 +15,16 @@ export const SANDBOX_MAILBOXES = ['dpo@sandbox.example', 'sales@sandbox.example'
 
 export type SandboxVendor = 'gong' | 'hubspot' | 'm365';
 
+/** A simulated in-house system behind the HTTP connector protocol, configured as `http:<name>`. */
+export interface SandboxHttpSystem {
+  name: string;
+  mode?: GenericHttpMode;
+  pendingPolls?: number;
+}
+
 export interface SandboxOptions {
   vendors?: SandboxVendor[];
+  http?: SandboxHttpSystem[];
   gong?: GongSimOptions;
   hubspot?: HubSpotSimOptions;
   graph?: GraphSimOptions;
@@ -29,6 +38,16 @@ export async function startSandbox(opts: SandboxOptions = {}) {
   const hubspot = vendors.has('hubspot') ? createHubSpotSimulator({ accessToken: HUBSPOT_TOKEN, ...opts.hubspot }) : undefined;
   const graph = vendors.has('m365') ? createGraphSimulator({ ...M365, ...opts.graph }) : undefined;
   const env: Record<string, string> = {};
+  const http = new Map<string, GenericHttpSimulator>();
+  for (const system of opts.http ?? []) {
+    const secret = `sandbox-secret-for-${system.name}-0123456789abcdef`;
+    const sim = new GenericHttpSimulator({ secret, mode: system.mode, pendingPolls: system.pendingPolls });
+    await sim.start();
+    const prefix = `HTTP_CONNECTOR_${system.name.toUpperCase().replace(/-/g, '_')}`;
+    env[`${prefix}_URL`] = sim.orderUrl;
+    env[`${prefix}_SECRET`] = secret;
+    http.set(system.name, sim);
+  }
   if (gong) {
     env.GONG_BASE_URL = await gong.start();
     env.GONG_ACCESS_KEY = GONG_SIM_CREDENTIALS.accessKey;
@@ -48,6 +67,8 @@ export async function startSandbox(opts: SandboxOptions = {}) {
     gong,
     hubspot,
     graph,
+    /** HTTP-connector systems by name. */
+    http,
     /** Variables that point the service's clients at the simulators. */
     env,
     /** Gives the person a CRM contact, mail in every mailbox and references in Gong. */
@@ -62,9 +83,10 @@ export async function startSandbox(opts: SandboxOptions = {}) {
         }
       }
       gong?.vendor.seedPerson({ emails: subject.emails, phones: subject.phones, emailMessages: 3, calls: 2, meetings: 1 });
+      for (const sim of http.values()) for (const value of [...subject.emails, ...subject.phones]) sim.vendor.records.add(value);
     },
     async stop() {
-      await Promise.all([gong?.stop(), hubspot?.stop(), graph?.stop()]);
+      await Promise.all([gong?.stop(), hubspot?.stop(), graph?.stop(), ...[...http.values()].map((sim) => sim.stop())]);
     },
   };
 }

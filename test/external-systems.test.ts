@@ -1,0 +1,114 @@
+/**
+ * HTTP-connector systems inside the CRM and email steps, on a real Temporal server: a status URL
+ * polled on a durable timer, a callback delivered as an update, a failure an operator handles, and
+ * the order CRM -> email -> Gong holding throughout.
+ */
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { LoggedRequest } from '../src/vendors/sim/server';
+import type { ErasureSettings } from '../src/workflows/types';
+import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+
+const EMAIL = 'ext.subject@example.com';
+const PHONE = '+14255550123';
+const QUICK: Partial<ErasureSettings> = { ...FAST, externalPollInterval: '1s', externalMaxWait: '20s' };
+
+let bundle: WorkflowBundleWithSourceMap;
+let h: Harness | undefined;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+});
+afterEach(async () => {
+  await h?.teardown();
+  h = undefined;
+});
+
+const span = (log: LoggedRequest[]) => ({ first: Math.min(...log.map((r) => r.at)), last: Math.max(...log.map((r) => r.at)) });
+
+test('a CRM-step system that answers 202 with a status URL is polled until done; email and Gong wait for it', async () => {
+  const harness = (h = await startHarness({
+    bundle,
+    sandbox: { http: [{ name: 'warehouse', mode: 'poll', pendingPolls: 2 }, { name: 'helpdesk', mode: 'sync' }] },
+    env: { DSR_CRM_CONNECTORS: 'hubspot,http:warehouse', DSR_EMAIL_CONNECTORS: 'm365,http:helpdesk' },
+  }));
+  harness.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+  const { handle } = await harness.submit({ requestId: uniqueRequestId('ext-poll'), emails: [EMAIL], phones: [PHONE] }, QUICK);
+  const receipt = await handle.result();
+
+  const warehouse = harness.sandbox.http.get('warehouse')!;
+  const helpdesk = harness.sandbox.http.get('helpdesk')!;
+  expect(warehouse.controls.operations()).toEqual(['order', 'status', 'status', 'status']);
+  expect(receipt.crm.external).toEqual([expect.objectContaining({ connector: 'http:warehouse', state: 'completed', via: 'status-url', deleted: 2 })]);
+  expect(receipt.email.external).toEqual([expect.objectContaining({ connector: 'http:helpdesk', state: 'completed', via: 'response' })]);
+  expect(receipt.crm.external[0]!.identifiers).toEqual(receipt.subject);
+
+  // Order: every CRM system (HubSpot and the polled warehouse) before any email system, email before Gong.
+  const crm = span([...harness.sandbox.hubspot!.controls.log, ...warehouse.controls.log]);
+  const email = span([...harness.sandbox.graph!.controls.log, ...helpdesk.controls.log]);
+  const gong = span(harness.sandbox.gong!.controls.log);
+  expect(crm.last).toBeLessThanOrEqual(email.first);
+  expect(email.last).toBeLessThanOrEqual(gong.first);
+  expect(warehouse.vendor.erasedValues.sort()).toEqual([PHONE, EMAIL].sort());
+});
+
+test('a system that calls back: the workflow waits for the connectorCallback update, however early it comes', async () => {
+  const harness = (h = await startHarness({
+    bundle,
+    sandbox: { http: [{ name: 'tickets', mode: 'callback' }] },
+    env: { DSR_CRM_CONNECTORS: 'http:tickets', DSR_EMAIL_CONNECTORS: 'm365' },
+  }));
+  harness.sandbox.seedSubject({ emails: [EMAIL], phones: [] });
+  const requestId = uniqueRequestId('ext-callback');
+  const { handle } = await harness.submit({ requestId, emails: [EMAIL] }, QUICK);
+  const tickets = harness.sandbox.http.get('tickets')!;
+  while (tickets.vendor.orders.size === 0) await new Promise((r) => setTimeout(r, 100));
+  // Nothing downstream starts while the order is open.
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(harness.sandbox.graph!.controls.log).toHaveLength(0);
+  // An unknown connector is refused.
+  await expect(handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:nope', state: 'completed' }] })).rejects.toThrow();
+  await handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:tickets', state: 'completed', reference: 'TCK-42' }] });
+  const receipt = await handle.result();
+  expect(receipt.crm.external).toEqual([expect.objectContaining({ connector: 'http:tickets', state: 'completed', via: 'callback', reference: 'TCK-42' })]);
+  expect(receipt.email.outcomes[0]!.deleted).toBeGreaterThan(0);
+});
+
+test('a system reporting failure puts the request in "action required"; skip keeps the reason', async () => {
+  const harness = (h = await startHarness({
+    bundle,
+    sandbox: { http: [{ name: 'legacy-crm', mode: 'fail' }] },
+    env: { DSR_CRM_CONNECTORS: 'hubspot,http:legacy-crm', DSR_EMAIL_CONNECTORS: 'm365' },
+  }));
+  harness.sandbox.seedSubject({ emails: [EMAIL], phones: [] });
+  const requestId = uniqueRequestId('ext-fail');
+  const { handle } = await harness.submit({ requestId, emails: [EMAIL] }, QUICK);
+  const waiting = await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  expect(waiting.actionRequired).toMatchObject({ step: 'crm', item: 'http:legacy-crm order', errorType: 'ExternalErasureFailed' });
+  expect(JSON.stringify(waiting)).not.toContain(EMAIL);
+  // retry re-sends the order; the system deduplicates it by request id and answers the same.
+  await handle.executeUpdate('retry', { args: [] });
+  await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
+  expect(harness.sandbox.http.get('legacy-crm')!.vendor.orders.size).toBe(1);
+  await handle.executeUpdate('skip', { args: [{ reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }] });
+  const receipt = await handle.result();
+  expect(receipt.outcome).toBe('erased-with-exceptions');
+  expect(receipt.crm.external).toEqual([]);
+  expect(receipt.skipped[0]).toMatchObject({ item: 'http:legacy-crm order', reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' });
+});
+
+test('a system that accepts and never finishes escalates after externalMaxWait', async () => {
+  const harness = (h = await startHarness({
+    bundle,
+    sandbox: { http: [{ name: 'slow', mode: 'callback' }] },
+    env: { DSR_CRM_CONNECTORS: 'http:slow', DSR_EMAIL_CONNECTORS: 'none' },
+  }));
+  const requestId = uniqueRequestId('ext-overdue');
+  const { handle } = await harness.submit({ requestId, emails: [EMAIL] }, { ...QUICK, externalMaxWait: '2s' });
+  const waiting = await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  expect(waiting.actionRequired?.errorType).toBe('ExternalErasureOverdue');
+  // retry keeps waiting; the callback then completes it.
+  await handle.executeUpdate('retry', { args: [] });
+  await handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:slow', state: 'not_found' }] });
+  const receipt = await handle.result();
+  expect(receipt.crm.external[0]).toMatchObject({ state: 'not_found', via: 'callback' });
+});
