@@ -7,13 +7,14 @@ import type { SubjectIdentifiers } from './subject/identifiers';
 import { GenericHttpSimulator, type GenericHttpMode } from './vendors/generic-http/simulator';
 import { createGongSimulator, GONG_SIM_CREDENTIALS, type GongSimOptions } from './vendors/gong/simulator';
 import { createHubSpotSimulator, type HubSpotSimOptions } from './vendors/hubspot/simulator';
+import { createGoogleSimulator, type GoogleSimOptions } from './vendors/google/simulator';
 import { createGraphSimulator, type GraphSimOptions } from './vendors/msgraph/simulator';
 
 const HUBSPOT_TOKEN = 'sim-hubspot-token';
 const M365 = { tenantId: 'sim-tenant', clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
 export const SANDBOX_MAILBOXES = ['dpo@sandbox.example', 'sales@sandbox.example', 'support@sandbox.example'];
 
-export type SandboxVendor = 'gong' | 'hubspot' | 'm365';
+export type SandboxVendor = 'gong' | 'hubspot' | 'm365' | 'gmail';
 
 /** A simulated in-house system behind the HTTP connector protocol, configured as `http:<name>`. */
 export interface SandboxHttpSystem {
@@ -28,6 +29,7 @@ export interface SandboxOptions {
   gong?: GongSimOptions;
   hubspot?: HubSpotSimOptions;
   graph?: GraphSimOptions;
+  google?: GoogleSimOptions;
 }
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -37,7 +39,19 @@ export async function startSandbox(opts: SandboxOptions = {}) {
   const gong = vendors.has('gong') ? createGongSimulator({ ...GONG_SIM_CREDENTIALS, ...opts.gong }) : undefined;
   const hubspot = vendors.has('hubspot') ? createHubSpotSimulator({ accessToken: HUBSPOT_TOKEN, ...opts.hubspot }) : undefined;
   const graph = vendors.has('m365') ? createGraphSimulator({ ...M365, ...opts.graph }) : undefined;
+  const google = vendors.has('gmail') ? createGoogleSimulator({ domain: 'sandbox.example', ...opts.google }) : undefined;
   const env: Record<string, string> = {};
+  if (google) {
+    const url = await google.start();
+    Object.assign(env, {
+      GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(google.serviceAccount),
+      GOOGLE_ADMIN_USER: 'admin@sandbox.example',
+      GOOGLE_TOKEN_URL: google.tokenUrl,
+      GMAIL_BASE_URL: url,
+      GOOGLE_DIRECTORY_BASE_URL: url,
+    });
+    for (const user of SANDBOX_MAILBOXES) google.seedUser(user);
+  }
   const http = new Map<string, GenericHttpSimulator>();
   for (const system of opts.http ?? []) {
     const secret = `sandbox-secret-for-${system.name}-0123456789abcdef`;
@@ -67,6 +81,7 @@ export async function startSandbox(opts: SandboxOptions = {}) {
     gong,
     hubspot,
     graph,
+    google,
     /** HTTP-connector systems by name. */
     http,
     /** Variables that point the service's clients at the simulators. */
@@ -80,13 +95,15 @@ export async function startSandbox(opts: SandboxOptions = {}) {
         for (const [i, upn] of SANDBOX_MAILBOXES.entries()) {
           graph?.seedMessage(upn, { from: email, to: [upn] });
           if (i === 0) graph?.seedMessage(upn, { from: upn, to: ['someone@else.example'], cc: [email] });
+          google?.seedMessage(upn, { from: email, to: [upn] });
+          if (i === 1) google?.seedMessage(upn, { from: upn, to: ['someone@else.example'], bcc: [email], labels: ['SPAM'] });
         }
       }
       gong?.vendor.seedPerson({ emails: subject.emails, phones: subject.phones, emailMessages: 3, calls: 2, meetings: 1 });
       for (const sim of http.values()) for (const value of [...subject.emails, ...subject.phones]) sim.vendor.records.add(value);
     },
     async stop() {
-      await Promise.all([gong?.stop(), hubspot?.stop(), graph?.stop(), ...[...http.values()].map((sim) => sim.stop())]);
+      await Promise.all([gong?.stop(), hubspot?.stop(), graph?.stop(), google?.stop(), ...[...http.values()].map((sim) => sim.stop())]);
     },
   };
 }

@@ -8,6 +8,8 @@
 import { ConfigError, type ServiceConfig } from '../config';
 import { createHubSpotConnector } from '../vendors/hubspot/connector';
 import { hubspotClientFromEnv } from '../vendors/hubspot/client';
+import { googleClientFromEnv } from '../vendors/google/client';
+import { createGmailConnector } from '../vendors/google/connector';
 import { createM365Connector } from '../vendors/msgraph/connector';
 import { graphClientFromEnv } from '../vendors/msgraph/client';
 import { genericHttpClientFromEnv } from '../vendors/generic-http/client';
@@ -28,6 +30,14 @@ export const CONNECTOR_FACTORIES: Record<string, ConnectorFactory> = {
     build: (env) => {
       const client = hubspotClientFromEnv(env);
       return client && createHubSpotConnector(client);
+    },
+  },
+  gmail: {
+    step: 'email',
+    needs: 'GOOGLE_SERVICE_ACCOUNT_JSON (or _FILE) and GOOGLE_ADMIN_USER (or GOOGLE_MAILBOXES)',
+    build: (env) => {
+      const google = googleClientFromEnv(env);
+      return google && createGmailConnector(google.client, google.mailboxes);
     },
   },
   m365: {

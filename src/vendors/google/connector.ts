@@ -1,0 +1,131 @@
+/**
+ * Gmail (Google Workspace): sweep each mailbox for messages from/to/cc/bcc the subject, Spam and Trash
+ * included, and permanently delete them with batchDelete. A domain-wide sweep is long, so progress is
+ * heartbeated after every page and a retry resumes from it.
+ *
+ * Paging while deleting: once a page's messages are deleted the next list starts again from the first
+ * page instead of following nextPageToken. Gmail doesn't document what a page token means after the
+ * result set shrinks; if it is an offset, following it would skip as many matches as we just deleted.
+ * Listing from the start cannot skip anything, since deleted messages no longer match, and costs one
+ * list call (5 quota units) per 500 deletions. nextPageToken is followed only past a page that held
+ * nothing new (a search index still showing what we deleted), and that token is what the heartbeat
+ * carries; after a deletion the heartbeat's pageToken is empty, and a resumed attempt re-lists the
+ * mailbox from its first page, which now starts with the messages the crashed attempt had not reached.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { MAX_IDS_IN_RECEIPT, type ConnectorContext, type ConnectorOutcome, type ErasureConnector } from '../../connectors/types';
+import type { Identifier } from '../../subject/identifiers';
+import { FailureTypes } from '../http';
+import { GMAIL_NOT_ENABLED, type GoogleWorkspaceClient, type MessagePage } from './client';
+
+/** Heartbeat details. Counts include the mailbox in progress; `lastMailbox` is the last one finished. */
+const progressSchema = z.object({
+  mailboxIndex: z.number().int().nonnegative(),
+  /** Skip by name, not index: a user added or removed between attempts would otherwise shift the index. */
+  lastMailbox: z.string().optional(),
+  /** The mailbox in progress and where its listing continues (undefined: from the first page). */
+  mailbox: z.string().optional(),
+  pageToken: z.string().optional(),
+  /** Pages handled in the mailbox in progress. */
+  pages: z.number().int().nonnegative().default(0),
+  found: z.number().int().nonnegative(),
+  /** Ids sent to batchDelete. Gmail doesn't say which still existed, so `alreadyGone` stays 0. */
+  deleted: z.number().int().nonnegative(),
+  alreadyGone: z.number().int().nonnegative(),
+  /** Directory users without Gmail (nothing to erase there). */
+  skippedMailboxes: z.number().int().nonnegative().default(0),
+  deletedIds: z.array(z.string()).default([]),
+});
+export type GmailProgress = z.infer<typeof progressSchema>;
+
+export function createGmailConnector(client: GoogleWorkspaceClient, mailboxes?: string[]): ErasureConnector {
+  return {
+    id: 'gmail',
+    step: 'email',
+    displayName: 'Google Workspace (Gmail)',
+    kinds: ['email'],
+    async erase(identifier: Identifier, ctx: ConnectorContext): Promise<ConnectorOutcome> {
+      if (identifier.kind !== 'email') {
+        throw ApplicationFailure.create({ type: FailureTypes.config, nonRetryable: true, message: `gmail connector searches email identifiers only, got ${identifier.kind}` });
+      }
+      // Sorted so the order (and so "done so far") is the same on every attempt.
+      const all = [...(mailboxes ?? (await client.listUsers()))].sort();
+      const resumed = progressSchema.safeParse(ctx.resumeFrom);
+      const p: GmailProgress = resumed.success
+        ? resumed.data
+        : { mailboxIndex: 0, pages: 0, found: 0, deleted: 0, alreadyGone: 0, skippedMailboxes: 0, deletedIds: [] };
+      const start = p.lastMailbox !== undefined ? all.filter((m) => m <= (p.lastMailbox as string)).length : p.mailboxIndex;
+      const beat = () => ctx.heartbeat({ ...p, deletedIds: [...p.deletedIds] });
+
+      for (let i = start; i < all.length; i++) {
+        const mailbox = all[i] as string;
+        // A page token only means something for the mailbox it was issued for.
+        if (p.mailbox !== mailbox) Object.assign(p, { mailbox, pageToken: undefined, pages: 0 });
+        try {
+          await sweepMailbox(client, mailbox, identifier.value, p, beat);
+        } catch (err) {
+          const where = mailboxes
+            ? `entry ${mailboxes.indexOf(mailbox) + 1} of GOOGLE_MAILBOXES`
+            : `user ${i + 1} of ${all.length} listed by the Directory (sorted by address)`;
+          if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+          // A Directory user without Gmail holds no mail; a configured mailbox without Gmail is a setup error.
+          if (err.type === GMAIL_NOT_ENABLED && !mailboxes) p.skippedMailboxes += 1;
+          else {
+            const type = err.type === GMAIL_NOT_ENABLED ? FailureTypes.config : (err.type ?? FailureTypes.unexpected);
+            // Position, not address: mailbox owners are people too, and failures are stored by Temporal.
+            throw ApplicationFailure.create({ type, nonRetryable: true, message: `${err.message}; mailbox: ${where}` });
+          }
+        }
+        Object.assign(p, { mailboxIndex: i + 1, lastMailbox: mailbox, mailbox: undefined, pageToken: undefined, pages: 0 });
+        beat();
+      }
+
+      return {
+        connector: 'gmail',
+        identifier,
+        found: p.found,
+        deleted: p.deleted,
+        alreadyGone: p.alreadyGone,
+        deletedIds: p.deletedIds,
+        method: 'Gmail batchDelete (permanent; Google Vault retention may still hold copies)',
+        completedAt: new Date().toISOString(),
+      };
+    },
+  };
+}
+
+async function sweepMailbox(client: GoogleWorkspaceClient, mailbox: string, email: string, p: GmailProgress, beat: () => void): Promise<void> {
+  const seen = new Set<string>();
+  let resumedToken = p.pageToken !== undefined;
+  for (;;) {
+    let page: MessagePage;
+    try {
+      page = await client.findMessages(mailbox, email, p.pageToken);
+    } catch (err) {
+      // A token from a previous attempt may have expired; the first page is always valid.
+      if (!(resumedToken && err instanceof ApplicationFailure && err.type === FailureTypes.rejected)) throw err;
+      p.pageToken = undefined;
+      resumedToken = false;
+      continue;
+    }
+    resumedToken = false;
+    const fresh = page.ids.filter((id) => !seen.has(id));
+    if (fresh.length) {
+      await client.batchDelete(mailbox, fresh);
+      // Counted once deleted: a crash before this line leaves them to be found again, not counted twice.
+      for (const id of fresh) {
+        seen.add(id);
+        if (p.deletedIds.length < MAX_IDS_IN_RECEIPT) p.deletedIds.push(id);
+      }
+      p.found += fresh.length;
+      p.deleted += fresh.length;
+    }
+    p.pages += 1;
+    // See the file comment: after deleting, list from the first page; otherwise go past this one.
+    p.pageToken = fresh.length ? undefined : page.nextPageToken;
+    beat();
+    // No next page: everything that matched was on this one (and is now deleted, or was already seen).
+    if (page.nextPageToken === undefined) return;
+  }
+}
