@@ -8,13 +8,14 @@ import { GenericHttpSimulator, type GenericHttpMode } from './vendors/generic-ht
 import { createGongSimulator, GONG_SIM_CREDENTIALS, type GongSimOptions } from './vendors/gong/simulator';
 import { createHubSpotSimulator, type HubSpotSimOptions } from './vendors/hubspot/simulator';
 import { createGoogleSimulator, type GoogleSimOptions } from './vendors/google/simulator';
+import { createSalesforceSimulator, SALESFORCE_SIM_CREDENTIALS, type SalesforceSimOptions } from './vendors/salesforce/simulator';
 import { createGraphSimulator, type GraphSimOptions } from './vendors/msgraph/simulator';
 
 const HUBSPOT_TOKEN = 'sim-hubspot-token';
 const M365 = { tenantId: 'sim-tenant', clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
 export const SANDBOX_MAILBOXES = ['dpo@sandbox.example', 'sales@sandbox.example', 'support@sandbox.example'];
 
-export type SandboxVendor = 'gong' | 'hubspot' | 'm365' | 'gmail';
+export type SandboxVendor = 'gong' | 'hubspot' | 'salesforce' | 'm365' | 'gmail';
 
 /** A simulated in-house system behind the HTTP connector protocol, configured as `http:<name>`. */
 export interface SandboxHttpSystem {
@@ -30,6 +31,7 @@ export interface SandboxOptions {
   hubspot?: HubSpotSimOptions;
   graph?: GraphSimOptions;
   google?: GoogleSimOptions;
+  salesforce?: SalesforceSimOptions;
 }
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -39,8 +41,16 @@ export async function startSandbox(opts: SandboxOptions = {}) {
   const gong = vendors.has('gong') ? createGongSimulator({ ...GONG_SIM_CREDENTIALS, ...opts.gong }) : undefined;
   const hubspot = vendors.has('hubspot') ? createHubSpotSimulator({ accessToken: HUBSPOT_TOKEN, ...opts.hubspot }) : undefined;
   const graph = vendors.has('m365') ? createGraphSimulator({ ...M365, ...opts.graph }) : undefined;
+  const salesforce = vendors.has('salesforce') ? createSalesforceSimulator(opts.salesforce) : undefined;
   const google = vendors.has('gmail') ? createGoogleSimulator({ domain: 'sandbox.example', ...opts.google }) : undefined;
   const env: Record<string, string> = {};
+  if (salesforce) {
+    Object.assign(env, {
+      SALESFORCE_LOGIN_URL: await salesforce.start(),
+      SALESFORCE_CLIENT_ID: SALESFORCE_SIM_CREDENTIALS.clientId,
+      SALESFORCE_CLIENT_SECRET: SALESFORCE_SIM_CREDENTIALS.clientSecret,
+    });
+  }
   if (google) {
     const url = await google.start();
     Object.assign(env, {
@@ -82,6 +92,7 @@ export async function startSandbox(opts: SandboxOptions = {}) {
     hubspot,
     graph,
     google,
+    salesforce,
     /** HTTP-connector systems by name. */
     http,
     /** Variables that point the service's clients at the simulators. */
@@ -91,6 +102,8 @@ export async function startSandbox(opts: SandboxOptions = {}) {
       const [firstPhone] = subject.phones;
       for (const email of subject.emails) hubspot?.seedContact({ email, phone: firstPhone });
       if (subject.emails.length === 0) for (const phone of subject.phones) hubspot?.seedContact({ phone });
+      for (const email of subject.emails) salesforce?.seedContact({ Email: email, Phone: firstPhone });
+      for (const phone of subject.phones) salesforce?.seedLead({ MobilePhone: phone });
       for (const email of subject.emails) {
         for (const [i, upn] of SANDBOX_MAILBOXES.entries()) {
           graph?.seedMessage(upn, { from: email, to: [upn] });
@@ -103,7 +116,7 @@ export async function startSandbox(opts: SandboxOptions = {}) {
       for (const sim of http.values()) for (const value of [...subject.emails, ...subject.phones]) sim.vendor.records.add(value);
     },
     async stop() {
-      await Promise.all([gong?.stop(), hubspot?.stop(), graph?.stop(), google?.stop(), ...[...http.values()].map((sim) => sim.stop())]);
+      await Promise.all([gong?.stop(), hubspot?.stop(), salesforce?.stop(), graph?.stop(), google?.stop(), ...[...http.values()].map((sim) => sim.stop())]);
     },
   };
 }

@@ -112,3 +112,37 @@ test('a system that accepts and never finishes escalates after externalMaxWait',
   const receipt = await handle.result();
   expect(receipt.crm.external[0]).toMatchObject({ state: 'not_found', via: 'callback' });
 });
+
+test('Salesforce + an HTTP connector as the CRM step, Gmail as the email step: the order holds', async () => {
+  const harness = (h = await startHarness({
+    bundle,
+    sandbox: { vendors: ['gong', 'salesforce', 'gmail'], http: [{ name: 'warehouse', mode: 'poll', pendingPolls: 1 }] },
+    env: { DSR_CRM_CONNECTORS: 'salesforce,http:warehouse', DSR_EMAIL_CONNECTORS: 'gmail' },
+  }));
+  harness.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+  const { handle } = await harness.submit({ requestId: uniqueRequestId('plan-sf-gmail'), emails: [EMAIL], phones: [PHONE] }, QUICK);
+  const receipt = await handle.result();
+
+  const salesforce = harness.sandbox.salesforce!;
+  const google = harness.sandbox.google!;
+  const warehouse = harness.sandbox.http.get('warehouse')!;
+  const crm = span([...salesforce.controls.log, ...warehouse.controls.log]);
+  const email = span(google.controls.log);
+  const gong = span(harness.sandbox.gong!.controls.log);
+  expect(crm.last).toBeLessThanOrEqual(email.first);
+  expect(email.last).toBeLessThanOrEqual(gong.first);
+
+  expect(receipt.crm.connectors.map((c) => c.id)).toEqual(['salesforce', 'http:warehouse']);
+  expect(receipt.email.connectors.map((c) => c.id)).toEqual(['gmail']);
+  expect(receipt.crm.outcomes.filter((o) => o.connector === 'salesforce').reduce((n, o) => n + o.deleted, 0)).toBe(2);
+  expect(receipt.crm.outcomes.every((o) => o.method === 'permanently deleted (Bulk API hardDelete)')).toBe(true);
+  expect(salesforce.records()).toHaveLength(0);
+  expect(salesforce.recycleBin()).toHaveLength(0);
+  expect(receipt.crm.external[0]).toMatchObject({ connector: 'http:warehouse', state: 'completed', via: 'status-url' });
+  expect(receipt.email.outcomes[0]).toMatchObject({ connector: 'gmail', deleted: 4 });
+  for (const user of ['dpo@sandbox.example', 'sales@sandbox.example', 'support@sandbox.example']) {
+    expect(google.messages(user).filter((m) => [m.from, ...m.to, ...m.cc, ...m.bcc].includes(EMAIL))).toHaveLength(0);
+  }
+  expect(google.controls.log.some((r) => r.operation.includes('trash'))).toBe(false);
+  expect(receipt.gong.verification.outcome).toBe('verified');
+});

@@ -8,6 +8,8 @@
 import { ConfigError, type ServiceConfig } from '../config';
 import { createHubSpotConnector } from '../vendors/hubspot/connector';
 import { hubspotClientFromEnv } from '../vendors/hubspot/client';
+import { salesforceClientFromEnv } from '../vendors/salesforce/client';
+import { createSalesforceConnector } from '../vendors/salesforce/connector';
 import { googleClientFromEnv } from '../vendors/google/client';
 import { createGmailConnector } from '../vendors/google/connector';
 import { createM365Connector } from '../vendors/msgraph/connector';
@@ -38,6 +40,14 @@ export const CONNECTOR_FACTORIES: Record<string, ConnectorFactory> = {
     build: (env) => {
       const google = googleClientFromEnv(env);
       return google && createGmailConnector(google.client, google.mailboxes);
+    },
+  },
+  salesforce: {
+    step: 'crm',
+    needs: 'SALESFORCE_LOGIN_URL, SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET',
+    build: (env) => {
+      const client = salesforceClientFromEnv(env);
+      return client && createSalesforceConnector(client);
     },
   },
   m365: {

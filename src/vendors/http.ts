@@ -73,8 +73,11 @@ export interface VendorRequest {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   json?: unknown;
-  /** A JSON body already serialized, for callers that sign the exact bytes they send. */
-  rawJson?: string;
+  /**
+   * A body sent as given: JSON a caller signs byte for byte, or formats other than JSON and forms
+   * (Salesforce Bulk API CSV).
+   */
+  raw?: { body: string; contentType: string };
   form?: Record<string, string>;
   headers?: Record<string, string>;
   /** Statuses handed back to the caller instead of being classified as failures (e.g. 404). */
@@ -109,9 +112,12 @@ export class VendorHttp {
     const url = this.url(req.path, req.query);
     const headers: Record<string, string> = { accept: 'application/json', ...(await this.options.authHeaders()), ...req.headers };
     let body: string | undefined;
-    if (req.json !== undefined || req.rawJson !== undefined) {
+    if (req.raw) {
+      headers['content-type'] = req.raw.contentType;
+      body = req.raw.body;
+    } else if (req.json !== undefined) {
       headers['content-type'] = 'application/json';
-      body = req.rawJson ?? JSON.stringify(req.json);
+      body = JSON.stringify(req.json);
     } else if (req.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(req.form).toString();

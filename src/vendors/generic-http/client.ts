@@ -45,7 +45,7 @@ export class GenericHttpClient {
       operation: 'order',
       method: 'POST',
       path: this.options.url,
-      rawJson: body,
+      raw: { body, contentType: 'application/json' },
       // The receiving system deduplicates on this: an order re-sent after a lost response erases once.
       headers: { ...sign(this.options.secret, body), 'idempotency-key': `${order.requestId}:${order.connector}` },
     });

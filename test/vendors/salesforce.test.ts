@@ -1,0 +1,440 @@
+/**
+ * Salesforce connector + client against the Salesforce simulator over real HTTP (no Temporal server).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Agent } from 'undici';
+import type { ConnectorContext } from '../../src/connectors/types';
+import type { Identifier } from '../../src/subject/identifiers';
+import {
+  escapeSosl,
+  escapeSoql,
+  REQUEST_LIMIT_RETRY_DELAY_MS,
+  SalesforceClient,
+  salesforceClientFromEnv,
+  type SalesforceClientOptions,
+} from '../../src/vendors/salesforce/client';
+import { createSalesforceConnector, PERMANENT_METHOD, RECYCLE_BIN_METHOD, type SalesforceProgress } from '../../src/vendors/salesforce/connector';
+import { createSalesforceSimulator, sfError, type SalesforceSimOptions, type SalesforceSimulator } from '../../src/vendors/salesforce/simulator';
+
+const EMAIL = 'jane.doe@customer.example';
+const PHONE = '+14255552671';
+const byEmail: Identifier = { kind: 'email', value: EMAIL };
+const byPhone: Identifier = { kind: 'phone', value: PHONE };
+const PII = [EMAIL, PHONE, PHONE.slice(1), '425) 555-2671'];
+
+let sim: SalesforceSimulator;
+let agent: Agent;
+
+async function start(opts: SalesforceSimOptions = {}): Promise<SalesforceSimulator> {
+  sim = createSalesforceSimulator(opts);
+  await sim.start();
+  return sim;
+}
+
+function client(overrides: Partial<SalesforceClientOptions> = {}): SalesforceClient {
+  return new SalesforceClient({
+    loginUrl: sim.url,
+    clientId: 'sim-sf-client',
+    clientSecret: 'sim-sf-secret',
+    hardDelete: 'bulk',
+    dispatcher: agent,
+    timeoutMs: 5_000,
+    bulkPollIntervalMs: 5,
+    ...overrides,
+  });
+}
+
+const connector = (overrides: Partial<SalesforceClientOptions> = {}) => createSalesforceConnector(client(overrides));
+
+function context(resumeFrom?: unknown, onBeat?: (d: SalesforceProgress) => void): ConnectorContext & { beats: SalesforceProgress[] } {
+  const beats: SalesforceProgress[] = [];
+  return {
+    beats,
+    resumeFrom,
+    heartbeat: (d) => {
+      beats.push(d as SalesforceProgress);
+      onBeat?.(d as SalesforceProgress);
+    },
+  };
+}
+
+/** The failure a promise rejects with; every failure is also checked for the subject's identifiers. */
+async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ApplicationFailure)) throw new Error(`expected ApplicationFailure, got ${String(err)}`);
+  const text = `${err.message} ${JSON.stringify(err.details ?? [])}`.toLowerCase();
+  for (const pii of PII) expect(text).not.toContain(pii.toLowerCase());
+  return err;
+}
+
+const ops = (name: string) => sim.controls.log.filter((r) => r.operation === name);
+const ids = (records: { Id: string }[]) => records.map((r) => r.Id).sort();
+
+beforeEach(() => {
+  agent = new Agent();
+});
+afterEach(async () => {
+  await sim.stop();
+  await agent.close();
+});
+
+describe('Salesforce connector: erasing', () => {
+  it('finds Contacts and Leads by email, deletes them and purges them with a hardDelete job', async () => {
+    await start();
+    const hits = [
+      sim.seedContact({ Email: EMAIL, Phone: '+1 555 0100' }),
+      sim.seedContact({ Email: 'Jane.Doe@Customer.example' }), // SOQL `=` ignores case
+      sim.seedLead({ Email: EMAIL }),
+    ];
+    const keep = [sim.seedContact({ Email: 'john@customer.example' }), sim.seedLead({ Email: 'jane.doe@other.example' })];
+
+    const ctx = context();
+    const outcome = await connector().erase(byEmail, ctx);
+
+    expect(outcome).toMatchObject({ connector: 'salesforce', identifier: byEmail, found: 3, deleted: 3, alreadyGone: 0, method: PERMANENT_METHOD });
+    expect(outcome.deletedIds.sort()).toEqual([...hits].sort());
+    expect(new Date(outcome.completedAt).toISOString()).toBe(outcome.completedAt);
+    expect(ids(sim.records())).toEqual([...keep].sort());
+    expect(sim.recycleBin()).toEqual([]);
+    // One job per sObject type: create, upload CSV, close, poll until complete.
+    expect(ops('create-hard-delete-job')).toHaveLength(2);
+    expect(ops('upload-hard-delete-job').map((r) => r.status)).toEqual([201, 201]);
+    expect(ops('token')).toHaveLength(1);
+    expect(JSON.stringify(ctx.beats).toLowerCase()).not.toContain(EMAIL);
+  });
+
+  it('follows nextRecordsUrl across pages for both Contacts and Leads', async () => {
+    await start({ queryPageSize: 2 });
+    for (let i = 0; i < 5; i++) sim.seedContact({ Email: EMAIL });
+    for (let i = 0; i < 3; i++) sim.seedLead({ Email: EMAIL });
+    sim.seedLead({ Email: 'other@customer.example' });
+
+    const outcome = await connector().erase(byEmail, context());
+
+    expect(outcome).toMatchObject({ found: 8, deleted: 8 });
+    expect(ops('query')).toHaveLength(2); // Contact, Lead
+    expect(ops('query-more')).toHaveLength(3); // Contacts 2+2+1, Leads 2+1
+    expect(sim.records()).toHaveLength(1);
+  });
+
+  it('finds formatted numbers in Phone and MobilePhone through SOSL', async () => {
+    await start();
+    const hits = [sim.seedContact({ Phone: '+1 (425) 555-2671' }), sim.seedLead({ MobilePhone: '+1.425.555.2671' }), sim.seedContact({ MobilePhone: PHONE })];
+    sim.seedContact({ Phone: '+1 (425) 555-2672' });
+    sim.seedContact({ Phone: '(425) 555-2671' }); // no country code: a different number to digit matching
+
+    const outcome = await connector().erase(byPhone, context());
+
+    expect(outcome).toMatchObject({ found: 3, deleted: 3, method: PERMANENT_METHOD });
+    expect(outcome.deletedIds.sort()).toEqual([...hits].sort());
+    expect(ops('search')[0]?.query.q).toBe('FIND {\\+14255552671} IN PHONE FIELDS RETURNING Contact(Id), Lead(Id)');
+  });
+
+  it('deletes more than 200 records in chunks of 200, heartbeating each chunk', async () => {
+    await start({ ratePerSecond: 0 });
+    for (let i = 0; i < 205; i++) sim.seedContact({ Email: EMAIL });
+    const ctx = context();
+    const outcome = await connector().erase(byEmail, ctx);
+
+    expect(outcome).toMatchObject({ found: 205, deleted: 205 });
+    expect(outcome.deletedIds).toHaveLength(200); // receipt cap; the count stays exact
+    expect(ops('delete-records').map((r) => r.query.ids?.split(',').length)).toEqual([200, 5]);
+    expect(ctx.beats.filter((b) => b.phase === 'delete').map((b) => b.chunksDone)).toEqual([0, 1, 2]);
+    expect(sim.records()).toEqual([]);
+    expect(sim.recycleBin()).toEqual([]);
+  });
+
+  it('counts ENTITY_IS_DELETED and unknown ids as already gone, and still purges the recycled one', async () => {
+    await start();
+    const recycled = sim.seedContact({ Email: EMAIL });
+    const purged = sim.seedContact({ Email: EMAIL });
+    const live = sim.seedLead({ Email: EMAIL });
+    // Someone else deletes two of them between our search and our delete.
+    const ctx = context(undefined, (d) => {
+      if (d.phase === 'delete' && d.chunksDone === 0) {
+        sim.vendor.softDelete(recycled);
+        sim.vendor.records.delete(purged);
+      }
+    });
+    const outcome = await connector().erase(byEmail, ctx);
+
+    expect(outcome).toMatchObject({ found: 3, deleted: 1, alreadyGone: 2, deletedIds: [live], method: PERMANENT_METHOD });
+    expect(sim.recycleBin()).toEqual([]);
+  });
+
+  it('a per-item DELETE_FAILED fails non-retryably with codes and counts, after deleting and purging the rest', async () => {
+    await start();
+    const blocked = sim.seedContact({ Email: EMAIL, Phone: PHONE });
+    sim.seedLead({ Email: EMAIL });
+    sim.failDeletes([blocked]);
+
+    const f = await failure(connector().erase(byEmail, context()));
+
+    expect(f).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
+    expect(f.message).toContain('1 of 2 records refused (DELETE_FAILED x1); 1 deleted (purged), 0 already gone');
+    expect(ids(sim.records())).toEqual([blocked]);
+    expect(sim.recycleBin()).toEqual([]);
+    expect(ops('delete-records')).toHaveLength(1);
+  });
+
+  it('is idempotent: a rerun finds nothing and succeeds with zeros', async () => {
+    await start();
+    sim.seedContact({ Email: EMAIL });
+    const c = connector();
+    expect(await c.erase(byEmail, context())).toMatchObject({ found: 1, deleted: 1 });
+    sim.controls.log.length = 0;
+    expect(await c.erase(byEmail, context())).toMatchObject({ found: 0, deleted: 0, alreadyGone: 0, deletedIds: [] });
+    expect(sim.controls.operations()).toEqual(['query', 'query']);
+  });
+});
+
+describe('Salesforce connector: permanence', () => {
+  it('without "Bulk API Hard Delete" the records stay in the Recycle Bin, and the erasure still succeeds', async () => {
+    await start({ hardDeletePermission: false });
+    const id = sim.seedContact({ Email: EMAIL });
+    const outcome = await connector().erase(byEmail, context());
+    expect(outcome).toMatchObject({ found: 1, deleted: 1, method: RECYCLE_BIN_METHOD });
+    expect(ids(sim.recycleBin())).toEqual([id]);
+    expect(ops('create-hard-delete-job').map((r) => r.status)).toEqual([400]);
+    expect(ops('upload-hard-delete-job')).toHaveLength(0);
+  });
+
+  it('SALESFORCE_HARD_DELETE=none never starts a job', async () => {
+    await start();
+    sim.seedLead({ Email: EMAIL });
+    expect(await connector({ hardDelete: 'none' }).erase(byEmail, context())).toMatchObject({ deleted: 1, method: RECYCLE_BIN_METHOD });
+    expect(sim.recycleBin()).toHaveLength(1);
+    expect(ops('create-hard-delete-job')).toHaveLength(0);
+  });
+
+  it('reports the Recycle Bin when the job could not purge every record', async () => {
+    await start({ hardDeleteRejectsRecycled: true });
+    sim.seedContact({ Email: EMAIL });
+    expect(await connector().erase(byEmail, context())).toMatchObject({ deleted: 1, method: RECYCLE_BIN_METHOD });
+    expect(sim.recycleBin()).toHaveLength(1);
+  });
+
+  it('polls an InProgress job until JobComplete', async () => {
+    await start({ jobPollsBeforeComplete: 3 });
+    sim.seedContact({ Email: EMAIL });
+    expect(await connector().erase(byEmail, context())).toMatchObject({ method: PERMANENT_METHOD });
+    expect(ops('get-hard-delete-job')).toHaveLength(4);
+  });
+});
+
+describe('Salesforce connector: resuming', () => {
+  it('resumes from the heartbeat at the next chunk, without searching again', async () => {
+    await start();
+    for (let i = 0; i < 405; i++) sim.seedContact({ Email: EMAIL });
+    // The connection drops on the second chunk's delete (before Salesforce acts).
+    const first = context(undefined, (d) => {
+      if (d.phase === 'delete' && d.chunksDone === 1) sim.controls.inject({ kind: 'drop' }, { operation: 'delete-records' });
+    });
+    const f = await failure(connector().erase(byEmail, first));
+    expect(f).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+    const last = first.beats.at(-1);
+    expect(last).toMatchObject({ phase: 'delete', chunksDone: 1, deleted: 200 });
+
+    sim.controls.log.length = 0;
+    const outcome = await connector().erase(byEmail, context(JSON.parse(JSON.stringify(last))));
+    expect(outcome).toMatchObject({ found: 405, deleted: 405, alreadyGone: 0, method: PERMANENT_METHOD });
+    expect(ops('query')).toHaveLength(0);
+    expect(ops('delete-records')).toHaveLength(2);
+    // The first attempt's 200 are purged too, though no search would find them any more.
+    expect(sim.records()).toEqual([]);
+    expect(sim.recycleBin()).toEqual([]);
+  });
+
+  it('resumes polling the job an earlier attempt started instead of starting another', async () => {
+    await start({ jobPollsBeforeComplete: 5 });
+    sim.seedContact({ Email: EMAIL });
+    sim.controls.inject({ kind: 'status', status: 503 }, { operation: 'get-hard-delete-job' });
+    const first = context();
+    expect(await failure(connector().erase(byEmail, first))).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+    const last = first.beats.at(-1);
+    expect(last).toMatchObject({ phase: 'hard-delete', jobs: { Contact: expect.stringMatching(/^750/) } });
+
+    const outcome = await connector().erase(byEmail, context(JSON.parse(JSON.stringify(last))));
+    expect(outcome).toMatchObject({ found: 1, deleted: 1, method: PERMANENT_METHOD });
+    expect(ops('create-hard-delete-job')).toHaveLength(1);
+  });
+
+  it('ignores unreadable resume details and starts over', async () => {
+    await start();
+    sim.seedContact({ Email: EMAIL });
+    expect(await connector().erase(byEmail, context({ phase: 'search' }))).toMatchObject({ deleted: 1 });
+  });
+});
+
+describe('Salesforce queries: escaping', () => {
+  it.each([`x' OR Email != '`, `x\\' OR Email != \\'`, `' OR Id != null OR Email = '`, `a@b.c'\n OR Email LIKE '%`])(
+    'a hostile email %j finds nothing and deletes nothing',
+    async (hostile) => {
+      await start();
+      sim.seedContact({ Email: EMAIL });
+      sim.seedLead({ Email: 'other@customer.example' });
+      const outcome = await connector().erase({ kind: 'email', value: hostile }, context());
+      expect(outcome).toMatchObject({ found: 0, deleted: 0 });
+      expect(sim.records()).toHaveLength(2);
+      expect(ops('query').map((r) => r.status)).toEqual([200, 200]);
+    },
+  );
+
+  it('an email with quotes and backslashes still matches itself exactly', async () => {
+    await start();
+    const odd = `o'brien\\"x"@example.com`;
+    const id = sim.seedContact({ Email: odd });
+    sim.seedContact({ Email: 'obrien@example.com' });
+    expect(await client().findByEmail(odd)).toEqual([id]);
+  });
+
+  it('escapeSoql and escapeSosl escape what the grammars reserve', () => {
+    expect(escapeSoql(`a'b"c\\d\ne`)).toBe(`a\\'b\\"c\\\\d\\ne`);
+    const reserved = `?&|!{}[]()^~*:\\"'+-`;
+    expect(escapeSosl(reserved)).toBe([...reserved].map((c) => `\\${c}`).join(''));
+    expect(escapeSosl('a1 b2')).toBe('a1 b2');
+  });
+
+  it('escaped SOSL wildcards and braces are literal; unescaped they would widen the match', async () => {
+    await start();
+    const jane = sim.seedContact({ Phone: '+1 (425) 555-2671' });
+    const c = client();
+    const sosl = (term: string) => `FIND {${term}} IN PHONE FIELDS RETURNING Contact(Id), Lead(Id)`;
+    expect(await c.search(sosl('*5552671'))).toEqual([jane]); // what an unescaped wildcard does
+    expect(await c.search(sosl(escapeSosl('*5552671')))).toEqual([]);
+    expect(await c.search(sosl(escapeSosl('1} IN ALL FIELDS RETURNING Contact(Id), Lead(Id) //')))).toEqual([]);
+    expect(ops('search').map((r) => r.status)).toEqual([200, 200, 200]);
+  });
+
+  it('refuses a phone identifier that is not a phone number, before any search', async () => {
+    await start();
+    sim.seedContact({ Phone: PHONE });
+    const f = await failure(connector().erase({ kind: 'phone', value: '+1425*' }, context()));
+    expect(f).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
+    expect(ops('search')).toHaveLength(0);
+  });
+});
+
+describe('Salesforce client: auth', () => {
+  it('caches the token, and on INVALID_SESSION_ID fetches one new token and retries once', async () => {
+    await start();
+    sim.seedContact({ Email: EMAIL });
+    const c = client();
+    await createSalesforceConnector(c).erase(byEmail, context());
+    expect(sim.controls.log.length).toBeGreaterThan(5);
+    expect(ops('token')).toHaveLength(1);
+
+    sim.expireTokens();
+    expect(await c.findByEmail(EMAIL)).toEqual([]);
+    expect(ops('token')).toHaveLength(2);
+    expect(ops('query').slice(-3).map((r) => r.status)).toEqual([401, 200, 200]);
+  });
+
+  it('a second INVALID_SESSION_ID is a non-retryable VendorAuthFailed', async () => {
+    await start();
+    sim.controls.inject({ kind: 'status', status: 401 }, { operation: 'query', times: 2 });
+    const f = await failure(client().findByEmail(EMAIL));
+    expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
+    expect(f.message).toContain('INVALID_SESSION_ID');
+    expect(ops('token')).toHaveLength(2);
+  });
+
+  it.each([
+    ['wrong secret', { clientSecret: 'nope' }, 'invalid_client'],
+    ['wrong client id', { clientId: 'nope' }, 'invalid_client_id'],
+  ])('%s -> non-retryable VendorAuthFailed naming the variables', async (_name, overrides, code) => {
+    await start();
+    const f = await failure(connector(overrides).erase(byEmail, context()));
+    expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
+    expect(f.message).toContain(`codes ${code}`);
+    expect(f.message).toContain('SALESFORCE_CLIENT_SECRET');
+    expect(f.message).not.toContain('nope');
+  });
+});
+
+describe('Salesforce client: failures', () => {
+  it('403 REQUEST_LIMIT_EXCEEDED is retryable VendorRateLimited with a long nextRetryDelay', async () => {
+    await start({ dailyLimit: 2 });
+    sim.seedContact({ Email: EMAIL });
+    const f = await failure(connector().erase(byEmail, context())); // two queries, then the delete
+    expect(f).toMatchObject({ type: 'VendorRateLimited', nonRetryable: false });
+    expect(f.nextRetryDelay).toBe(REQUEST_LIMIT_RETRY_DELAY_MS);
+    expect(f.message).toContain('REQUEST_LIMIT_EXCEEDED');
+    expect(ops('delete-records').map((r) => r.status)).toEqual([403]);
+  });
+
+  it('a 429 (not something Salesforce sends) still honours Retry-After', async () => {
+    await start({ ratePerSecond: 1, rateLimitRetryAfterSeconds: 3 });
+    const f = await failure(client().findByEmail(EMAIL)); // Contact query admitted, Lead query not
+    expect(f).toMatchObject({ type: 'VendorRateLimited', nonRetryable: false, nextRetryDelay: 3_000 });
+  });
+
+  it('any other 403 is non-retryable VendorAuthFailed', async () => {
+    await start();
+    const body = sfError('INSUFFICIENT_ACCESS_OR_READONLY', `insufficient access rights on ${EMAIL}`);
+    sim.controls.inject({ kind: 'status', status: 403, body }, { operation: 'query' });
+    const f = await failure(client().findByEmail(EMAIL));
+    expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
+    expect(f.message).toContain('INSUFFICIENT_ACCESS_OR_READONLY');
+  });
+
+  it('500 is retryable VendorUnavailable', async () => {
+    await start();
+    sim.controls.inject({ kind: 'status', status: 500 }, { operation: 'search' });
+    expect(await failure(client().findByPhone(PHONE))).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+  });
+
+  it('a dropped connection is retryable VendorUnavailable', async () => {
+    await start();
+    sim.controls.inject({ kind: 'drop' }, { operation: 'query' });
+    expect(await failure(client().findByEmail(EMAIL))).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+  });
+
+  it('a failed CSV upload is classified like any other call', async () => {
+    await start();
+    sim.seedContact({ Email: EMAIL });
+    sim.controls.inject({ kind: 'status', status: 500 }, { operation: 'upload-hard-delete-job' });
+    expect(await failure(connector().erase(byEmail, context()))).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+    sim.controls.inject({ kind: 'status', status: 400, body: sfError('INVALIDJOB', `bad ${EMAIL}`) }, { operation: 'upload-hard-delete-job' });
+    const f = await failure(client().startHardDeleteJob('Contact', [sim.seedContact({})]));
+    expect(f).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
+    expect(f.message).toContain('INVALIDJOB');
+  });
+
+  it('never quotes Salesforce error messages, which can contain the identifier', async () => {
+    await start();
+    const body = sfError('MALFORMED_QUERY', `unexpected token: '${EMAIL}'`);
+    sim.controls.inject({ kind: 'status', status: 400, body }, { operation: 'query' });
+    const f = await failure(client().findByEmail(EMAIL));
+    expect(f).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
+    expect(f.message).toContain('MALFORMED_QUERY');
+  });
+});
+
+describe('salesforceClientFromEnv', () => {
+  const creds = { SALESFORCE_LOGIN_URL: 'https://acme.my.salesforce.com', SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 'secret' };
+
+  it('is undefined when nothing is configured', () => {
+    expect(salesforceClientFromEnv({})).toBeUndefined();
+    expect(salesforceClientFromEnv({ SALESFORCE_CLIENT_ID: ' ' })).toBeUndefined();
+  });
+
+  it('names missing or invalid variables, never their values', () => {
+    expect(() => salesforceClientFromEnv({ SALESFORCE_CLIENT_ID: 'id' })).toThrow(/set SALESFORCE_LOGIN_URL, SALESFORCE_CLIENT_SECRET/);
+    expect(() => salesforceClientFromEnv({ SALESFORCE_HARD_DELETE: 'none' })).toThrow(/SALESFORCE_HARD_DELETE is set/);
+    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_LOGIN_URL: 'acme.my.salesforce.com' })).toThrow(/^Salesforce configuration invalid: SALESFORCE_LOGIN_URL/);
+    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_HARD_DELETE: 'yes' })).toThrow(/SALESFORCE_HARD_DELETE \(bulk or none\)$/);
+    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_API_VERSION: 'latest' })).toThrow(/SALESFORCE_API_VERSION/);
+    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_LOGIN_URL: 'https://login.salesforce.com' })).toThrow(/My Domain/);
+  });
+
+  it('builds a client with defaults', () => {
+    const c = salesforceClientFromEnv(creds);
+    expect(c).toBeInstanceOf(SalesforceClient);
+    expect(c).toMatchObject({ hardDeleteMode: 'bulk', apiVersion: 'v62.0' });
+    expect(salesforceClientFromEnv({ ...creds, SALESFORCE_API_VERSION: '61.0', SALESFORCE_HARD_DELETE: 'none' })).toMatchObject({ hardDeleteMode: 'none', apiVersion: 'v61.0' });
+  });
+});
