@@ -24,6 +24,8 @@ export const serviceEnvSchema = z.object({
   DSR_VERIFY_INITIAL_WAIT: duration.optional(),
   DSR_VERIFY_MAX_INTERVAL: duration.optional(),
   DSR_VERIFY_MAX_TOTAL_WAIT: duration.optional(),
+  DSR_EXTERNAL_POLL_INTERVAL: duration.optional(),
+  DSR_EXTERNAL_MAX_WAIT: duration.optional(),
 });
 
 export type ServiceConfig = z.output<typeof serviceEnvSchema>;
@@ -50,5 +52,7 @@ export function settingsFromConfig(config: ServiceConfig): Partial<ErasureSettin
   if (config.DSR_VERIFY_INITIAL_WAIT) settings.verifyInitialWait = config.DSR_VERIFY_INITIAL_WAIT;
   if (config.DSR_VERIFY_MAX_INTERVAL) settings.verifyMaxInterval = config.DSR_VERIFY_MAX_INTERVAL;
   if (config.DSR_VERIFY_MAX_TOTAL_WAIT) settings.verifyMaxTotalWait = config.DSR_VERIFY_MAX_TOTAL_WAIT;
+  if (config.DSR_EXTERNAL_POLL_INTERVAL) settings.externalPollInterval = config.DSR_EXTERNAL_POLL_INTERVAL;
+  if (config.DSR_EXTERNAL_MAX_WAIT) settings.externalMaxWait = config.DSR_EXTERNAL_MAX_WAIT;
   return settings;
 }

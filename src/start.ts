@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
-import { ConfigError, parseEnv } from './config';
+import { ConfigError, loadServiceConfig, parseEnv } from './config';
 import { EncryptionCodec } from './security/codec';
 import { createCodecServer } from './security/codec-server';
 import { DEV_STATE_DIR, loadOrCreateDevSecrets } from './security/dev-secrets';
 import { loadSecurityConfig } from './security/keys';
-import { startSandbox, type SandboxVendor } from './sandbox';
+import { startSandbox, type SandboxHttpSystem, type SandboxVendor } from './sandbox';
 import { startDevServer } from './temporal/dev-server';
 import { runWorkers } from './temporal/workers';
 import { startWorkers } from './worker';
@@ -29,12 +29,24 @@ const devEnvSchema = z.object({
   DSR_RETENTION: z.string().regex(/^\d+(h|d)$/, 'must be like 24h or 3d').default('3d').transform((d) => d as Duration),
 });
 
-function vendorsWithoutCredentials(env: NodeJS.ProcessEnv): SandboxVendor[] {
-  const missing: SandboxVendor[] = [];
-  if (!env.GONG_ACCESS_KEY && !env.GONG_ACCESS_TOKEN) missing.push('gong');
-  if (!env.HUBSPOT_ACCESS_TOKEN) missing.push('hubspot');
-  if (!env.M365_TENANT_ID) missing.push('m365');
-  return missing;
+/** Each configured connector (and Gong) whose credentials are unset gets a local simulator. */
+function toSimulate(env: NodeJS.ProcessEnv): { vendors: SandboxVendor[]; http: SandboxHttpSystem[] } {
+  const config = loadServiceConfig(env);
+  const listed = [...config.DSR_CRM_CONNECTORS, ...config.DSR_EMAIL_CONNECTORS];
+  const credentials: Record<string, string | undefined> = {
+    hubspot: env.HUBSPOT_ACCESS_TOKEN,
+    salesforce: env.SALESFORCE_LOGIN_URL,
+    m365: env.M365_TENANT_ID,
+    gmail: env.GOOGLE_SERVICE_ACCOUNT_JSON ?? env.GOOGLE_SERVICE_ACCOUNT_FILE,
+  };
+  const vendors: SandboxVendor[] = env.GONG_ACCESS_KEY || env.GONG_ACCESS_TOKEN ? [] : ['gong'];
+  const http: SandboxHttpSystem[] = [];
+  for (const id of listed) {
+    const name = /^http:(.+)$/.exec(id)?.[1];
+    if (name && !env[`HTTP_CONNECTOR_${name.toUpperCase().replace(/-/g, '_')}_URL`]) http.push({ name, mode: 'poll' });
+    else if (id in credentials && !credentials[id]) vendors.push(id as SandboxVendor);
+  }
+  return { vendors, http };
 }
 
 async function main() {
@@ -62,8 +74,9 @@ async function main() {
     log: (m) => console.log(m),
   });
 
-  const simulated = vendorsWithoutCredentials(process.env);
-  const sandbox = await startSandbox({ vendors: simulated, gong: { deletionDelayMs: 10_000 } });
+  const { vendors: simulatedVendors, http } = toSimulate(process.env);
+  const simulated = [...simulatedVendors, ...http.map((system) => `http:${system.name}`)];
+  const sandbox = await startSandbox({ vendors: simulatedVendors, http, gong: { deletionDelayMs: 10_000 } });
   sandbox.seedSubject(SANDBOX_SUBJECT);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -71,7 +84,9 @@ async function main() {
     ...keys,
     TEMPORAL_ADDRESS: `127.0.0.1:${dev.DSR_DEV_TEMPORAL_PORT}`,
     // A simulated Gong deletes in seconds, so the sandbox verifies after seconds, not hours.
-    ...(simulated.includes('gong') && !process.env.DSR_VERIFY_INITIAL_WAIT ? { DSR_VERIFY_INITIAL_WAIT: '15s' } : {}),
+    ...(simulatedVendors.includes('gong') && !process.env.DSR_VERIFY_INITIAL_WAIT ? { DSR_VERIFY_INITIAL_WAIT: '15s' } : {}),
+    // Simulated HTTP-connector systems answer within seconds.
+    ...(http.length && !process.env.DSR_EXTERNAL_POLL_INTERVAL ? { DSR_EXTERNAL_POLL_INTERVAL: '3s' } : {}),
   };
   const { workers, connection } = await startWorkers(env);
 
