@@ -21,6 +21,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof Error ? `${err instanceof ConfigError ? '' : `${err.name}: `}${err.message}` : 'codec server failed');
   process.exit(1);
 });

@@ -24,6 +24,8 @@ export const serviceEnvSchema = z.object({
   DSR_VERIFY_INITIAL_WAIT: duration.optional(),
   DSR_VERIFY_MAX_INTERVAL: duration.optional(),
   DSR_VERIFY_MAX_TOTAL_WAIT: duration.optional(),
+  /** `main`, `gong` or both (default): run the Gong worker in exactly one process. */
+  DSR_WORKER_ROLES: list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong']),
   DSR_EXTERNAL_POLL_INTERVAL: duration.optional(),
   DSR_EXTERNAL_MAX_WAIT: duration.optional(),
 });

@@ -112,6 +112,6 @@ Stop with Ctrl-C.`);
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof Error ? `${err instanceof ConfigError ? '' : `${err.name}: `}${err.message}` : 'start failed');
   process.exit(1);
 });

@@ -32,6 +32,7 @@ export async function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): P
     gong,
     gongRatePerSecond: config.GONG_RATE_LIMIT_PER_SECOND,
     gongRateHeadroom: config.GONG_RATE_HEADROOM,
+    roles: config.DSR_WORKER_ROLES,
     settings: settingsFromConfig(config),
     dataConverter: await createDataConverter(security.payloadKeys),
     subjectHashKey: security.subjectHashKey,
@@ -53,7 +54,8 @@ if (require.main === module) {
       await connection.close();
     })
     .catch((err: unknown) => {
-      console.error(err instanceof ConfigError ? err.message : err);
+      // Messages only: a stack or error object could carry more than we mean to print.
+      console.error(err instanceof Error ? `${err.name === 'ConfigError' ? '' : `${err.name}: `}${err.message}` : 'worker failed');
       process.exit(1);
     });
 }

@@ -60,3 +60,9 @@ test('subject references are stable, keyed and distinct per kind', () => {
   expect(subjectRef(Buffer.from(generateKey(), 'base64'), { kind: 'email', value: 'a@b.co' })).not.toBe(a);
   expect(subjectRef(k, { kind: 'phone', value: 'a@b.co' })).not.toBe(a);
 });
+
+test('tokens quoted in failure messages are never phone-like digit runs', async () => {
+  const { isSafeToken } = await import('../src/vendors/http');
+  expect(['4al018gzaztcr8nbukw', 'c0ffee', '04f915c1-661b-4a20-a2bd-1fa41af4d51c', 'INVALID_SESSION_ID'].every(isSafeToken)).toBe(true);
+  expect(['14255552671', '425-555-2671', '+14255552671', 'jane@example.com', 'a b'].some(isSafeToken)).toBe(false);
+});

@@ -3,7 +3,7 @@
  * recorded histories, so a workflow change that breaks running erasures fails here first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -13,7 +13,7 @@ import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } fr
 
 const EMAIL = 'kim.lee@example.com';
 const PHONE = '+442071234567';
-const FIXTURE = join(__dirname, 'fixtures', 'erasure-history.json');
+const FIXTURES = join(__dirname, 'fixtures');
 // The recorded history is encrypted like any other; these test-only keys are committed with it.
 const FIXTURE_KEYS = {
   DSR_PAYLOAD_KEYS: 'fixture-key-1:3q5a0U1iJ0pYQm6x4tY8l8z2m1c9V7b6n5K4j3H2g1E=',
@@ -76,22 +76,30 @@ test('a worker killed mid-request is replaced and the erasure finishes without d
 });
 
 test('a fresh history, including operator steering, replays deterministically', async () => {
-  const h = (harness = await startHarness({ bundle, env: FIXTURE_KEYS }));
+  const h = (harness = await startHarness({
+    bundle,
+    sandbox: { http: [{ name: 'warehouse', mode: 'poll', pendingPolls: 1 }] },
+    env: { ...FIXTURE_KEYS, DSR_CRM_CONNECTORS: 'hubspot,http:warehouse' },
+  }));
   h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
   h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 401 }, { operation: 'search-contacts' });
   const requestId = uniqueRequestId('replay');
-  const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }, FAST);
+  const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }, { ...FAST, externalPollInterval: '1s' });
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   await handle.executeUpdate('retry', { args: [] });
   await handle.result();
   const history = await handle.fetchHistory();
   await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: await fixtureDataConverter() }, history, handle.workflowId);
-  // Refresh the committed fixture with: RECORD_FIXTURE=1 npx jest test/durability.test.ts
-  if (process.env.RECORD_FIXTURE) writeFileSync(FIXTURE, historyToJSON(history));
+  // Add a fixture for a new workflow version (never overwrite old ones: running workflows still
+  // have those histories): RECORD_FIXTURE=1 npx jest test/durability.test.ts -t "fresh history"
+  if (process.env.RECORD_FIXTURE) writeFileSync(join(FIXTURES, `erasure-history-${new Date().toISOString().slice(0, 10)}.json`), historyToJSON(history));
 });
 
-test('the recorded history from an earlier version still replays', async () => {
-  expect(existsSync(FIXTURE)).toBe(true);
-  const history = JSON.parse(readFileSync(FIXTURE, 'utf8'));
-  await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: await fixtureDataConverter() }, history, 'erasure-recorded');
+test('every recorded history from earlier versions still replays', async () => {
+  const files = readdirSync(FIXTURES).filter((f) => /^erasure-history.*\.json$/.test(f));
+  expect(files.length).toBeGreaterThanOrEqual(1);
+  for (const file of files) {
+    const history = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
+    await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: await fixtureDataConverter() }, history, file);
+  }
 });

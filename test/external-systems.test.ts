@@ -65,8 +65,9 @@ test('a system that calls back: the workflow waits for the connectorCallback upd
   // Nothing downstream starts while the order is open.
   await new Promise((r) => setTimeout(r, 1_500));
   expect(harness.sandbox.graph!.controls.log).toHaveLength(0);
-  // An unknown connector is refused.
+  // Callbacks for connectors without an outstanding order, and malformed ones, are refused.
   await expect(handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:nope', state: 'completed' }] })).rejects.toThrow();
+  await expect(handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:tickets', state: 'completed', deleted: -1 }] })).rejects.toThrow();
   await handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:tickets', state: 'completed', reference: 'TCK-42' }] });
   const receipt = await handle.result();
   expect(receipt.crm.external).toEqual([expect.objectContaining({ connector: 'http:tickets', state: 'completed', via: 'callback', reference: 'TCK-42' })]);
@@ -85,10 +86,10 @@ test('a system reporting failure puts the request in "action required"; skip kee
   const waiting = await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   expect(waiting.actionRequired).toMatchObject({ step: 'crm', item: 'http:legacy-crm order', errorType: 'ExternalErasureFailed' });
   expect(JSON.stringify(waiting)).not.toContain(EMAIL);
-  // retry re-sends the order; the system deduplicates it by request id and answers the same.
+  // retry sends a new order (a new idempotency key: the old one would answer `failed` again).
   await handle.executeUpdate('retry', { args: [] });
   await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
-  expect(harness.sandbox.http.get('legacy-crm')!.vendor.orders.size).toBe(1);
+  expect([...harness.sandbox.http.get('legacy-crm')!.vendor.orders.keys()]).toEqual([`${requestId}:legacy-crm`, `${requestId}:legacy-crm:2`]);
   await handle.executeUpdate('skip', { args: [{ reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }] });
   const receipt = await handle.result();
   expect(receipt.outcome).toBe('erased-with-exceptions');
@@ -111,6 +112,8 @@ test('a system that accepts and never finishes escalates after externalMaxWait',
   await handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:slow', state: 'not_found' }] });
   const receipt = await handle.result();
   expect(receipt.crm.external[0]).toMatchObject({ state: 'not_found', via: 'callback' });
+  // The order is settled: a late callback is refused rather than silently dropped.
+  await expect(handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:slow', state: 'failed' }] })).rejects.toThrow();
 });
 
 test('Salesforce + an HTTP connector as the CRM step, Gmail as the email step: the order holds', async () => {

@@ -189,3 +189,27 @@ test('submitting the same request twice gives one workflow and one set of deleti
   expect(gongErases).toHaveLength(2);
   expect(successful(h.sandbox.graph!.controls.log).filter((r) => r.operation === 'permanent-delete')).toHaveLength(4);
 });
+
+test('a request whose run was terminated can be submitted again; bad settings are refused before starting', async () => {
+  const requestId = uniqueRequestId('resubmit');
+  const first = await h.submit({ requestId, emails: [EMAIL] }, { ...FAST, verifyInitialWait: '1h' });
+  await h.waitForProgress(requestId, (p) => p.step === 'gong-verify');
+  await first.handle.terminate('operator terminated by mistake');
+  const again = await h.submit({ requestId, emails: [EMAIL] });
+  expect(again.started).toBe(true);
+  expect((await again.handle.result()).outcome).toBe('erased');
+
+  await expect(h.submit({ requestId: uniqueRequestId('badsettings'), emails: [EMAIL] }, { verifyInitialWait: 'soon' as never })).rejects.toThrow(/settings\.verifyInitialWait/);
+});
+
+test('a retry and a skip sent at the same moment: exactly one decision is taken and recorded', async () => {
+  h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 403 }, { operation: 'search-contacts', times: 1 });
+  const requestId = uniqueRequestId('race');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL] });
+  await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  const results = await Promise.allSettled([handle.executeUpdate('retry', { args: [] }), handle.executeUpdate('skip', { args: [{ reason: 'race' }] })]);
+  const accepted = results.filter((r) => r.status === 'fulfilled').length;
+  const receipt = await handle.result();
+  expect(receipt.operatorActions).toHaveLength(accepted);
+  expect(accepted).toBeGreaterThanOrEqual(1);
+});

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AnyConnector, ConnectorDescriptor, ConnectorOutcome, ErasureConnector, ExternalOrderResult, ExternalStatus, ExternalSystemConnector } from '../connectors/types';
 import { subjectRef } from '../security/subject-ref';
 import type { Identifier } from '../subject/identifiers';
+import { resolveSettings } from '../workflows/settings';
 import type { ErasureSettings } from '../workflows/types';
 
 export interface ErasurePlan {
@@ -39,7 +40,8 @@ export function createConnectorActivities({ connectors, settings = {}, subjectHa
     async planErasure(identifiers: Identifier[]): Promise<ErasurePlan> {
       return {
         connectors: connectors.map(({ id, step, displayName, kinds, scope }) => ({ id, step, displayName, kinds, scope: scope ?? 'identifier' })),
-        settings,
+        // Fully resolved here, so the history records every value the workflow branches on.
+        settings: resolveSettings(settings),
         subjectRefs: identifiers.map((identifier) => subjectRef(subjectHashKey, identifier)),
       };
     },
@@ -53,8 +55,8 @@ export function createConnectorActivities({ connectors, settings = {}, subjectHa
     },
 
     /** Sends (or re-sends: the other system deduplicates by request id) the order for the request. */
-    async orderExternalErasure(connectorId: string, requestId: string, identifiers: Identifier[]): Promise<ExternalOrderResult> {
-      return external(connectorId).order(requestId, identifiers);
+    async orderExternalErasure(connectorId: string, requestId: string, attempt: number, identifiers: Identifier[]): Promise<ExternalOrderResult> {
+      return external(connectorId).order(requestId, attempt, identifiers);
     },
 
     async checkExternalErasure(connectorId: string, statusUrl: string): Promise<ExternalStatus> {

@@ -2,11 +2,31 @@
  * Starting and steering erasures from a Temporal client (CLI, intake service, tests).
  */
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { type ErasureRequest } from '../subject/request';
+import { z } from 'zod';
+import { InvalidRequestError, type ErasureRequest } from '../subject/request';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflowId } from '../temporal/names';
 import type { erasureWorkflow } from '../workflows/erasure';
 import type { ErasureProgress, ErasureSettings } from '../workflows/types';
+
+const duration = z.union([z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 30s, 15m, 4h or 3d'), z.number().int().positive()]);
+/** Per-request overrides are checked here: a bad value inside the workflow would stall it, not fail clearly. */
+export const settingsSchema = z
+  .object({
+    verifyInitialWait: duration,
+    verifyBackoffCoefficient: z.number().min(1).max(10),
+    verifyMaxInterval: duration,
+    verifyMaxTotalWait: duration,
+    activityMaxAttempts: z.number().int().min(1).max(1000),
+    activityMaxInterval: duration,
+    connectorHeartbeatTimeout: duration,
+    connectorStartToCloseTimeout: duration,
+    gongTaskQueue: z.string().min(1).max(200),
+    externalPollInterval: duration,
+    externalMaxWait: duration,
+  })
+  .partial()
+  .strict();
 
 export interface SubmitOptions {
   taskQueue: string;
@@ -26,13 +46,15 @@ export interface Submitted {
  */
 export async function submitErasure(client: Client, request: ErasureRequest, opts: SubmitOptions): Promise<Submitted> {
   const workflowId = erasureWorkflowId(request.requestId);
+  const settings = opts.settings === undefined ? undefined : (parseOrThrow(opts.settings) as Partial<ErasureSettings>);
   try {
     const handle = await client.workflow.start('erasureWorkflow', {
       workflowId,
       taskQueue: opts.taskQueue,
-      args: [{ requestId: request.requestId, subject: { emails: request.emails, phones: request.phones }, settings: opts.settings }],
-      // A finished erasure is never re-run under the same request id; a new request needs a new id.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [{ requestId: request.requestId, subject: { emails: request.emails, phones: request.phones }, settings }],
+      // A completed erasure is never re-run under the same request id (a new request needs a new id);
+      // one that failed or was terminated can be submitted again.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
         { key: ErasureStatus, value: 'Running' },
         { key: ErasureStep, value: 'crm' },
@@ -43,6 +65,12 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return { handle: client.workflow.getHandle<typeof erasureWorkflow>(workflowId), workflowId, started: false };
   }
+}
+
+function parseOrThrow(settings: unknown) {
+  const result = settingsSchema.safeParse(settings);
+  if (result.success) return result.data;
+  throw new InvalidRequestError(result.error.issues.map((i) => ({ field: `settings.${i.path.join('.')}`, message: i.message })));
 }
 
 export function erasureHandle(client: Client, requestId: string): WorkflowHandle<typeof erasureWorkflow> {

@@ -61,8 +61,11 @@ export type ExternalStatus = { state: 'pending'; at: string } | Exclude<External
 /** A system that takes one order per request and may finish later (callback or status URL). */
 export interface ExternalSystemConnector extends ConnectorDescriptor {
   scope: 'subject';
-  /** Idempotent by request id: ordering twice must not erase twice. */
-  order(requestId: string, identifiers: Identifier[]): Promise<ExternalOrderResult>;
+  /**
+   * Idempotent per (request id, attempt): re-sending after a lost response must not erase twice.
+   * The attempt grows only when an operator retries after the system answered `failed`.
+   */
+  order(requestId: string, attempt: number, identifiers: Identifier[]): Promise<ExternalOrderResult>;
   status(statusUrl: string): Promise<ExternalStatus>;
 }
 

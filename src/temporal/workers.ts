@@ -35,22 +35,30 @@ export interface WorkerDeps {
   /** Encrypts payloads and failures (src/security). */
   dataConverter: DataConverter;
   subjectHashKey: Buffer;
+  /**
+   * Which workers this process runs. Run the Gong worker in ONE process: the server caps the queue
+   * across processes, but only within a process are calls also spaced (Pacer); two Gong processes
+   * can each send a burst at the same moment.
+   */
+  roles?: ('main' | 'gong')[];
   /** A prebundled workflow (tests bundle once per file); otherwise bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
+  const roles = deps.roles ?? ['main', 'gong'];
+  const workers: Worker[] = [];
   const workflows = deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
-  const main = await Worker.create({
+  if (roles.includes('main')) workers.push(await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueues.main,
     ...workflows,
     dataConverter: deps.dataConverter,
     activities: createConnectorActivities({ connectors: deps.connectors, settings: deps.settings, subjectHashKey: deps.subjectHashKey }),
-  });
+  }));
   const gongRate = deps.gongRatePerSecond * (deps.gongRateHeadroom ?? DEFAULT_GONG_HEADROOM);
-  const gong = await Worker.create({
+  if (roles.includes('gong')) workers.push(await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueues.gong,
@@ -58,8 +66,8 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     activities: createGongActivities(deps.gong, new Pacer(gongRate)),
     // The server-side cap across every worker on the queue; the Pacer smooths each worker's bursts.
     maxTaskQueueActivitiesPerSecond: gongRate,
-  });
-  return [main, gong];
+  }));
+  return workers;
 }
 
 /** Runs all workers until a shutdown signal (SIGINT/SIGTERM) stops them. */

@@ -203,15 +203,21 @@ export function formatInfo(info: VendorErrorInfo): string {
 function safeDescribe(describe: VendorHttpOptions['describeError'], body: unknown): VendorErrorInfo {
   try {
     const info = describe?.(body) ?? {};
-    // Codes and ids are short tokens; anything else is dropped rather than risk quoting personal data.
-    const token = /^[A-Za-z0-9_.:-]{1,80}$/;
     return {
-      vendorRequestId: info.vendorRequestId && token.test(info.vendorRequestId) ? info.vendorRequestId : undefined,
-      codes: info.codes?.filter((c) => token.test(c)),
+      vendorRequestId: info.vendorRequestId && isSafeToken(info.vendorRequestId) ? info.vendorRequestId : undefined,
+      codes: info.codes?.filter(isSafeToken),
     };
   } catch {
     return {};
   }
+}
+
+/**
+ * Codes and ids quoted in failure messages must be short tokens, and not a run of 7+ digits (a
+ * phone number is a token too); anything else is dropped rather than risk quoting personal data.
+ */
+export function isSafeToken(value: string): boolean {
+  return /^[A-Za-z0-9_.:-]{1,80}$/.test(value) && !/\d{7,}/.test(value.replace(/[-.]/g, ''));
 }
 
 function parseBody(text: string): unknown {

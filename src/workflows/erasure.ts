@@ -25,7 +25,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { createConnectorActivities } from '../activities/connectors';
+import type { createConnectorActivities, ErasurePlan } from '../activities/connectors';
 import type { ConnectorDescriptor, ConnectorStep, ExternalOrderResult, ExternalStatus } from '../connectors/types';
 import type { Identifier, IdentifierRef } from '../subject/identifiers';
 import type { GongReferenceSummary } from '../vendors/gong/types';
@@ -67,15 +67,20 @@ function activityProxies(settings: ErasureSettings) {
     maximumAttempts: settings.activityMaxAttempts,
     nonRetryableErrorTypes: NON_RETRYABLE,
   };
+  // No worker on a queue (a Gong worker down, a renamed queue) must reach an operator, not hang.
+  const scheduleToStartTimeout = '1h';
   return {
-    planning: proxyActivities<ConnectorActivities>({ startToCloseTimeout: '30s', retry }),
+    planning: proxyActivities<ConnectorActivities>({ startToCloseTimeout: '30s', scheduleToStartTimeout, retry }),
     connectors: proxyActivities<ConnectorActivities>({
       startToCloseTimeout: settings.connectorStartToCloseTimeout,
       heartbeatTimeout: settings.connectorHeartbeatTimeout,
+      scheduleToStartTimeout,
       retry,
     }),
+    // One HTTP call each, no heartbeat.
+    external: proxyActivities<ConnectorActivities>({ startToCloseTimeout: '2m', scheduleToStartTimeout, retry }),
     // One Gong HTTP call per activity, on a queue the server rate-limits to Gong's quota.
-    gong: proxyActivities<GongActivities>({ taskQueue: settings.gongTaskQueue, startToCloseTimeout: '1m', retry }),
+    gong: proxyActivities<GongActivities>({ taskQueue: settings.gongTaskQueue, startToCloseTimeout: '1m', scheduleToStartTimeout, retry }),
   };
 }
 
@@ -104,6 +109,8 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   setHandler(progressQuery, () => progress);
   const mustBeWaiting = () => {
     if (!progress.actionRequired) throw new Error('this erasure is not waiting for an operator');
+    // Two operators (or a retry and a skip) in the same moment: the first decision wins, the other is refused.
+    if (decision !== undefined) throw new Error('an operator has already decided on this item');
   };
   setHandler(retryUpdate, () => {
     decision = { action: 'retry' };
@@ -119,16 +126,17 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
     },
   });
 
-  // Callbacks from HTTP connectors in the plan. Kept until needed: a fast system may call back
-  // before this workflow has even seen its 202.
-  const externalConnectors = new Set<string>();
+  // Callbacks are accepted only for an order that is outstanding: from the moment it is sent (a
+  // fast system may call back before this workflow has seen its 202) until it is settled.
+  const outstandingOrders = new Set<string>();
   const callbacks = new Map<string, ConnectorCallback>();
   setHandler(connectorCallbackUpdate, (cb) => {
     callbacks.set(cb.connector, cb);
   }, {
     validator: (cb: ConnectorCallback) => {
-      if (!externalConnectors.has(cb?.connector)) throw new Error('no HTTP connector by that id takes part in this erasure');
+      if (!outstandingOrders.has(cb?.connector)) throw new Error('no order to that connector is outstanding in this erasure');
       if (!['completed', 'not_found', 'failed'].includes(cb.state)) throw new Error('state must be completed, not_found or failed');
+      if (cb.deleted !== undefined && !(Number.isInteger(cb.deleted) && cb.deleted >= 0)) throw new Error('deleted must be a non-negative integer');
       if (cb.reference !== undefined && !/^[A-Za-z0-9._:/-]{0,200}$/.test(cb.reference)) throw new Error('reference must be a plain token');
     },
   });
@@ -203,16 +211,24 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   async function runExternalSystem(step: ConnectorStep, record: ErasureProgress['crm'], connector: ConnectorDescriptor) {
     const indices = identifiers.flatMap((id, i) => (connector.kinds.includes(id.kind) ? [i] : []));
     const item = `${connector.id} order`;
-    for (;;) {
+    // A new order after `failed` gets a new idempotency key, or the system would answer `failed` again.
+    for (let attempt = 1; ; attempt++) {
       const orderedAt = now();
-      const answer = await withOperator(step, item, () => act.connectors.orderExternalErasure(connector.id, input.requestId, indices.map((i) => identifiers[i]!)));
-      if (!answer) return;
-      const done = answer.state === 'accepted' ? await awaitExternalCompletion(step, item, connector, answer) : { result: answer, via: 'response' as const };
+      callbacks.delete(connector.id);
+      outstandingOrders.add(connector.id);
+      let done: { result: Final; via: ExternalSystemRecord['via'] } | undefined;
+      try {
+        const answer = await withOperator(step, item, () => act.external.orderExternalErasure(connector.id, input.requestId, attempt, indices.map((i) => identifiers[i]!)));
+        if (!answer) return;
+        done = answer.state === 'accepted' ? await awaitExternalCompletion(step, item, connector, answer) : { result: answer, via: 'response' };
+      } finally {
+        outstandingOrders.delete(connector.id);
+      }
       if (!done) return; // skipped by an operator while waiting
       const { result, via } = done;
       if (result.state === 'failed') {
         const reference = result.reference ? ` (their reference ${result.reference})` : '';
-        const action = await awaitOperator(step, item, { errorType: 'ExternalErasureFailed', reason: `${connector.id} reported that the erasure failed${reference}; retry re-sends the order` });
+        const action = await awaitOperator(step, item, { errorType: 'ExternalErasureFailed', reason: `${connector.id} reported that the erasure failed${reference}; retry sends a new order` });
         if (action === 'skip') return;
         continue;
       }
@@ -242,9 +258,10 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
     if (accepted.statusUrl) {
       const statusUrl = accepted.statusUrl;
       for (let waited = 0; ; ) {
-        await sleep(settings.externalPollInterval);
+        // A system with a status URL may still call back; whichever comes first settles the order.
+        if (await condition(() => callbacks.has(connector.id), settings.externalPollInterval)) return takeCallback(connector.id);
         waited += durationMs(settings.externalPollInterval);
-        const status = await withOperator(step, item, () => act.connectors.checkExternalErasure(connector.id, statusUrl));
+        const status = await withOperator(step, item, () => act.external.checkExternalErasure(connector.id, statusUrl));
         if (!status) return undefined;
         if (status.state !== 'pending') return { result: status, via: 'status-url' };
         if (waited >= maxWait) {
@@ -254,26 +271,27 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
       }
     }
     for (;;) {
-      if (await condition(() => callbacks.has(connector.id), maxWait)) {
-        const cb = callbacks.get(connector.id)!;
-        callbacks.delete(connector.id);
-        const at = now();
-        const result: Final = cb.state === 'completed' ? { state: 'completed', deleted: cb.deleted, reference: cb.reference, at } : { state: cb.state, reference: cb.reference, at };
-        return { result, via: 'callback' };
-      }
+      if (await condition(() => callbacks.has(connector.id), maxWait)) return takeCallback(connector.id);
       if ((await overdue()) === 'skip') return undefined;
     }
   }
 
+  function takeCallback(connectorId: string): { result: Final; via: 'callback' } {
+    const cb = callbacks.get(connectorId)!;
+    callbacks.delete(connectorId);
+    const at = now();
+    const result: Final = cb.state === 'completed' ? { state: 'completed', deleted: cb.deleted, reference: cb.reference, at } : { state: cb.state, reference: cb.reference, at };
+    return { result, via: 'callback' };
+  }
+
   // 1-2. CRM, then email. The plan (which connectors this deployment runs) is recorded in history.
-  const plan = await withOperator('crm', 'plan', () => planner.planErasure(identifiers));
-  if (!plan) throw ApplicationFailure.nonRetryable('an erasure cannot go on without its plan', 'PlanSkipped');
+  let plan: ErasurePlan | undefined;
+  while (!plan) plan = await withOperator('crm', 'plan', () => planner.planErasure(identifiers)); // a plan cannot be skipped
   const settings = resolveSettings({ ...plan.settings, ...input.settings });
   // Progress and the receipt name identifiers only by keyed hash.
   const refs: IdentifierRef[] = identifiers.map((id, i) => ({ kind: id.kind, ref: plan.subjectRefs[i]! }));
   const referenced = <T extends { identifier: Identifier }>(result: T, index: number): Referenced<T> => ({ ...result, identifier: refs[index]! });
   const act = activityProxies(settings);
-  for (const c of plan.connectors) if (c.scope === 'subject') externalConnectors.add(c.id);
   await runConnectorStep('crm', progress.crm, plan.connectors);
   await runConnectorStep('email', progress.email, plan.connectors);
 
@@ -301,6 +319,7 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
 
   async function verifyInGong(): Promise<void> {
     const verification = progress.gong.verification;
+    const uncheckable = new Set<number>();
     let targets = identifiers.map((_, index) => index);
     for (;;) {
       setState('WaitingForGong', 'gong-verify');
@@ -313,14 +332,17 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
         const remaining: number[] = [];
         for (const index of targets) {
           const s = await withOperator('gong-verify', `gong verify ${itemLabel(identifiers, index)}`, () => act.gong.gongReferences(identifiers[index]!));
-          if (!s) continue;
+          if (!s) {
+            uncheckable.add(index); // skipped by an operator: never reported as verified
+            continue;
+          }
           summaries.push(referenced(s, index));
           if (s.total > 0) remaining.push(index);
         }
         verification.checks.push({ at: now(), remaining: remaining.length, summaries });
         if (remaining.length === 0) {
-          verification.outcome = 'verified';
-          verification.verifiedAt = now();
+          verification.outcome = uncheckable.size ? 'skipped' : 'verified';
+          verification.verifiedAt = uncheckable.size ? undefined : now();
           return;
         }
         targets = remaining;

@@ -27,7 +27,7 @@ async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 test('200 completed: one signed order for the whole request', async () => {
-  const result = await connector().order('req-1', ids);
+  const result = await connector().order('req-1', 1, ids);
   expect(result).toMatchObject({ state: 'completed', deleted: 2, reference: expect.stringMatching(/^sys-/) });
   expect(sim.vendor.erasedValues).toEqual([EMAIL, PHONE]);
   expect(sim.controls.log).toHaveLength(1);
@@ -35,23 +35,32 @@ test('200 completed: one signed order for the whole request', async () => {
 
 test('an order re-sent after a lost response is deduplicated by its Idempotency-Key', async () => {
   sim.controls.inject({ kind: 'drop-after-effect' }, { operation: 'order' });
-  const lost = await failure(connector().order('req-2', ids));
+  const lost = await failure(connector().order('req-2', 1, ids));
   expect(lost.type).toBe('VendorUnavailable');
   expect(lost.nonRetryable).toBe(false);
-  expect(await connector().order('req-2', ids)).toMatchObject({ state: 'completed', deleted: 2 });
+  expect(await connector().order('req-2', 1, ids)).toMatchObject({ state: 'completed', deleted: 2 });
   expect(sim.vendor.orders.size).toBe(1);
   expect(sim.vendor.erasedValues).toHaveLength(2);
 });
 
+test('a new attempt (after the system answered failed) is a new order with its own key', async () => {
+  sim.vendor.mode = 'fail';
+  await connector().order('req-8', 1, ids);
+  await connector().order('req-8', 1, ids);
+  expect(sim.vendor.orders.size).toBe(1);
+  await connector().order('req-8', 2, ids);
+  expect([...sim.vendor.orders.keys()]).toEqual(['req-8:warehouse', 'req-8:warehouse:2']);
+});
+
 test('200 not_found counts as done', async () => {
   sim.vendor.records.clear();
-  expect(await connector().order('req-3', ids)).toMatchObject({ state: 'not_found' });
+  expect(await connector().order('req-3', 1, ids)).toMatchObject({ state: 'not_found' });
 });
 
 test('202 with a status URL, polled until it completes', async () => {
   sim.vendor.mode = 'poll';
   const c = connector();
-  const accepted = await c.order('req-4', ids);
+  const accepted = await c.order('req-4', 1, ids);
   expect(accepted.state).toBe('accepted');
   const statusUrl = (accepted as { statusUrl: string }).statusUrl;
   expect(statusUrl.startsWith(sim.url)).toBe(true);
@@ -62,13 +71,13 @@ test('202 with a status URL, polled until it completes', async () => {
 
 test('failed: the system’s free-text reason (which quotes the person) is not kept', async () => {
   sim.vendor.mode = 'fail';
-  const result = await connector().order('req-5', ids);
+  const result = await connector().order('req-5', 1, ids);
   expect(result.state).toBe('failed');
   expect(JSON.stringify(result)).not.toContain(EMAIL);
 });
 
 test('a wrong secret is refused by the system: non-retryable auth failure', async () => {
-  const err = await failure(connector('another-secret-of-at-least-32-chars!!').order('req-6', ids));
+  const err = await failure(connector('another-secret-of-at-least-32-chars!!').order('req-6', 1, ids));
   expect(err.type).toBe('VendorAuthFailed');
   expect(err.nonRetryable).toBe(true);
   expect(err.message).toContain('invalid_signature');
@@ -76,10 +85,10 @@ test('a wrong secret is refused by the system: non-retryable auth failure', asyn
 
 test('5xx is retryable; 400 is not; messages never quote the identifiers', async () => {
   sim.controls.inject({ kind: 'status', status: 503, body: { code: 'busy', message: `busy with ${EMAIL}` } }, { operation: 'order' });
-  const busy = await failure(connector().order('req-7', ids));
+  const busy = await failure(connector().order('req-7', 1, ids));
   expect(busy.nonRetryable).toBe(false);
   sim.controls.inject({ kind: 'status', status: 400, body: { code: 'bad', message: `no ${EMAIL}` } }, { operation: 'order' });
-  const bad = await failure(connector().order('req-7', ids));
+  const bad = await failure(connector().order('req-7', 1, ids));
   expect(bad.nonRetryable).toBe(true);
   for (const e of [busy, bad]) expect(e.message).not.toContain(EMAIL);
 });

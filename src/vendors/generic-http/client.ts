@@ -39,7 +39,8 @@ export class GenericHttpClient {
     });
   }
 
-  async order(order: ErasureOrder): Promise<OrderResponse> {
+  /** `attempt` > 1 only for a new order after the system answered `failed`. */
+  async order(order: ErasureOrder, attempt = 1): Promise<OrderResponse> {
     const body = JSON.stringify(order);
     const res = await this.http.send({
       operation: 'order',
@@ -47,7 +48,7 @@ export class GenericHttpClient {
       path: this.options.url,
       raw: { body, contentType: 'application/json' },
       // The receiving system deduplicates on this: an order re-sent after a lost response erases once.
-      headers: { ...sign(this.options.secret, body), 'idempotency-key': `${order.requestId}:${order.connector}` },
+      headers: { ...sign(this.options.secret, body), 'idempotency-key': `${order.requestId}:${order.connector}${attempt > 1 ? `:${attempt}` : ''}` },
     });
     const parsed = this.http.parse('order', orderResponseSchema, res.body);
     if ((res.status === 202) !== (parsed.state === 'accepted')) {

@@ -14,8 +14,8 @@ export function createGenericHttpConnector(name: string, step: ConnectorStep, cl
     displayName: `${name} (HTTP connector)`,
     kinds: ['email', 'phone'],
     scope: 'subject',
-    async order(requestId, identifiers) {
-      const answer = await client.order({ version: PROTOCOL_VERSION, requestId, connector: name, identifiers });
+    async order(requestId, attempt, identifiers) {
+      const answer = await client.order({ version: PROTOCOL_VERSION, requestId, connector: name, identifiers }, attempt);
       // Fields are picked one by one: unknown fields, and the free-text reason, may quote the person.
       if (answer.state === 'accepted') return { state: 'accepted', statusUrl: answer.statusUrl, reference: answer.reference, at: at() };
       return final(answer);

@@ -22,7 +22,8 @@ export const baseResponseSchema = z.looseObject({ requestId: text });
 export const errorResponseSchema = z.looseObject({ requestId: text, errors: list(z.string()) });
 
 /** The erase endpoints' 200: without a request id there is nothing to show Gong support later. */
-export const eraseAcceptedSchema = z.looseObject({ requestId: z.string().min(1) });
+// Gong's request ids are short alphanumerics; they go into receipts and operator messages.
+export const eraseAcceptedSchema = z.looseObject({ requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
 export const emailMessageSchema = z.looseObject({ id: text, from: text, sentTime: text, mailbox: text, messageHash: text });
 
