@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Agent, request } from 'undici';
 import type { ConnectorContext } from '../../src/connectors/types';
 import { createAssertion, DIRECTORY_SCOPE, GMAIL_SCOPE, googleClientFromEnv, GoogleWorkspaceClient, JWT_BEARER_GRANT, type GoogleWorkspaceClientOptions } from '../../src/vendors/google/client';
-import { createGmailConnector, type GmailProgress } from '../../src/vendors/google/connector';
+import { createGmailConnector, GMAIL_METHOD, gmailMethod, type GmailProgress } from '../../src/vendors/google/connector';
 import { createGoogleSimulator, createTestServiceAccount, googleError, type GoogleSimOptions, type GoogleSimulator } from '../../src/vendors/google/simulator';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -17,7 +17,8 @@ const ADMIN = 'admin@corp.example'; // seeded by the simulator as the super admi
 const A = 'alice@corp.example';
 const B = 'bob@corp.example';
 const C = 'carol@corp.example';
-const ADDRESSES = [EMAIL, ADMIN, A, B, C];
+const D = 'dora@corp.example'; // seeded suspended where used
+const ADDRESSES = [EMAIL, ADMIN, A, B, C, D];
 
 let sim: GoogleSimulator;
 let agent: Agent;
@@ -72,8 +73,8 @@ const expectNoTrash = () => {
   expect(sim.controls.log.filter((r) => r.path.includes('/trash') || r.method === 'DELETE')).toHaveLength(0);
 };
 
-/** A token straight from the simulator's token endpoint, for calls the client would never make. */
-async function rawToken(user: string, scope = GMAIL_SCOPE): Promise<string> {
+/** The simulator's token endpoint's answer to a well-formed assertion for `user`. */
+async function tokenRequest(user: string, scope = GMAIL_SCOPE): Promise<{ status: number; body: unknown }> {
   const assertion = createAssertion(sim.serviceAccount, { iss: sim.serviceAccount.client_email, sub: user, scope, aud: sim.tokenUrl });
   const res = await request(sim.tokenUrl, {
     method: 'POST',
@@ -81,7 +82,12 @@ async function rawToken(user: string, scope = GMAIL_SCOPE): Promise<string> {
     body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
     dispatcher: agent,
   });
-  return ((await res.body.json()) as { access_token: string }).access_token;
+  return { status: res.statusCode, body: await res.body.json() };
+}
+
+/** A token straight from the simulator's token endpoint, for calls the client would never make. */
+async function rawToken(user: string, scope = GMAIL_SCOPE): Promise<string> {
+  return ((await tokenRequest(user, scope)).body as { access_token: string }).access_token;
 }
 
 async function rawGet(path: string, token: string): Promise<{ status: number; body: unknown }> {
@@ -100,13 +106,11 @@ afterEach(async () => {
 describe('Gmail connector', () => {
   it('deletes mail from/to/cc/bcc the address in every mailbox, Spam and Trash included, and leaves other mail alone', async () => {
     await start();
-    sim.seedUser('dora@corp.example', { suspended: true }); // suspended users keep mail: swept too
     const hits = [
       sim.seedMessage(A, { from: EMAIL, to: [A] }),
       sim.seedMessage(A, { from: A, to: ['Jane.Doe@Customer.example'], labels: ['SPAM'] }),
       sim.seedMessage(B, { from: B, to: [C], cc: [EMAIL], labels: ['TRASH'] }),
       sim.seedMessage(C, { from: C, to: [B], bcc: [EMAIL], labels: ['SENT'] }),
-      sim.seedMessage('dora@corp.example', { from: EMAIL }),
     ];
     const keepA = sim.seedMessage(A, { from: 'xjane.doe@customer.example', to: [A] });
     const keepB = sim.seedMessage(B, { from: B, to: ['jane.doe@customer.example.org'], labels: ['SPAM'] });
@@ -114,14 +118,13 @@ describe('Gmail connector', () => {
     const ctx = context();
     const outcome = await createGmailConnector(client()).erase(subject, ctx);
 
-    expect(outcome).toMatchObject({ connector: 'gmail', found: 5, deleted: 5, alreadyGone: 0 });
+    expect(outcome).toMatchObject({ connector: 'gmail', found: 4, deleted: 4, alreadyGone: 0, method: GMAIL_METHOD });
     expect(outcome.method).toMatch(/batchDelete \(permanent; Google Vault/);
     expect([...outcome.deletedIds].sort()).toEqual([...hits].sort());
     expect(sim.messages(A).map((m) => m.id)).toEqual([keepA]);
     expect(sim.messages(B).map((m) => m.id)).toEqual([keepB]);
     expect(sim.messages(C)).toEqual([]);
-    expect(sim.messages('dora@corp.example')).toEqual([]);
-    expect(ctx.beats.at(-1)).toMatchObject({ mailboxIndex: 5, lastMailbox: 'dora@corp.example', deleted: 5 });
+    expect(ctx.beats.at(-1)).toMatchObject({ mailboxIndex: 4, lastMailbox: C, deleted: 4 });
     expect(ops('list-messages')[0]?.query).toMatchObject({
       q: `from:"${EMAIL}" OR to:"${EMAIL}" OR cc:"${EMAIL}" OR bcc:"${EMAIL}"`,
       includeSpamTrash: 'true',
@@ -195,6 +198,69 @@ describe('Gmail connector', () => {
     expect(f).toMatchObject({ type: 'ConnectorMisconfigured', nonRetryable: true });
     expect(f.message).toContain('entry 2 of GOOGLE_MAILBOXES');
     expect(f.message).not.toContain('nomail');
+  });
+
+  it('leaves suspended Directory users out of the sweep (Google refuses their tokens) and counts them in the method', async () => {
+    await start();
+    sim.seedUser(D, { suspended: true });
+    sim.seedUser('erin@corp.example', { suspended: true });
+    const unreached = [sim.seedMessage(D, { from: EMAIL }), sim.seedMessage('erin@corp.example', { to: [EMAIL], from: 'erin@corp.example' })];
+    sim.seedMessage(A, { from: EMAIL });
+
+    const outcome = await createGmailConnector(client()).erase(subject, context());
+    expect(outcome).toMatchObject({ found: 1, deleted: 1, method: gmailMethod(2) });
+    expect(outcome.method).toContain('; the mailboxes of 2 suspended users not searched');
+    expect(gmailMethod(1)).toContain('; the mailbox of 1 suspended user not searched');
+    expect([...sim.messages(D), ...sim.messages('erin@corp.example')].map((m) => m.id)).toEqual(unreached);
+    expect(sim.vendor.issued.map((t) => t.sub)).not.toContain(D);
+    expect(ops('token').map((r) => r.status)).not.toContain(400);
+
+    // As Google does: no token for a suspended user, with the same answer as for an unknown one.
+    const refused = { status: 400, body: { error: 'invalid_grant' } };
+    expect(await tokenRequest(D)).toMatchObject(refused);
+    expect(await tokenRequest('nobody@corp.example')).toMatchObject(refused);
+  });
+
+  it('a suspended user in GOOGLE_MAILBOXES is a setup error naming its position, never its address', async () => {
+    await start();
+    sim.seedUser(D, { suspended: true });
+    sim.seedMessage(A, { from: EMAIL });
+    sim.seedMessage(D, { from: EMAIL });
+
+    const f = await failure(createGmailConnector(client(), [A, D]).erase(subject, context()));
+    expect(f).toMatchObject({ type: 'ConnectorMisconfigured', nonRetryable: true });
+    expect(f.message).toContain('invalid_grant');
+    expect(f.message).toContain('the user is suspended');
+    expect(f.message).toContain('entry 2 of GOOGLE_MAILBOXES');
+    expect(ops('get-user').map((r) => r.status)).toEqual([200]); // the Directory tells suspended from unknown
+    expect(sim.messages(A)).toEqual([]);
+    expect(sim.messages(D)).toHaveLength(1);
+
+    // Without GOOGLE_ADMIN_USER the Directory cannot be asked: Google's invalid_grant, with the hint and the position.
+    const g = await failure(createGmailConnector(client({ adminUser: undefined }), [D]).erase(subject, context()));
+    expect(g).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
+    expect(g.message).toContain('does not exist or is suspended');
+    expect(g.message).toContain('entry 1 of GOOGLE_MAILBOXES');
+  });
+
+  it('a user suspended during a Directory sweep fails retryably; the retry lists users again and counts it', async () => {
+    await start();
+    sim.seedMessage(A, { from: EMAIL });
+    sim.seedMessage(B, { from: EMAIL });
+    sim.seedMessage(C, { from: EMAIL });
+    const first = context(undefined, (d) => {
+      if (d.lastMailbox === A) sim.suspend(B);
+    });
+    const f = await failure(createGmailConnector(client()).erase(subject, first));
+    expect(f).toMatchObject({ type: 'GoogleUserSuspended', nonRetryable: false });
+    expect(f.message).toContain('user 3 of 4 active users');
+    const last = first.beats.at(-1);
+    expect(last).toMatchObject({ lastMailbox: A, deleted: 1 });
+
+    const outcome = await createGmailConnector(client()).erase(subject, context(JSON.parse(JSON.stringify(last))));
+    expect(outcome).toMatchObject({ found: 2, deleted: 2, method: gmailMethod(1) });
+    expect(sim.messages(B)).toHaveLength(1);
+    expect(sim.messages(C)).toEqual([]);
   });
 
   it('resumes from heartbeat details: finished mailboxes are not listed again, deleted pages are gone', async () => {
@@ -460,7 +526,7 @@ describe('googleClientFromEnv', () => {
       expect(fromFile?.mailboxes).toEqual([B, A]);
       const inline = googleClientFromEnv({ GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(sim.serviceAccount), GOOGLE_ADMIN_USER: ADMIN, ...urls }, { dispatcher: agent });
       expect(inline?.mailboxes).toBeUndefined();
-      expect(await (inline as NonNullable<typeof inline>).client.listUsers()).toEqual([ADMIN, A, B, C]);
+      expect(await (inline as NonNullable<typeof inline>).client.listUsers()).toEqual([ADMIN, A, B, C].map((email) => ({ email, suspended: false })));
       const outcome = await createGmailConnector(fromFile?.client as GoogleWorkspaceClient, fromFile?.mailboxes).erase(subject, context());
       expect(outcome).toMatchObject({ deleted: 1 });
     } finally {

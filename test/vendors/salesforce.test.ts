@@ -13,7 +13,14 @@ import {
   salesforceClientFromEnv,
   type SalesforceClientOptions,
 } from '../../src/vendors/salesforce/client';
-import { createSalesforceConnector, PERMANENT_METHOD, RECYCLE_BIN_METHOD, type SalesforceProgress } from '../../src/vendors/salesforce/connector';
+import {
+  createSalesforceConnector,
+  NOTHING_FOUND_BY_PHONE_METHOD,
+  NOTHING_FOUND_METHOD,
+  PERMANENT_METHOD,
+  RECYCLE_BIN_METHOD,
+  type SalesforceProgress,
+} from '../../src/vendors/salesforce/connector';
 import { createSalesforceSimulator, sfError, type SalesforceSimOptions, type SalesforceSimulator } from '../../src/vendors/salesforce/simulator';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -115,7 +122,7 @@ describe('Salesforce connector: erasing', () => {
     const outcome = await connector().erase(byEmail, context());
 
     expect(outcome).toMatchObject({ found: 8, deleted: 8 });
-    expect(ops('query')).toHaveLength(2); // Contact, Lead
+    expect(ops('query-all')).toHaveLength(2); // Contact, Lead
     expect(ops('query-more')).toHaveLength(3); // Contacts 2+2+1, Leads 2+1
     expect(sim.records()).toHaveLength(1);
   });
@@ -186,8 +193,8 @@ describe('Salesforce connector: erasing', () => {
     const c = connector();
     expect(await c.erase(byEmail, context())).toMatchObject({ found: 1, deleted: 1 });
     sim.controls.log.length = 0;
-    expect(await c.erase(byEmail, context())).toMatchObject({ found: 0, deleted: 0, alreadyGone: 0, deletedIds: [] });
-    expect(sim.controls.operations()).toEqual(['query', 'query']);
+    expect(await c.erase(byEmail, context())).toMatchObject({ found: 0, deleted: 0, alreadyGone: 0, deletedIds: [], method: NOTHING_FOUND_METHOD });
+    expect(sim.controls.operations()).toEqual(['query-all', 'query-all']);
   });
 });
 
@@ -217,6 +224,16 @@ describe('Salesforce connector: permanence', () => {
     expect(sim.recycleBin()).toHaveLength(1);
   });
 
+  it('a search that finds nothing claims no method of deletion; an empty phone search says it cannot see the Recycle Bin', async () => {
+    await start();
+    sim.seedContact({ Email: 'someone@customer.example', Phone: '+1 555 0100' });
+    expect(await connector().erase(byEmail, context())).toMatchObject({ found: 0, deleted: 0, alreadyGone: 0, method: NOTHING_FOUND_METHOD });
+    expect(await connector().erase(byPhone, context())).toMatchObject({ found: 0, deleted: 0, method: NOTHING_FOUND_BY_PHONE_METHOD });
+    expect(await connector({ hardDelete: 'none' }).erase(byEmail, context())).toMatchObject({ found: 0, method: NOTHING_FOUND_METHOD });
+    expect(ops('create-hard-delete-job')).toHaveLength(0);
+    expect(ops('delete-records')).toHaveLength(0);
+  });
+
   it('polls an InProgress job until JobComplete', async () => {
     await start({ jobPollsBeforeComplete: 3 });
     sim.seedContact({ Email: EMAIL });
@@ -241,7 +258,7 @@ describe('Salesforce connector: resuming', () => {
     sim.controls.log.length = 0;
     const outcome = await connector().erase(byEmail, context(JSON.parse(JSON.stringify(last))));
     expect(outcome).toMatchObject({ found: 405, deleted: 405, alreadyGone: 0, method: PERMANENT_METHOD });
-    expect(ops('query')).toHaveLength(0);
+    expect(ops('query-all')).toHaveLength(0);
     expect(ops('delete-records')).toHaveLength(2);
     // The first attempt's 200 are purged too, though no search would find them any more.
     expect(sim.records()).toEqual([]);
@@ -267,6 +284,53 @@ describe('Salesforce connector: resuming', () => {
     sim.seedContact({ Email: EMAIL });
     expect(await connector().erase(byEmail, context({ phase: 'search' }))).toMatchObject({ deleted: 1 });
   });
+
+  it('after an operator retry (a new run, no heartbeat) finds what the failed run left in the Recycle Bin through queryAll, and purges it', async () => {
+    await start();
+    const hits = [sim.seedContact({ Email: EMAIL }), sim.seedLead({ Email: EMAIL })];
+    const keep = sim.seedContact({ Email: 'john@customer.example' });
+    // The first run soft-deletes both, then cannot start the purge.
+    sim.controls.inject({ kind: 'status', status: 500 }, { operation: 'create-hard-delete-job' });
+    expect(await failure(connector().erase(byEmail, context()))).toMatchObject({ type: 'VendorUnavailable' });
+    expect(ids(sim.recycleBin())).toEqual([...hits].sort());
+    expect(await client().query(`SELECT Id FROM Contact WHERE Email = '${EMAIL}'`)).toEqual([]); // what query alone would see
+
+    sim.controls.log.length = 0;
+    const outcome = await connector().erase(byEmail, context());
+
+    expect(outcome).toMatchObject({ found: 2, deleted: 0, alreadyGone: 2, deletedIds: [], method: PERMANENT_METHOD });
+    expect(ops('query-all').map((r) => r.query.q)).toEqual([
+      `SELECT Id, IsDeleted FROM Contact WHERE Email = '${EMAIL}'`,
+      `SELECT Id, IsDeleted FROM Lead WHERE Email = '${EMAIL}'`,
+    ]);
+    expect(ops('delete-records')).toHaveLength(0); // recycled records need only the purge
+    expect(ops('create-hard-delete-job')).toHaveLength(2);
+    expect(sim.recycleBin()).toEqual([]);
+    expect(ids(sim.records())).toEqual([keep]);
+  });
+
+  it('deletes live matches and purges recycled ones in the same run', async () => {
+    await start();
+    const live = sim.seedLead({ Email: EMAIL });
+    const recycled = sim.seedContact({ Email: EMAIL });
+    sim.vendor.softDelete(recycled);
+    expect(await client().findByEmail(EMAIL)).toEqual({ live: [live], recycled: [recycled] });
+
+    const outcome = await connector().erase(byEmail, context());
+    expect(outcome).toMatchObject({ found: 2, deleted: 1, alreadyGone: 1, deletedIds: [live], method: PERMANENT_METHOD });
+    expect(ops('delete-records').map((r) => r.query.ids)).toEqual([live]);
+    expect(sim.recycleBin()).toEqual([]);
+  });
+
+  it.each([
+    ['without "Bulk API Hard Delete"', { hardDeletePermission: false }],
+    ['when the job cannot purge them', { hardDeleteRejectsRecycled: true }],
+  ])('recycled matches are reported as in the Recycle Bin, not as permanent, %s', async (_name, opts) => {
+    await start(opts);
+    sim.vendor.softDelete(sim.seedContact({ Email: EMAIL }));
+    expect(await connector().erase(byEmail, context())).toMatchObject({ found: 1, deleted: 0, alreadyGone: 1, method: RECYCLE_BIN_METHOD });
+    expect(sim.recycleBin()).toHaveLength(1);
+  });
 });
 
 describe('Salesforce queries: escaping', () => {
@@ -277,9 +341,9 @@ describe('Salesforce queries: escaping', () => {
       sim.seedContact({ Email: EMAIL });
       sim.seedLead({ Email: 'other@customer.example' });
       const outcome = await connector().erase({ kind: 'email', value: hostile }, context());
-      expect(outcome).toMatchObject({ found: 0, deleted: 0 });
+      expect(outcome).toMatchObject({ found: 0, deleted: 0, method: NOTHING_FOUND_METHOD });
       expect(sim.records()).toHaveLength(2);
-      expect(ops('query').map((r) => r.status)).toEqual([200, 200]);
+      expect(ops('query-all').map((r) => r.status)).toEqual([200, 200]);
     },
   );
 
@@ -288,7 +352,7 @@ describe('Salesforce queries: escaping', () => {
     const odd = `o'brien\\"x"@example.com`;
     const id = sim.seedContact({ Email: odd });
     sim.seedContact({ Email: 'obrien@example.com' });
-    expect(await client().findByEmail(odd)).toEqual([id]);
+    expect(await client().findByEmail(odd)).toEqual({ live: [id], recycled: [] });
   });
 
   it('escapeSoql and escapeSosl escape what the grammars reserve', () => {
@@ -328,14 +392,14 @@ describe('Salesforce client: auth', () => {
     expect(ops('token')).toHaveLength(1);
 
     sim.expireTokens();
-    expect(await c.findByEmail(EMAIL)).toEqual([]);
+    expect(await c.findByEmail(EMAIL)).toEqual({ live: [], recycled: [] });
     expect(ops('token')).toHaveLength(2);
-    expect(ops('query').slice(-3).map((r) => r.status)).toEqual([401, 200, 200]);
+    expect(ops('query-all').slice(-3).map((r) => r.status)).toEqual([401, 200, 200]);
   });
 
   it('a second INVALID_SESSION_ID is a non-retryable VendorAuthFailed', async () => {
     await start();
-    sim.controls.inject({ kind: 'status', status: 401 }, { operation: 'query', times: 2 });
+    sim.controls.inject({ kind: 'status', status: 401 }, { operation: 'query-all', times: 2 });
     const f = await failure(client().findByEmail(EMAIL));
     expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(f.message).toContain('INVALID_SESSION_ID');
@@ -375,7 +439,7 @@ describe('Salesforce client: failures', () => {
   it('any other 403 is non-retryable VendorAuthFailed', async () => {
     await start();
     const body = sfError('INSUFFICIENT_ACCESS_OR_READONLY', `insufficient access rights on ${EMAIL}`);
-    sim.controls.inject({ kind: 'status', status: 403, body }, { operation: 'query' });
+    sim.controls.inject({ kind: 'status', status: 403, body }, { operation: 'query-all' });
     const f = await failure(client().findByEmail(EMAIL));
     expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(f.message).toContain('INSUFFICIENT_ACCESS_OR_READONLY');
@@ -389,7 +453,7 @@ describe('Salesforce client: failures', () => {
 
   it('a dropped connection is retryable VendorUnavailable', async () => {
     await start();
-    sim.controls.inject({ kind: 'drop' }, { operation: 'query' });
+    sim.controls.inject({ kind: 'drop' }, { operation: 'query-all' });
     expect(await failure(client().findByEmail(EMAIL))).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
   });
 
@@ -407,7 +471,7 @@ describe('Salesforce client: failures', () => {
   it('never quotes Salesforce error messages, which can contain the identifier', async () => {
     await start();
     const body = sfError('MALFORMED_QUERY', `unexpected token: '${EMAIL}'`);
-    sim.controls.inject({ kind: 'status', status: 400, body }, { operation: 'query' });
+    sim.controls.inject({ kind: 'status', status: 400, body }, { operation: 'query-all' });
     const f = await failure(client().findByEmail(EMAIL));
     expect(f).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
     expect(f.message).toContain('MALFORMED_QUERY');
@@ -437,4 +501,12 @@ describe('salesforceClientFromEnv', () => {
     expect(c).toMatchObject({ hardDeleteMode: 'bulk', apiVersion: 'v62.0' });
     expect(salesforceClientFromEnv({ ...creds, SALESFORCE_API_VERSION: '61.0', SALESFORCE_HARD_DELETE: 'none' })).toMatchObject({ hardDeleteMode: 'none', apiVersion: 'v61.0' });
   });
+});
+
+test('a token whose instance_url points at a foreign host is refused: the bearer token never goes there', async () => {
+  await start({ instanceUrl: 'https://attacker.example' });
+  const err = await client().findByEmail(EMAIL).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  expect((err as ApplicationFailure).message).toContain('instance_url is not a Salesforce host');
+  expect(sim.controls.log.map((r) => r.operation)).toEqual(['token']);
 });

@@ -6,7 +6,8 @@
  * its own token (scope https://mail.google.com/, the only one batchDelete accepts) and the Directory
  * gets the admin's. HTTP classification is VendorHttp's; this file adds the tokens, Google's error
  * shape and the statuses Google uses differently: 403 is also a quota answer, 429 may lack Retry-After,
- * 400 failedPrecondition means the user has no Gmail.
+ * 400 failedPrecondition means the user has no Gmail, and a token refused with invalid_grant may mean
+ * the user is suspended (Google issues no delegated tokens for suspended users).
  */
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { FailureTypes, formatInfo, parseRetryAfterMs, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
-import { directoryUsersPageSchema, gmailListPageSchema, googleErrorSchema, oauthErrorSchema, serviceAccountKeySchema, tokenResponseSchema, type ServiceAccountKey } from './schemas';
+import {
+  directoryUserSchema,
+  directoryUsersPageSchema,
+  gmailListPageSchema,
+  googleErrorSchema,
+  oauthErrorSchema,
+  serviceAccountKeySchema,
+  tokenResponseSchema,
+  type ServiceAccountKey,
+} from './schemas';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -30,6 +40,8 @@ const ASSERTION_LIFETIME_S = 3_600;
 
 /** Gmail 400 failedPrecondition on a mailbox: the user exists but has no Gmail (unlicensed, service off). */
 export const GMAIL_NOT_ENABLED = 'GmailServiceNotEnabled';
+/** A token refused (invalid_grant) for a user the Directory says is suspended: Google will not act as them. */
+export const GOOGLE_USER_SUSPENDED = 'GoogleUserSuspended';
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 
 export const KEY_ENV = ['GOOGLE_SERVICE_ACCOUNT_JSON', 'GOOGLE_SERVICE_ACCOUNT_FILE'] as const;
@@ -51,6 +63,12 @@ export interface GoogleWorkspaceClientOptions {
   directoryBaseUrl?: string;
   timeoutMs?: number;
   dispatcher?: Dispatcher;
+}
+
+export interface DirectoryUser {
+  email: string;
+  /** Google issues no delegated token for a suspended user (invalid_grant): their mailbox cannot be searched. */
+  suspended: boolean;
 }
 
 export interface MessagePage {
@@ -78,6 +96,19 @@ export function describeGoogleError(body: unknown): VendorErrorInfo {
 function describeOAuthError(body: unknown): VendorErrorInfo {
   const parsed = oauthErrorSchema.safeParse(body);
   return parsed.success ? { codes: machineCodes([parsed.data.error]) } : {};
+}
+
+/**
+ * invalid_grant (bad key, unknown/suspended user, clock skew) and unauthorized_client (delegation not
+ * granted for the scope): an operator must fix the setup, so say where.
+ */
+function oauthFailure(status: number, info: VendorErrorInfo): ApplicationFailure | undefined {
+  if (status < 400 || status >= 500 || status === 429) return undefined;
+  return ApplicationFailure.create({
+    type: FailureTypes.auth,
+    nonRetryable: true,
+    message: `Google OAuth token: HTTP ${status}${formatInfo(info)}: ${DELEGATION_HINT}; invalid_grant also means the impersonated user does not exist or is suspended, or the clock is off`,
+  });
 }
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -112,29 +143,23 @@ export class GoogleWorkspaceClient {
       vendor: 'Google OAuth',
       baseUrl: this.tokenUrl,
       describeError: describeOAuthError,
-      // invalid_grant (bad key, unknown/suspended user, clock skew) and unauthorized_client (delegation
-      // not granted for the scope): an operator must fix the setup, so say where.
-      classify: (status, _body, info) =>
-        status >= 400 && status < 500 && status !== 429
-          ? ApplicationFailure.create({
-              type: FailureTypes.auth,
-              nonRetryable: true,
-              message: `Google OAuth token: HTTP ${status}${formatInfo(info)}: ${DELEGATION_HINT}; invalid_grant also means the impersonated user does not exist or is suspended, or the clock is off`,
-            })
-          : undefined,
+      classify: (status, _body, info) => oauthFailure(status, info),
     });
     this.gmail = new VendorHttp({ ...common, vendor: 'Gmail', baseUrl: options.gmailBaseUrl ?? 'https://gmail.googleapis.com', describeError: describeGoogleError });
     this.directory = new VendorHttp({ ...common, vendor: 'Google Directory', baseUrl: options.directoryBaseUrl ?? 'https://admin.googleapis.com', describeError: describeGoogleError });
   }
 
-  /** Primary addresses of every user of the customer (or domain), suspended users included: their mail is kept too. */
-  async listUsers(): Promise<string[]> {
+  /**
+   * Every user of the customer (or domain), suspended ones flagged: their mail is kept, but Google
+   * refuses tokens for them, so a sweep can only count them as unreached.
+   */
+  async listUsers(): Promise<DirectoryUser[]> {
     const admin = this.options.adminUser;
     if (!admin) {
       throw ApplicationFailure.create({ type: FailureTypes.config, nonRetryable: true, message: 'Google Directory list-users: set GOOGLE_ADMIN_USER, or list the mailboxes in GOOGLE_MAILBOXES' });
     }
     const scope = this.options.domain ? { domain: this.options.domain } : { customer: this.options.customer ?? 'my_customer' };
-    const users = new Set<string>();
+    const users = new Map<string, DirectoryUser>();
     let pageToken: string | undefined;
     do {
       const res = await this.call(this.directory, admin, DIRECTORY_SCOPE, {
@@ -145,10 +170,27 @@ export class GoogleWorkspaceClient {
         query: { ...scope, maxResults: PAGE_SIZE, pageToken, fields: 'users(primaryEmail,suspended),nextPageToken' },
       });
       const page = this.directory.parse('list-users', directoryUsersPageSchema, res.body);
-      for (const u of page.users ?? []) users.add(u.primaryEmail);
+      for (const u of page.users ?? []) users.set(u.primaryEmail, { email: u.primaryEmail, suspended: u.suspended === true });
       pageToken = nextToken('Google Directory list-users', pageToken, page.nextPageToken);
     } while (pageToken);
-    return [...users];
+    return [...users.values()];
+  }
+
+  /** Whether the Directory knows `user` (primary address or alias) and has it suspended. Needs GOOGLE_ADMIN_USER. */
+  async userStatus(user: string): Promise<'active' | 'suspended' | 'not-found'> {
+    const admin = this.options.adminUser;
+    if (!admin) {
+      throw ApplicationFailure.create({ type: FailureTypes.config, nonRetryable: true, message: 'Google Directory get-user: set GOOGLE_ADMIN_USER to look users up' });
+    }
+    const res = await this.call(
+      this.directory,
+      admin,
+      DIRECTORY_SCOPE,
+      { operation: 'get-user', method: 'GET', path: `/admin/directory/v1/users/${encodeURIComponent(user)}`, query: { fields: 'primaryEmail,suspended' } },
+      [404],
+    );
+    if (res.status === 404) return 'not-found';
+    return this.directory.parse('get-user', directoryUserSchema, res.body).suspended === true ? 'suspended' : 'active';
   }
 
   /**
@@ -188,17 +230,18 @@ export class GoogleWorkspaceClient {
 
   /**
    * A call as `user`: 401 gets one fresh token (revoked or expired early), then is an auth failure;
-   * 400/403/429 are classified here, where the operation and Retry-After are known.
+   * 400/403/429 are classified here, where the operation and Retry-After are known. `accept`: error
+   * statuses the caller handles itself (e.g. 404).
    */
-  private async call(http: VendorHttp, user: string, scope: string, req: VendorRequest): Promise<VendorResponse> {
-    const send = async (pass: number[]) =>
-      http.send({ ...req, headers: { ...req.headers, authorization: `Bearer ${await this.token(user, scope)}` }, passStatuses: pass });
-    let res = await send([400, 401, 403, 429]);
+  private async call(http: VendorHttp, user: string, scope: string, req: VendorRequest, accept: number[] = []): Promise<VendorResponse> {
+    const pass = [400, 401, 403, 429, ...accept];
+    const send = async () => http.send({ ...req, headers: { ...req.headers, authorization: `Bearer ${await this.token(user, scope)}` }, passStatuses: pass });
+    let res = await send();
     if (res.status === 401) {
       this.tokens.delete(tokenKey(user, scope));
-      res = await send([400, 401, 403, 429]);
+      res = await send();
     }
-    if (res.status < 400) return res;
+    if (res.status < 400 || accept.includes(res.status)) return res;
     throw googleFailure(http.vendor, req.operation, res);
   }
 
@@ -222,11 +265,38 @@ export class GoogleWorkspaceClient {
   private async fetchToken(user: string, scope: string): Promise<CachedToken> {
     const sa = this.options.serviceAccount;
     const assertion = createAssertion(this.privateKey, { iss: sa.client_email, sub: user, scope, aud: this.tokenUrl, kid: sa.private_key_id });
-    const res = await this.oauth.send({ operation: 'token', method: 'POST', path: this.tokenUrl, form: { grant_type: JWT_BEARER_GRANT, assertion } });
+    const res = await this.oauth.send({ operation: 'token', method: 'POST', path: this.tokenUrl, form: { grant_type: JWT_BEARER_GRANT, assertion }, passStatuses: [400] });
+    if (res.status === 400) throw await this.tokenRefused(user, res.body);
     const token = this.oauth.parse('token', tokenResponseSchema, res.body);
     const lifetimeMs = token.expires_in * 1_000;
     // Renew 5 minutes early (half the lifetime for short-lived tokens) so no call carries a token about to lapse.
     return { value: token.access_token, refreshAt: Date.now() + lifetimeMs - Math.min(300_000, lifetimeMs / 2) };
+  }
+
+  /**
+   * The failure for a token request answered 400. Google answers invalid_grant alike for a bad key, a
+   * wrong clock, an unknown user and a suspended one; where an admin is configured, the Directory
+   * tells the suspended user apart, so the caller can skip or name it instead of blaming the setup.
+   */
+  private async tokenRefused(user: string, body: unknown): Promise<ApplicationFailure> {
+    const info = describeOAuthError(body);
+    const refused = oauthFailure(400, info) as ApplicationFailure;
+    const admin = this.options.adminUser;
+    if (!info.codes?.includes('invalid_grant') || !admin || admin.toLowerCase() === user.toLowerCase()) return refused;
+    let status: Awaited<ReturnType<GoogleWorkspaceClient['userStatus']>>;
+    try {
+      status = await this.userStatus(user);
+    } catch (err) {
+      // A lookup that may work next time is worth a retry; one that cannot (no Directory scope, a bad key) leaves the token's answer.
+      if (err instanceof ApplicationFailure && !err.nonRetryable) throw err;
+      return refused;
+    }
+    if (status !== 'suspended') return refused;
+    return ApplicationFailure.create({
+      type: GOOGLE_USER_SUSPENDED,
+      nonRetryable: true,
+      message: `Google OAuth token: HTTP 400${formatInfo(info)}: the user is suspended, and Google issues no tokens for suspended users`,
+    });
   }
 }
 

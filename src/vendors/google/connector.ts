@@ -11,13 +11,26 @@
  * nothing new (a search index still showing what we deleted), and that token is what the heartbeat
  * carries; after a deletion the heartbeat's pageToken is empty, and a resumed attempt re-lists the
  * mailbox from its first page, which now starts with the messages the crashed attempt had not reached.
+ *
+ * Suspended users: Google issues no delegated token for them (invalid_grant), so their mail cannot be
+ * reached. A Directory sweep leaves them out and the receipt's method counts them; a suspended user
+ * listed in GOOGLE_MAILBOXES is a setup error.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { MAX_IDS_IN_RECEIPT, type ConnectorContext, type ConnectorOutcome, type ErasureConnector } from '../../connectors/types';
 import type { Identifier } from '../../subject/identifiers';
 import { FailureTypes } from '../http';
-import { GMAIL_NOT_ENABLED, type GoogleWorkspaceClient, type MessagePage } from './client';
+import { GMAIL_NOT_ENABLED, GOOGLE_USER_SUSPENDED, type GoogleWorkspaceClient, type MessagePage } from './client';
+
+export const GMAIL_METHOD = 'Gmail batchDelete (permanent; Google Vault retention may still hold copies)';
+
+/** The receipt's method; `suspended` Directory users were left out, so mail in their mailboxes was not reached. */
+export function gmailMethod(suspended: number): string {
+  if (suspended === 0) return GMAIL_METHOD;
+  const whose = suspended === 1 ? 'the mailbox of 1 suspended user' : `the mailboxes of ${suspended} suspended users`;
+  return `${GMAIL_METHOD}; ${whose} not searched (Google allows no access while a user is suspended)`;
+}
 
 /** Heartbeat details. Counts include the mailbox in progress; `lastMailbox` is the last one finished. */
 const progressSchema = z.object({
@@ -49,8 +62,12 @@ export function createGmailConnector(client: GoogleWorkspaceClient, mailboxes?: 
       if (identifier.kind !== 'email') {
         throw ApplicationFailure.create({ type: FailureTypes.config, nonRetryable: true, message: `gmail connector searches email identifiers only, got ${identifier.kind}` });
       }
+      // Google issues no token for a suspended user: sweep the others, count these for the receipt.
+      // Counted from this attempt's listing, so a user suspended or reactivated since is counted right.
+      const users = mailboxes ? undefined : await client.listUsers();
+      const suspended = users?.filter((u) => u.suspended).length ?? 0;
       // Sorted so the order (and so "done so far") is the same on every attempt.
-      const all = [...(mailboxes ?? (await client.listUsers()))].sort();
+      const all = (mailboxes ?? (users ?? []).filter((u) => !u.suspended).map((u) => u.email)).slice().sort();
       const resumed = progressSchema.safeParse(ctx.resumeFrom);
       const p: GmailProgress = resumed.success
         ? resumed.data
@@ -67,12 +84,17 @@ export function createGmailConnector(client: GoogleWorkspaceClient, mailboxes?: 
         } catch (err) {
           const where = mailboxes
             ? `entry ${mailboxes.indexOf(mailbox) + 1} of GOOGLE_MAILBOXES`
-            : `user ${i + 1} of ${all.length} listed by the Directory (sorted by address)`;
+            : `user ${i + 1} of ${all.length} active users listed by the Directory (sorted by address)`;
           if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
-          // A Directory user without Gmail holds no mail; a configured mailbox without Gmail is a setup error.
+          if (err.type === GOOGLE_USER_SUSPENDED && !mailboxes) {
+            // Suspended since the listing: a retry lists the users again and counts it with the others.
+            throw ApplicationFailure.create({ type: GOOGLE_USER_SUSPENDED, message: `${err.message}; mailbox: ${where}, suspended since the listing; retrying lists the users again` });
+          }
+          // A Directory user without Gmail holds no mail; a configured mailbox without Gmail, or suspended, is a setup error.
           if (err.type === GMAIL_NOT_ENABLED && !mailboxes) p.skippedMailboxes += 1;
           else {
-            const type = err.type === GMAIL_NOT_ENABLED ? FailureTypes.config : (err.type ?? FailureTypes.unexpected);
+            const setup = err.type === GMAIL_NOT_ENABLED || err.type === GOOGLE_USER_SUSPENDED;
+            const type = setup ? FailureTypes.config : (err.type ?? FailureTypes.unexpected);
             // Position, not address: mailbox owners are people too, and failures are stored by Temporal.
             throw ApplicationFailure.create({ type, nonRetryable: true, message: `${err.message}; mailbox: ${where}` });
           }
@@ -88,7 +110,7 @@ export function createGmailConnector(client: GoogleWorkspaceClient, mailboxes?: 
         deleted: p.deleted,
         alreadyGone: p.alreadyGone,
         deletedIds: p.deletedIds,
-        method: 'Gmail batchDelete (permanent; Google Vault retention may still hold copies)',
+        method: gmailMethod(suspended),
         completedAt: new Date().toISOString(),
       };
     },

@@ -53,6 +53,9 @@ export const directoryUsersPageSchema = z.object({
   nextPageToken: z.string().optional(),
 });
 
+/** GET /admin/directory/v1/users/{userKey} with `fields=primaryEmail,suspended`. */
+export const directoryUserSchema = z.object({ primaryEmail: z.string().min(1), suspended: z.boolean().optional() });
+
 /** GET /gmail/v1/users/{userId}/messages. `messages` is absent when nothing matches. */
 export const gmailListPageSchema = z.object({
   messages: z.array(z.object({ id: z.string().min(1), threadId: z.string().optional() })).optional(),

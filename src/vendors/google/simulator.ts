@@ -2,9 +2,10 @@
  * Google's token endpoint, Admin SDK Directory and Gmail on one loopback server, playing the contract
  * client.ts relies on: JWT-bearer assertions verified against the service account's public key,
  * domain-wide delegation (per user and scope, with a switch to withdraw it), tokens that act only as
- * their user, paged users.list, messages.list with `from:/to:/cc:/bcc:` joined by OR and
- * includeSpamTrash, batchDelete (permanent, unknown ids ignored), messages.trash (so a test can prove
- * it is never called), Google error bodies, quota answers via the base limiter or injected faults.
+ * their user, no tokens for suspended users (invalid_grant, as for unknown ones), paged users.list,
+ * users.get, messages.list with `from:/to:/cc:/bcc:` joined by OR and includeSpamTrash, batchDelete
+ * (permanent, unknown ids ignored), messages.trash (so a test can prove it is never called), Google
+ * error bodies, quota answers via the base limiter or injected faults.
  *
  * Page tokens are offsets, deliberately: a client that follows one after deleting skips messages.
  */
@@ -109,7 +110,8 @@ export class GoogleSimVendor implements SimVendorContract {
   authorise(req: FastifyRequest): [number, unknown] | undefined {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const issued = token ? this.tokens.get(token) : undefined;
-    if (!issued || issued.expires <= Date.now()) {
+    // Suspending a user also ends the sessions they had.
+    if (!issued || issued.expires <= Date.now() || this.user(issued.user)?.suspended) {
       return [401, googleError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.')];
     }
     return undefined;
@@ -162,7 +164,8 @@ function checkAssertion(vendor: GoogleSimVendor, form: Record<string, string>): 
   if (!scopes.length) return [400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.'];
   // Google checks the user before the delegation: an address outside the domain is never impersonated.
   const sub = typeof c.sub === 'string' ? vendor.user(c.sub) : undefined;
-  if (!sub) return [400, 'invalid_grant', 'Invalid email or User ID'];
+  // Google answers a suspended user exactly like an unknown one.
+  if (!sub || sub.suspended) return [400, 'invalid_grant', 'Invalid email or User ID'];
   const granted = vendor.options.grantedScopes ?? [GMAIL_SCOPE, DIRECTORY_SCOPE];
   if (!vendor.delegationGranted || !scopes.every((s) => granted.includes(s))) {
     return [401, 'unauthorized_client', 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.'];
@@ -242,6 +245,19 @@ const routes: SimRoute<GoogleSimVendor>[] = [
     },
   },
   {
+    operation: 'get-user',
+    method: 'GET',
+    url: '/admin/directory/v1/users/:userKey',
+    handler: (req, reply, vendor) => {
+      const token = vendor.tokenOf(req);
+      if (!token.scopes.includes(DIRECTORY_SCOPE)) return fail(reply, 403, 'Request had insufficient authentication scopes.', 'insufficientPermissions');
+      if (!vendor.user(token.user)?.admin) return fail(reply, 403, 'Not Authorized to access this resource/api');
+      const u = vendor.user((req.params as { userKey: string }).userKey);
+      if (!u) return fail(reply, 404, 'Resource Not Found: userKey', 'notFound');
+      return { kind: 'admin#directory#user', primaryEmail: u.email, suspended: u.suspended, isAdmin: u.admin, name: { fullName: u.email.split('@')[0] } };
+    },
+  },
+  {
     operation: 'list-messages',
     method: 'GET',
     url: '/gmail/v1/users/:user/messages',
@@ -317,6 +333,13 @@ export class GoogleSimulator extends SimServer<GoogleSimVendor> {
   seedUser(email: string, opts: { suspended?: boolean; admin?: boolean; gmail?: boolean } = {}): void {
     if (this.vendor.user(email)) throw new Error('seedUser: user exists');
     this.vendor.users.push({ email, suspended: opts.suspended ?? false, admin: opts.admin ?? false, gmail: opts.gmail ?? true, messages: [] });
+  }
+
+  /** Suspends (or reactivates) a user: Google then refuses tokens for them and ends their sessions. */
+  suspend(email: string, suspended = true): void {
+    const user = this.vendor.user(email);
+    if (!user) throw new Error('suspend: no such user');
+    user.suspended = suspended;
   }
 
   /** Adds a message to `user`'s mailbox (INBOX unless labels say otherwise); returns its id. */

@@ -1,6 +1,7 @@
 /**
- * Salesforce: find Contacts and Leads by email (SOQL) or phone (SOSL), delete them with sObject
- * Collections, and purge them with a Bulk API 2.0 hardDelete job. OAuth 2.0 client credentials
+ * Salesforce: find Contacts and Leads by email (SOQL queryAll, Recycle Bin included) or phone (SOSL,
+ * live records only), delete them with sObject Collections, and purge them with a Bulk API 2.0
+ * hardDelete job. OAuth 2.0 client credentials
  * against the org's My Domain; REST calls go to the `instance_url` the token comes with.
  * HTTP classification is VendorHttp's; this file adds Salesforce's error array, the one-retry on a
  * stale session, and the 403 that is a quota rather than a permission (REQUEST_LIMIT_EXCEEDED).
@@ -88,6 +89,18 @@ export interface HardDeleteOptions {
   /** Called once a job holds all its ids, so a retry can resume polling it. */
   onJob?: (object: SObjectType, jobId: string) => void;
   onPoll?: () => void;
+}
+
+/** Email matches: live records to delete, and records already in the Recycle Bin that only need purging. */
+export interface EmailMatches {
+  live: string[];
+  recycled: string[];
+}
+
+export interface QueryRecord {
+  Id: string;
+  /** Only when selected: true for a record in the Recycle Bin (queryAll). */
+  IsDeleted?: boolean;
 }
 
 interface Session {
@@ -184,11 +197,21 @@ export class SalesforceClient {
     return `/services/data/${this.apiVersion}`;
   }
 
-  /** Ids of Contacts and Leads whose Email is `email` (SOQL `=` is case-insensitive), across all pages. */
-  async findByEmail(email: string, onPage?: () => void): Promise<string[]> {
-    const ids: string[] = [];
-    for (const object of SOBJECT_TYPES) ids.push(...(await this.query(`SELECT Id FROM ${object} WHERE Email = '${escapeSoql(email)}'`, onPage)));
-    return [...new Set(ids)];
+  /**
+   * Contacts and Leads whose Email is `email` (SOQL `=` is case-insensitive), across all pages.
+   * queryAll, not query: records an earlier run soft-deleted before failing sit in the Recycle Bin,
+   * where query no longer sees them, and an operator retry starts without that run's heartbeat.
+   */
+  async findByEmail(email: string, onPage?: () => void): Promise<EmailMatches> {
+    const live = new Set<string>();
+    const recycled = new Set<string>();
+    for (const object of SOBJECT_TYPES) {
+      for (const r of await this.queryAll(`SELECT Id, IsDeleted FROM ${object} WHERE Email = '${escapeSoql(email)}'`, onPage)) {
+        // IsDeleted missing counts as live: deleting it then answers ENTITY_IS_DELETED, which is purged too.
+        (r.IsDeleted === true ? recycled : live).add(r.Id);
+      }
+    }
+    return { live: [...live], recycled: [...recycled] };
   }
 
   /**
@@ -212,23 +235,34 @@ export class SalesforceClient {
     return ids;
   }
 
-  /** Record ids a SOQL query returns, following nextRecordsUrl. Callers escape literals with escapeSoql. */
+  /** Record ids a SOQL query returns (live records only), following nextRecordsUrl. Callers escape literals with escapeSoql. */
   async query(soql: string, onPage?: () => void): Promise<string[]> {
-    const ids: string[] = [];
+    return (await this.queryRecords('query', soql, onPage)).map((r) => r.Id);
+  }
+
+  /** Records a SOQL query returns including the Recycle Bin's (select IsDeleted to tell them apart). Callers escape literals. */
+  async queryAll(soql: string, onPage?: () => void): Promise<QueryRecord[]> {
+    return this.queryRecords('query-all', soql, onPage);
+  }
+
+  private async queryRecords(operation: 'query' | 'query-all', soql: string, onPage?: () => void): Promise<QueryRecord[]> {
+    const records: QueryRecord[] = [];
+    const endpoint = operation === 'query' ? 'query' : 'queryAll';
     let next: string | undefined;
     for (let page = 0; page < MAX_QUERY_PAGES; page++) {
-      const res = await this.send({ operation: 'query', method: 'GET', ...(next ? { path: next } : { path: `${this.dataPath}/query`, query: { q: soql } }) });
-      const body = this.api.parse('query', queryResultSchema, res.body);
-      ids.push(...body.records.map((r) => r.Id));
+      const res = await this.send({ operation, method: 'GET', ...(next ? { path: next } : { path: `${this.dataPath}/${endpoint}`, query: { q: soql } }) });
+      const body = this.api.parse(operation, queryResultSchema, res.body);
+      records.push(...body.records.map((r) => ({ Id: r.Id, IsDeleted: r.IsDeleted })));
       onPage?.();
-      if (body.done) return ids;
-      // The bearer token follows nextRecordsUrl, so it must be a path on the same instance.
+      if (body.done) return records;
+      // The bearer token follows nextRecordsUrl, so it must be a path on the same instance. queryAll's
+      // continue under /query/ too (Salesforce: the locator still returns the rest of the queryAll).
       const link = body.nextRecordsUrl;
-      if (!link || !/^\/services\/data\/[\w.]+\/query\/[\w-]+$/.test(link)) throw invalidResponse('query', 'done is false without a usable nextRecordsUrl');
-      if (link === next) throw invalidResponse('query', 'nextRecordsUrl repeated');
+      if (!link || !/^\/services\/data\/[\w.]+\/query\/[\w-]+$/.test(link)) throw invalidResponse(operation, 'done is false without a usable nextRecordsUrl');
+      if (link === next) throw invalidResponse(operation, 'nextRecordsUrl repeated');
       next = link;
     }
-    throw invalidResponse('query', `more than ${MAX_QUERY_PAGES} pages`);
+    throw invalidResponse(operation, `more than ${MAX_QUERY_PAGES} pages`);
   }
 
   /** Contact and Lead ids a SOSL search returns. Callers escape the FIND term with escapeSosl. */
@@ -379,8 +413,11 @@ export class SalesforceClient {
     });
     const token = this.login.parse('token', tokenResponseSchema, res.body);
     const instance = new URL(token.instance_url);
-    // The bearer token goes wherever instance_url points: https only (plain http only if the login URL is, i.e. a local simulator).
-    if (instance.protocol !== 'https:' && instance.protocol !== new URL(this.options.loginUrl).protocol) throw invalidResponse('token', 'instance_url is not https');
+    // The bearer token goes wherever instance_url points: a Salesforce host over https, or the
+    // login URL's own origin (a local simulator). Anything else is refused, not trusted.
+    const login = new URL(this.options.loginUrl);
+    const salesforceHost = instance.protocol === 'https:' && /(^|\.)(salesforce\.com|force\.com|salesforce\.mil|sfcrmproducts\.cn)$/.test(instance.hostname);
+    if (!salesforceHost && instance.origin !== login.origin) throw invalidResponse('token', 'instance_url is not a Salesforce host');
     return { accessToken: token.access_token, instanceUrl: instance.origin };
   }
 }

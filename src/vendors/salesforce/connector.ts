@@ -3,6 +3,8 @@
  * Recycle Bin) 200 at a time, then purge them with a Bulk API hardDelete job where the org allows it.
  * Progress is heartbeated after each chunk and job, so a retry resumes instead of starting over
  * (records already in the Recycle Bin no longer match a search, but must still be purged).
+ * An operator's retry starts a new activity without that heartbeat: the email search then finds the
+ * failed run's soft-deleted records through queryAll; the phone search (SOSL) cannot.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -13,6 +15,10 @@ import { DELETE_CHUNK_SIZE, type SalesforceClient } from './client';
 
 export const PERMANENT_METHOD = 'permanently deleted (Bulk API hardDelete)';
 export const RECYCLE_BIN_METHOD = 'in the Recycle Bin, purged by Salesforce after 15 days';
+/** Nothing matched, live or in the Recycle Bin: no claim about how anything was deleted. */
+export const NOTHING_FOUND_METHOD = 'nothing found';
+/** SOSL does not search the Recycle Bin, so an empty phone search proves less than an empty email one. */
+export const NOTHING_FOUND_BY_PHONE_METHOD = 'nothing found; records already in the Recycle Bin are not searchable by phone';
 
 /**
  * Heartbeat details: vendor record ids and counts, never the identifier. `ids` holds every match so
@@ -26,8 +32,10 @@ const progressSchema = z.object({
   deleted: z.number().int().nonnegative(),
   alreadyGone: z.number().int().nonnegative(),
   deletedIds: z.array(z.string()),
-  /** Soft-deleted ids (ours, and ENTITY_IS_DELETED ones) that sit in the Recycle Bin until purged. */
+  /** Soft-deleted ids (ours, ENTITY_IS_DELETED ones, recycled matches) that sit in the Recycle Bin until purged. */
   purge: z.array(z.string()),
+  /** Matches the search found already in the Recycle Bin (not in `ids`: they go straight to `purge`). */
+  recycled: z.number().int().nonnegative().default(0),
   /** statusCode -> records Salesforce refused to delete. */
   rejected: z.record(z.string(), z.number().int().positive()),
   /** sObject -> Bulk job already holding its ids (resumed by polling, not by a second job). */
@@ -66,8 +74,9 @@ export function createSalesforceConnector(client: SalesforceClient): ErasureConn
       p.phase = 'hard-delete';
 
       // Purge what we did delete even when some records were refused: the failure below needs a human,
-      // and a later run only finds what is still live, so it could never purge these.
+      // and a later run's phone search only finds what is still live, so it could never purge these.
       const permanent = await purge(client, p, beat);
+      const found = p.ids.length + p.recycled;
 
       const refused = Object.entries(p.rejected);
       if (refused.length) {
@@ -81,11 +90,11 @@ export function createSalesforceConnector(client: SalesforceClient): ErasureConn
       return {
         connector: 'salesforce',
         identifier,
-        found: p.ids.length,
+        found,
         deleted: p.deleted,
         alreadyGone: p.alreadyGone,
         deletedIds: p.deletedIds,
-        method: permanent ? PERMANENT_METHOD : RECYCLE_BIN_METHOD,
+        method: found === 0 ? (identifier.kind === 'phone' ? NOTHING_FOUND_BY_PHONE_METHOD : NOTHING_FOUND_METHOD) : permanent ? PERMANENT_METHOD : RECYCLE_BIN_METHOD,
         completedAt: new Date().toISOString(),
       };
     },
@@ -93,12 +102,34 @@ export function createSalesforceConnector(client: SalesforceClient): ErasureConn
 }
 
 async function start(client: SalesforceClient, identifier: Identifier, ctx: ConnectorContext): Promise<SalesforceProgress> {
-  const ids =
-    identifier.kind === 'email' ? await client.findByEmail(identifier.value, () => ctx.heartbeat({ phase: 'search' })) : await client.findByPhone(identifier.value);
-  return { phase: 'delete', ids, chunksDone: 0, deleted: 0, alreadyGone: 0, deletedIds: [], purge: [], rejected: {}, jobs: {} };
+  const progress = (ids: string[], recycled: string[] = []): SalesforceProgress => ({
+    phase: 'delete',
+    ids,
+    chunksDone: 0,
+    deleted: 0,
+    // Gone from view (an earlier run or a user deleted them) but recoverable: they only need the purge.
+    alreadyGone: recycled.length,
+    deletedIds: [],
+    purge: [...recycled],
+    recycled: recycled.length,
+    rejected: {},
+    jobs: {},
+  });
+  if (identifier.kind === 'email') {
+    const { live, recycled } = await client.findByEmail(identifier.value, () => ctx.heartbeat({ phase: 'search' }));
+    return progress(live, recycled);
+  }
+  // SOSL searches live records only, and has no queryAll: a phone match that an earlier, failed run
+  // soft-deleted stays in the Recycle Bin unseen until Salesforce empties it (the email search
+  // usually reaches the same record). The receipt says so when a phone search finds nothing.
+  return progress(await client.findByPhone(identifier.value));
 }
 
-/** True when nothing this run deleted is left in the Recycle Bin. */
+/**
+ * True when every match is purged: all that this run soft-deleted or found in the Recycle Bin went
+ * through hardDelete. With nothing to purge it is vacuously true; the caller reports an empty search
+ * as such, and matches that were all not-found are gone for good (a refused one fails the run).
+ */
 async function purge(client: SalesforceClient, p: SalesforceProgress, beat: () => void): Promise<boolean> {
   if (client.hardDeleteMode === 'none') return false;
   if (p.purge.length === 0) return true;

@@ -34,12 +34,15 @@ export const restErrorSchema = z.array(
 
 const recordAttributesSchema = z.object({ type: z.string(), url: z.string().optional() });
 
-/** One page of GET /services/data/vXX.X/query; follow `nextRecordsUrl` until `done`. */
+/**
+ * One page of GET /services/data/vXX.X/query or /queryAll; follow `nextRecordsUrl` until `done`.
+ * `IsDeleted` comes back only when selected (queryAll: true for a record in the Recycle Bin).
+ */
 export const queryResultSchema = z.object({
   totalSize: z.number().int().nonnegative(),
   done: z.boolean(),
   nextRecordsUrl: z.string().optional(),
-  records: z.array(z.object({ Id: z.string().min(1), attributes: recordAttributesSchema })),
+  records: z.array(z.object({ Id: z.string().min(1), IsDeleted: z.boolean().optional(), attributes: recordAttributesSchema })),
 });
 
 /** GET /services/data/vXX.X/search (SOSL). No paging: at most 2,000 rows in one answer. */

@@ -1,7 +1,8 @@
 /**
  * A Salesforce org on loopback, playing the contract client.ts relies on: client-credentials tokens
  * (with instance_url), the simple SOQL and SOSL forms the client sends (with Salesforce's escaping
- * rules, so injection shows up as a wider match or a 400), nextRecordsUrl paging, sObject Collections
+ * rules, so injection shows up as a wider match or a 400), query and queryAll (which also returns the
+ * Recycle Bin's records, IsDeleted true; SOSL never does), nextRecordsUrl paging, sObject Collections
  * delete to a Recycle Bin with per-item errors, Bulk API 2.0 hardDelete jobs, the per-org daily API
  * limit (403 REQUEST_LIMIT_EXCEEDED) and 401 INVALID_SESSION_ID. Error messages deliberately quote
  * record data, as Salesforce's do, so tests can prove the client never copies them.
@@ -14,6 +15,8 @@ import { createJobRequestSchema, patchJobRequestSchema, type BulkJobState } from
 export const SALESFORCE_SIM_CREDENTIALS = { clientId: 'sim-sf-client', clientSecret: 'sim-sf-secret' } as const;
 
 export interface SalesforceSimOptions extends SimOptions {
+  /** Overrides the instance_url the token endpoint returns (to test that the client refuses foreign hosts). */
+  instanceUrl?: string;
   clientId?: string;
   clientSecret?: string;
   /** Records per SOQL page (Salesforce: up to 2,000). */
@@ -82,8 +85,8 @@ export class SalesforceSimVendor implements SimVendorContract {
   readonly bin = new Map<string, SimRecord>();
   readonly tokens = new Set<string>();
   readonly jobs = new Map<string, SimJob>();
-  /** Query locators -> the ids the query matched (a cursor is a snapshot, as in Salesforce). */
-  readonly cursors = new Map<string, { object: SimObjectType; ids: string[] }>();
+  /** Query locators -> what the query matched (a cursor is a snapshot, as in Salesforce). */
+  readonly cursors = new Map<string, SimCursor>();
   /** Record id -> statusCode its delete fails with. */
   readonly failingDeletes = new Map<string, string>();
   apiCalls = 0;
@@ -123,6 +126,13 @@ export class SalesforceSimVendor implements SimVendorContract {
     this.records.delete(id);
     this.bin.set(id, record);
   }
+}
+
+interface SimCursor {
+  object: SimObjectType;
+  ids: string[];
+  /** Ids in the Recycle Bin when queried; set only when the query selected IsDeleted. */
+  deleted?: Set<string>;
 }
 
 type Route = SimRoute<SalesforceSimVendor>;
@@ -179,15 +189,18 @@ function recordRef(v: string, r: SimRecord) {
 }
 
 function queryPage(vendor: SalesforceSimVendor, v: string, locator: string, offset: number) {
-  const cursor = vendor.cursors.get(locator) as { object: SimObjectType; ids: string[] };
+  const cursor = vendor.cursors.get(locator) as SimCursor;
   const size = vendor.options.queryPageSize ?? 2_000;
   const ids = cursor.ids.slice(offset, offset + size);
   const done = offset + size >= cursor.ids.length;
-  const records = ids.map((Id) => recordRef(v, vendor.records.get(Id) ?? vendor.bin.get(Id) ?? { Id, type: cursor.object }));
+  const records = ids.map((Id) => ({
+    ...recordRef(v, vendor.records.get(Id) ?? vendor.bin.get(Id) ?? { Id, type: cursor.object }),
+    ...(cursor.deleted ? { IsDeleted: cursor.deleted.has(Id) } : {}),
+  }));
   return { totalSize: cursor.ids.length, done, ...(done ? {} : { nextRecordsUrl: `/services/data/${v}/query/${locator}-${offset + size}` }), records };
 }
 
-const SOQL = /^SELECT\s+Id\s+FROM\s+(Contact|Lead)\s+WHERE\s+Email\s*=\s*'((?:[^'\\]|\\.)*)'$/is;
+const SOQL = /^SELECT\s+Id(\s*,\s*IsDeleted)?\s+FROM\s+(Contact|Lead)\s+WHERE\s+Email\s*=\s*'((?:[^'\\]|\\.)*)'$/is;
 const SOSL = /^FIND\s*\{(.*)\}\s+IN\s+PHONE\s+FIELDS\s+RETURNING\s+(.+)$/is;
 
 function jobInfo(v: string, job: SimJob) {
@@ -228,6 +241,24 @@ function runJob(vendor: SalesforceSimVendor, job: SimJob): BulkJobState {
   return 'UploadComplete';
 }
 
+/** GET query (live records) or queryAll (the Recycle Bin's too); both page through query-more. */
+function soqlHandler(all: boolean): Route['handler'] {
+  return (req, reply, vendor) => {
+    const v = (req.params as { v: string }).v;
+    const bad = badVersion(req, reply);
+    if (bad) return bad;
+    const m = SOQL.exec((req.query as Query).q ?? '');
+    const email = m ? unescapeSoql(m[3] as string) : undefined;
+    if (!m || email === undefined) return fail(reply, 400, 'MALFORMED_QUERY', `unexpected token in query: ${(req.query as Query).q}`);
+    const object = ((m[2] as string).toLowerCase() === 'lead' ? 'Lead' : 'Contact') as SimObjectType;
+    const pool = all ? [...vendor.records.values(), ...vendor.bin.values()] : [...vendor.records.values()];
+    const ids = pool.filter((r) => r.type === object && r.Email?.toLowerCase() === email.toLowerCase()).map((r) => r.Id);
+    const locator = `01gSm${randomBytes(5).toString('hex')}`;
+    vendor.cursors.set(locator, { object, ids, ...(m[1] ? { deleted: new Set(ids.filter((id) => vendor.bin.has(id))) } : {}) });
+    return queryPage(vendor, v, locator, 0);
+  };
+}
+
 const routes: Route[] = [
   {
     operation: 'token',
@@ -247,31 +278,15 @@ const routes: Route[] = [
         access_token: token,
         signature: randomBytes(16).toString('base64'),
         scope: 'api',
-        instance_url: `http://${req.headers.host}`,
+        instance_url: o.instanceUrl ?? `http://${req.headers.host}`,
         id: `http://${req.headers.host}/id/00DSm0000000001AAA/005Sm0000000001AAA`,
         token_type: 'Bearer',
         issued_at: String(Date.now()),
       };
     },
   },
-  {
-    operation: 'query',
-    method: 'GET',
-    url: '/services/data/:v/query',
-    handler: (req, reply, vendor) => {
-      const v = (req.params as { v: string }).v;
-      const bad = badVersion(req, reply);
-      if (bad) return bad;
-      const m = SOQL.exec((req.query as Query).q ?? '');
-      const email = m ? unescapeSoql(m[2] as string) : undefined;
-      if (!m || email === undefined) return fail(reply, 400, 'MALFORMED_QUERY', `unexpected token in query: ${(req.query as Query).q}`);
-      const object = ((m[1] as string).toLowerCase() === 'lead' ? 'Lead' : 'Contact') as SimObjectType;
-      const ids = [...vendor.records.values()].filter((r) => r.type === object && r.Email?.toLowerCase() === email.toLowerCase()).map((r) => r.Id);
-      const locator = `01gSm${randomBytes(5).toString('hex')}`;
-      vendor.cursors.set(locator, { object, ids });
-      return queryPage(vendor, v, locator, 0);
-    },
-  },
+  { operation: 'query', method: 'GET', url: '/services/data/:v/query', handler: soqlHandler(false) },
+  { operation: 'query-all', method: 'GET', url: '/services/data/:v/queryAll', handler: soqlHandler(true) },
   {
     operation: 'query-more',
     method: 'GET',
