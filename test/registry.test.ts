@@ -43,6 +43,8 @@ test.each([
   [{ ...HUBSPOT, ...M365, DSR_CRM_CONNECTORS: 'hubspot,hubspot' }, 'listed more than once'],
   [{ ...HUBSPOT, ...M365, DSR_CRM_CONNECTORS: 'hubspot,http:warehouse' }, 'HTTP_CONNECTOR_WAREHOUSE_URL is not set'],
   [{ ...HUBSPOT, ...M365, DSR_CRM_CONNECTORS: 'http:Bad_Name' }, 'unknown connector'],
+  [{ ...HUBSPOT, ...M365, HUBSPOT_BASE_URL: 'http://api.hubapi.com' }, 'must be an https URL'],
+  [{ ...HUBSPOT, ...M365, ...WAREHOUSE, HTTP_CONNECTOR_WAREHOUSE_URL: 'http://dw.internal.example/erasures', DSR_CRM_CONNECTORS: 'http:warehouse' }, 'must be an https URL'],
 ])('rejects %j: %s', (env, message) => {
   expect(error(env)).toContain(message);
 });

@@ -90,9 +90,20 @@ export interface VendorResponse {
   body: unknown;
 }
 
+/**
+ * Vendor calls carry bearer tokens and the identifiers being erased: https only, except on loopback
+ * (the simulators, a local tunnel).
+ */
+export function assertSecureUrl(url: string, what: string): void {
+  const { protocol, hostname } = new URL(url);
+  const loopback = hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
+  if (protocol !== 'https:' && !(protocol === 'http:' && loopback)) throw new Error(`${what} must be an https URL`);
+}
+
 export class VendorHttp {
   private readonly dispatcher: Dispatcher;
   constructor(private readonly options: VendorHttpOptions) {
+    assertSecureUrl(options.baseUrl, `${options.vendor} base URL`);
     this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 16 });
   }
 
@@ -110,6 +121,7 @@ export class VendorHttp {
 
   async send(req: VendorRequest): Promise<VendorResponse> {
     const url = this.url(req.path, req.query);
+    assertSecureUrl(url.toString(), `${this.vendor} ${req.operation} URL`);
     const headers: Record<string, string> = { accept: 'application/json', ...(await this.options.authHeaders()), ...req.headers };
     let body: string | undefined;
     if (req.raw) {
@@ -170,7 +182,11 @@ export class VendorHttp {
         nextRetryDelay: parseRetryAfterMs(headers['retry-after']),
       });
     }
-    if (status >= 500) return ApplicationFailure.create({ type: FailureTypes.unavailable, message });
+    if (status >= 500 || status === 408 || status === 425) {
+      // Graph and Salesforce send Retry-After with 503 too; honour it when present.
+      const retryAfter = headers['retry-after'];
+      return ApplicationFailure.create({ type: FailureTypes.unavailable, message, nextRetryDelay: retryAfter === undefined ? undefined : parseRetryAfterMs(retryAfter) });
+    }
     if (status === 401 || status === 403) {
       return ApplicationFailure.create({
         type: FailureTypes.auth,

@@ -1,5 +1,6 @@
 /** The HTTP connector protocol: client and connector against a simulated system over real HTTP. */
 import { ApplicationFailure } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { GenericHttpClient, genericHttpClientFromEnv } from '../../src/vendors/generic-http/client';
 import { createGenericHttpConnector } from '../../src/vendors/generic-http/connector';
 import { sign, verify } from '../../src/vendors/generic-http/signature';
@@ -93,17 +94,26 @@ test('5xx is retryable; 400 is not; messages never quote the identifiers', async
   for (const e of [busy, bad]) expect(e.message).not.toContain(EMAIL);
 });
 
+test('a 503 with Retry-After is retried no sooner than it says', async () => {
+  sim.controls.inject({ kind: 'status', status: 503, retryAfterSeconds: 9 }, { operation: 'order' });
+  const err = await failure(connector().order('req-9', 1, ids));
+  expect(err.nonRetryable).toBe(false);
+  expect(msToNumber(err.nextRetryDelay!)).toBe(9_000);
+});
+
 test('a status URL on another origin is refused, so signed polls never leave the configured host', async () => {
   await expect(connector().status('http://127.0.0.2:1/erasures/x/status')).rejects.toThrow(/another origin/);
 });
 
-test('signatures: tampering, another secret and a stale timestamp fail', () => {
-  const body = '{"a":1}';
-  const headers = sign(SECRET, body);
-  expect(verify(SECRET, body, headers)).toBe(true);
-  expect(verify(SECRET, '{"a":2}', headers)).toBe(false);
-  expect(verify('x'.repeat(40), body, headers)).toBe(false);
-  expect(verify(SECRET, body, sign(SECRET, body, Math.floor(Date.now() / 1000) - 301))).toBe(false);
+test('signatures: tampering, another endpoint, another secret and a stale timestamp fail', () => {
+  const target = { method: 'POST', path: '/erasures', body: '{"a":1}' };
+  const headers = sign(SECRET, target);
+  expect(verify(SECRET, target, headers)).toBe(true);
+  expect(verify(SECRET, { ...target, body: '{"a":2}' }, headers)).toBe(false);
+  expect(verify(SECRET, { ...target, path: '/erasures/x/status' }, headers)).toBe(false);
+  expect(verify(SECRET, { ...target, method: 'GET' }, headers)).toBe(false);
+  expect(verify('x'.repeat(40), target, headers)).toBe(false);
+  expect(verify(SECRET, target, sign(SECRET, target, Math.floor(Date.now() / 1000) - 301))).toBe(false);
 });
 
 test('configuration names the variables, never their values', () => {

@@ -48,7 +48,7 @@ export class GenericHttpClient {
       path: this.options.url,
       raw: { body, contentType: 'application/json' },
       // The receiving system deduplicates on this: an order re-sent after a lost response erases once.
-      headers: { ...sign(this.options.secret, body), 'idempotency-key': `${order.requestId}:${order.connector}${attempt > 1 ? `:${attempt}` : ''}` },
+      headers: { ...sign(this.options.secret, { method: 'POST', path: pathOf(this.options.url), body }), 'idempotency-key': `${order.requestId}:${order.connector}${attempt > 1 ? `:${attempt}` : ''}` },
     });
     const parsed = this.http.parse('order', orderResponseSchema, res.body);
     if ((res.status === 202) !== (parsed.state === 'accepted')) {
@@ -69,10 +69,15 @@ export class GenericHttpClient {
     if (new URL(statusUrl).origin !== this.origin) {
       throw ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `${this.http.vendor} status: statusUrl points to another origin` });
     }
-    const res = await this.http.send({ operation: 'status', method: 'GET', path: statusUrl, headers: sign(this.options.secret, '') });
+    const res = await this.http.send({ operation: 'status', method: 'GET', path: statusUrl, headers: sign(this.options.secret, { method: 'GET', path: pathOf(statusUrl), body: '' }) });
     return this.http.parse('status', statusSchema, res.body);
   }
 }
+
+const pathOf = (url: string) => {
+  const u = new URL(url);
+  return `${u.pathname}${u.search}`;
+};
 
 const secret = z.string().min(32, 'must be at least 32 characters');
 

@@ -43,7 +43,7 @@ export class GenericHttpSimVendor implements SimVendorContract {
 
   authorise(req: FastifyRequest): [number, unknown] | undefined {
     const body = (req as RawRequest).rawBody ?? '';
-    return verify(this.options.secret, body, req.headers) ? undefined : [401, this.errorBody(401, 'bad signature')];
+    return verify(this.options.secret, { method: req.method, path: req.url, body }, req.headers) ? undefined : [401, this.errorBody(401, 'bad signature')];
   }
 
   errorBody(status: number, message: string): unknown {
