@@ -233,7 +233,11 @@ function safeDescribe(describe: VendorHttpOptions['describeError'], body: unknow
  * phone number is a token too); anything else is dropped rather than risk quoting personal data.
  */
 export function isSafeToken(value: string): boolean {
-  return /^[A-Za-z0-9_.:-]{1,80}$/.test(value) && !/\d{7,}/.test(value.replace(/[-.]/g, ''));
+  if (!/^[A-Za-z0-9_.:-]{1,80}$/.test(value)) return false;
+  // A UUID's 8-digit group is not a phone number (HubSpot correlation ids, Graph request ids).
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return true;
+  const digits = value.replace(/[-.:_]/g, '');
+  return !/\d{7,}/.test(value) && !(/^\d+$/.test(digits) && digits.length >= 7); // 4255552671, 425-555-2671
 }
 
 function parseBody(text: string): unknown {

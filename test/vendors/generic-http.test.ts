@@ -1,10 +1,10 @@
 /** The HTTP connector protocol: client and connector against a simulated system over real HTTP. */
-import { ApplicationFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { GenericHttpClient, genericHttpClientFromEnv } from '../../src/vendors/generic-http/client';
 import { createGenericHttpConnector } from '../../src/vendors/generic-http/connector';
 import { sign, verify } from '../../src/vendors/generic-http/signature';
 import { GenericHttpSimulator } from '../../src/vendors/generic-http/simulator';
+import { failureOf } from '../helpers/vendor';
 
 const SECRET = 'a-shared-secret-of-at-least-32-chars!!';
 const EMAIL = 'warehouse.subject@example.com';
@@ -21,11 +21,7 @@ afterEach(() => sim.stop());
 const connector = (secret = SECRET) => createGenericHttpConnector('warehouse', 'crm', new GenericHttpClient({ name: 'warehouse', url: sim.orderUrl, secret }));
 const ids = [{ kind: 'email' as const, value: EMAIL }, { kind: 'phone' as const, value: PHONE }];
 
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
+const failure = (p: Promise<unknown>) => failureOf(p, [EMAIL, PHONE]);
 
 test('200 completed: one signed order for the whole request', async () => {
   const result = await connector().order('req-1', 1, ids);

@@ -4,12 +4,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { Agent, request } from 'undici';
-import type { ConnectorContext } from '../../src/connectors/types';
 import { createAssertion, DIRECTORY_SCOPE, GMAIL_SCOPE, googleClientFromEnv, GoogleWorkspaceClient, JWT_BEARER_GRANT, type GoogleWorkspaceClientOptions } from '../../src/vendors/google/client';
 import { createGmailConnector, GMAIL_METHOD, gmailMethod, type GmailProgress } from '../../src/vendors/google/connector';
 import { createGoogleSimulator, createTestServiceAccount, googleError, type GoogleSimOptions, type GoogleSimulator } from '../../src/vendors/google/simulator';
+import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
 const subject = { kind: 'email', value: EMAIL } as const;
@@ -42,29 +41,9 @@ function client(overrides: Partial<GoogleWorkspaceClientOptions> = {}): GoogleWo
   });
 }
 
-function context(resumeFrom?: unknown, onBeat?: (d: GmailProgress) => void): ConnectorContext & { beats: GmailProgress[] } {
-  const beats: GmailProgress[] = [];
-  return {
-    beats,
-    resumeFrom,
-    heartbeat: (d) => {
-      beats.push(d as GmailProgress);
-      onBeat?.(d as GmailProgress);
-    },
-  };
-}
+const context = (resumeFrom?: unknown, onBeat?: (d: GmailProgress) => void) => recordingContext<GmailProgress>(resumeFrom, onBeat);
 
-/** The failure a promise rejects with; no failure may name the subject or any mailbox. */
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected ApplicationFailure, got ${String(err)}`);
-  const text = `${err.message} ${JSON.stringify(err.details ?? [])}`.toLowerCase();
-  for (const address of ADDRESSES) expect(text).not.toContain(address);
-  return err;
-}
+const failure = (p: Promise<unknown>) => failureOf(p, ADDRESSES);
 
 const ops = (name: string) => sim.controls.log.filter((r) => r.operation === name);
 const listsOf = (user: string) => ops('list-messages').filter((r) => decodeURIComponent(r.path) === `/gmail/v1/users/${user}/messages`);

@@ -1,12 +1,11 @@
 /**
  * Microsoft 365 connector + Graph client against the Graph simulator over real HTTP (no Temporal server).
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { Agent } from 'undici';
-import type { ConnectorContext } from '../../src/connectors/types';
 import { GraphClient, graphClientFromEnv, type GraphClientOptions } from '../../src/vendors/msgraph/client';
 import { createM365Connector, type M365Progress } from '../../src/vendors/msgraph/connector';
 import { createGraphSimulator, graphError, type GraphSimOptions, type GraphSimulator } from '../../src/vendors/msgraph/simulator';
+import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
 const subject = { kind: 'email', value: EMAIL } as const;
@@ -35,28 +34,9 @@ function client(overrides: Partial<GraphClientOptions> = {}): GraphClient {
   });
 }
 
-function context(resumeFrom?: unknown, onBeat?: (d: M365Progress) => void): ConnectorContext & { beats: M365Progress[] } {
-  const beats: M365Progress[] = [];
-  return {
-    beats,
-    resumeFrom,
-    heartbeat: (d) => {
-      beats.push(d as M365Progress);
-      onBeat?.(d as M365Progress);
-    },
-  };
-}
+const context = (resumeFrom?: unknown, onBeat?: (d: M365Progress) => void) => recordingContext<M365Progress>(resumeFrom, onBeat);
 
-/** The failure a promise rejects with; every failure is also checked for the subject's address. */
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected ApplicationFailure, got ${String(err)}`);
-  expect(`${err.message} ${JSON.stringify(err.details ?? [])}`.toLowerCase()).not.toContain(EMAIL);
-  return err;
-}
+const failure = (p: Promise<unknown>) => failureOf(p, [EMAIL]);
 
 const ops = (name: string) => sim.controls.log.filter((r) => r.operation === name);
 

@@ -1,9 +1,7 @@
 /**
  * Salesforce connector + client against the Salesforce simulator over real HTTP (no Temporal server).
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { Agent } from 'undici';
-import type { ConnectorContext } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import {
   escapeSosl,
@@ -22,6 +20,7 @@ import {
   type SalesforceProgress,
 } from '../../src/vendors/salesforce/connector';
 import { createSalesforceSimulator, sfError, type SalesforceSimOptions, type SalesforceSimulator } from '../../src/vendors/salesforce/simulator';
+import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
 const PHONE = '+14255552671';
@@ -53,29 +52,9 @@ function client(overrides: Partial<SalesforceClientOptions> = {}): SalesforceCli
 
 const connector = (overrides: Partial<SalesforceClientOptions> = {}) => createSalesforceConnector(client(overrides));
 
-function context(resumeFrom?: unknown, onBeat?: (d: SalesforceProgress) => void): ConnectorContext & { beats: SalesforceProgress[] } {
-  const beats: SalesforceProgress[] = [];
-  return {
-    beats,
-    resumeFrom,
-    heartbeat: (d) => {
-      beats.push(d as SalesforceProgress);
-      onBeat?.(d as SalesforceProgress);
-    },
-  };
-}
+const context = (resumeFrom?: unknown, onBeat?: (d: SalesforceProgress) => void) => recordingContext<SalesforceProgress>(resumeFrom, onBeat);
 
-/** The failure a promise rejects with; every failure is also checked for the subject's identifiers. */
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected ApplicationFailure, got ${String(err)}`);
-  const text = `${err.message} ${JSON.stringify(err.details ?? [])}`.toLowerCase();
-  for (const pii of PII) expect(text).not.toContain(pii.toLowerCase());
-  return err;
-}
+const failure = (p: Promise<unknown>) => failureOf(p, PII);
 
 const ops = (name: string) => sim.controls.log.filter((r) => r.operation === name);
 const ids = (records: { Id: string }[]) => records.map((r) => r.Id).sort();
@@ -505,8 +484,7 @@ describe('salesforceClientFromEnv', () => {
 
 test('a token whose instance_url points at a foreign host is refused: the bearer token never goes there', async () => {
   await start({ instanceUrl: 'https://attacker.example' });
-  const err = await client().findByEmail(EMAIL).then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  expect((err as ApplicationFailure).message).toContain('instance_url is not a Salesforce host');
+  const err = await failure(client().findByEmail(EMAIL));
+  expect(err.message).toContain('instance_url is not a Salesforce host');
   expect(sim.controls.log.map((r) => r.operation)).toEqual(['token']);
 });
