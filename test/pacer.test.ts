@@ -16,3 +16,12 @@ test('callers are spaced at least 1/rate apart, in arrival order, even when they
   // A pacer may only ever be late, never early: the lower bound is the property that matters.
   for (let i = 1; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(49);
 });
+
+test('after a 429, every caller waits out the Retry-After', async () => {
+  const pacer = new Pacer(100); // 10 ms
+  await pacer.wait();
+  const pausedAt = performance.now();
+  pacer.pauseFor(200);
+  await Promise.all([pacer.wait(), pacer.wait()]);
+  expect(performance.now() - pausedAt).toBeGreaterThanOrEqual(199);
+});

@@ -7,6 +7,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { Agent, request } from 'undici';
 import type { Identifier } from '../../src/subject/identifiers';
 import { createGongActivities } from '../../src/vendors/gong/activities';
+import { Pacer } from '../../src/vendors/gong/pacer';
 import { GongClient, gongClientFromEnv, type GongAuth } from '../../src/vendors/gong/client';
 import { createGongSimulator, GONG_SIM_CREDENTIALS, type GongSimOptions, type GongSimulator } from '../../src/vendors/gong/simulator';
 import { basicAuth, FailureTypes } from '../../src/vendors/http';
@@ -308,4 +309,15 @@ describe('gongClientFromEnv', () => {
       expect(message).not.toContain('token-123');
     }
   });
+});
+
+test('a 429 pauses the worker’s other Gong calls for its Retry-After, so they are not refused too', async () => {
+  const activities = createGongActivities(client(), new Pacer(50));
+  sim.controls.inject({ kind: 'status', status: 429, retryAfterSeconds: 2 }, { operation: 'erase-data-for-email-address' });
+  await expect(activities.gongErase({ kind: 'email', value: EMAIL })).rejects.toMatchObject({ type: FailureTypes.rateLimited });
+  await activities.gongReferences({ kind: 'email', value: EMAIL });
+  const [limited, next] = sim.controls.log;
+  expect(limited!.status).toBe(429);
+  expect(next!.status).toBe(200);
+  expect(next!.at - limited!.at).toBeGreaterThanOrEqual(1_990);
 });

@@ -4,23 +4,35 @@
  * makes one HTTP call, so each is exactly one client call, paced (see pacer.ts); Temporal does
  * all retrying.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { Identifier } from '../../subject/identifiers';
+import { FailureTypes } from '../http';
 import type { GongClient } from './client';
 import type { Pacer } from './pacer';
 import type { GongEraseResult, GongReferenceSummary } from './types';
 
 export function createGongActivities(client: GongClient, pacer?: Pacer) {
-  const paced = async () => pacer?.wait();
+  /** One paced call; a 429 pauses this process's other Gong calls for its Retry-After. */
+  async function paced<T>(call: () => Promise<T>): Promise<T> {
+    await pacer?.wait();
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.type === FailureTypes.rateLimited && err.nextRetryDelay != null) {
+        pacer?.pauseFor(msToNumber(err.nextRetryDelay));
+      }
+      throw err;
+    }
+  }
   return {
     /** Counts of what Gong holds for the identifier (before erasing, and to verify afterwards). */
     async gongReferences(identifier: Identifier): Promise<GongReferenceSummary> {
-      await paced();
-      return client.references(identifier);
+      return paced(() => client.references(identifier));
     },
     /** Asks Gong to erase the identifier; Gong deletes asynchronously. Idempotent. */
     async gongErase(identifier: Identifier): Promise<GongEraseResult> {
-      await paced();
-      return client.erase(identifier);
+      return paced(() => client.erase(identifier));
     },
   };
 }

@@ -16,13 +16,23 @@ export class Pacer {
     this.intervalMs = 1000 / ratePerSecond;
   }
 
+  private pausedUntil = 0;
+
+  /**
+   * Holds every caller of this process until `ms` from now: after a 429, the next queued calls
+   * would only be refused too (and each refusal uses one of the request's retry attempts).
+   */
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+
   /**
    * Resolves when this caller may send; callers go in arrival order. Spacing is measured from when
    * the previous caller actually went, so a timer that fires late never lets the next one go early.
    */
   wait(): Promise<void> {
     const turn = this.queue.then(async () => {
-      const delay = this.lastSentAt + this.intervalMs - Date.now();
+      const delay = Math.max(this.lastSentAt + this.intervalMs, this.pausedUntil) - Date.now();
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       this.lastSentAt = Date.now();
     });
