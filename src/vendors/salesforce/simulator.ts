@@ -146,6 +146,30 @@ function badVersion(req: FastifyRequest, reply: FastifyReply): unknown {
   return /^v\d{2,3}\.0$/.test(v) ? undefined : fail(reply, 404, 'NOT_FOUND', 'The requested resource does not exist');
 }
 
+type JobOf<V> = V extends { jobs: Map<string, infer J> } ? J : never;
+type Job = JobOf<SalesforceSimVendor>;
+
+/** A Bulk API 2.0 job route: checks the API version and finds the job (404 as Salesforce) first. */
+function jobRoute(
+  operation: string,
+  method: Route['method'],
+  url: string,
+  handle: (req: FastifyRequest, reply: FastifyReply, vendor: SalesforceSimVendor, job: Job, version: string) => unknown,
+): Route {
+  return {
+    operation,
+    method,
+    url,
+    handler: (req, reply, vendor) => {
+      const bad = badVersion(req, reply);
+      if (bad) return bad;
+      const job = vendor.jobs.get((req.params as { id: string }).id);
+      if (!job) return fail(reply, 404, 'NOT_FOUND', 'The requested resource does not exist');
+      return handle(req, reply, vendor, job, (req.params as { v: string }).v);
+    },
+  };
+}
+
 function unescapeSoql(s: string): string | undefined {
   let out = '';
   for (let i = 0; i < s.length; i++) {
@@ -365,55 +389,26 @@ const routes: Route[] = [
       return jobInfo(v, job);
     },
   },
-  {
-    operation: 'upload-hard-delete-job',
-    method: 'PUT',
-    url: '/services/data/:v/jobs/ingest/:id/batches',
-    handler: (req, reply, vendor) => {
-      const bad = badVersion(req, reply);
-      if (bad) return bad;
-      const job = vendor.jobs.get((req.params as { id: string }).id);
-      if (!job) return fail(reply, 404, 'NOT_FOUND', 'The requested resource does not exist');
-      if (!String(req.headers['content-type'] ?? '').startsWith('text/csv') || typeof req.body !== 'string') return fail(reply, 400, 'INVALIDJOB', 'Content type must be text/csv');
-      if (job.state !== 'Open' || job.csv !== undefined) return fail(reply, 409, 'INVALIDJOBSTATE', 'Job data already uploaded or job not open');
-      job.csv = req.body;
-      reply.code(201);
-      return undefined;
-    },
-  },
-  {
-    operation: 'close-hard-delete-job',
-    method: 'PATCH',
-    url: '/services/data/:v/jobs/ingest/:id',
-    handler: (req, reply, vendor) => {
-      const v = (req.params as { v: string }).v;
-      const bad = badVersion(req, reply);
-      if (bad) return bad;
-      const job = vendor.jobs.get((req.params as { id: string }).id);
-      if (!job) return fail(reply, 404, 'NOT_FOUND', 'The requested resource does not exist');
-      const parsed = patchJobRequestSchema.safeParse(req.body);
-      if (!parsed.success || job.state !== 'Open') return fail(reply, 400, 'INVALIDJOBSTATE', 'Invalid state transition');
-      job.state = parsed.data.state === 'Aborted' ? 'Aborted' : runJob(vendor, job);
-      return jobInfo(v, job);
-    },
-  },
-  {
-    operation: 'get-hard-delete-job',
-    method: 'GET',
-    url: '/services/data/:v/jobs/ingest/:id',
-    handler: (req, reply, vendor) => {
-      const v = (req.params as { v: string }).v;
-      const bad = badVersion(req, reply);
-      if (bad) return bad;
-      const job = vendor.jobs.get((req.params as { id: string }).id);
-      if (!job) return fail(reply, 404, 'NOT_FOUND', 'The requested resource does not exist');
-      if (job.state === 'UploadComplete' || job.state === 'InProgress') {
-        job.polls += 1;
-        job.state = job.polls > (vendor.options.jobPollsBeforeComplete ?? 1) ? 'JobComplete' : 'InProgress';
-      }
-      return jobInfo(v, job);
-    },
-  },
+  jobRoute('upload-hard-delete-job', 'PUT', '/services/data/:v/jobs/ingest/:id/batches', (req, reply, _vendor, job) => {
+    if (!String(req.headers['content-type'] ?? '').startsWith('text/csv') || typeof req.body !== 'string') return fail(reply, 400, 'INVALIDJOB', 'Content type must be text/csv');
+    if (job.state !== 'Open' || job.csv !== undefined) return fail(reply, 409, 'INVALIDJOBSTATE', 'Job data already uploaded or job not open');
+    job.csv = req.body;
+    reply.code(201);
+    return undefined;
+  }),
+  jobRoute('close-hard-delete-job', 'PATCH', '/services/data/:v/jobs/ingest/:id', (req, reply, vendor, job, v) => {
+    const parsed = patchJobRequestSchema.safeParse(req.body);
+    if (!parsed.success || job.state !== 'Open') return fail(reply, 400, 'INVALIDJOBSTATE', 'Invalid state transition');
+    job.state = parsed.data.state === 'Aborted' ? 'Aborted' : runJob(vendor, job);
+    return jobInfo(v, job);
+  }),
+  jobRoute('get-hard-delete-job', 'GET', '/services/data/:v/jobs/ingest/:id', (_req, _reply, vendor, job, v) => {
+    if (job.state === 'UploadComplete' || job.state === 'InProgress') {
+      job.polls += 1;
+      job.state = job.polls > (vendor.options.jobPollsBeforeComplete ?? 1) ? 'JobComplete' : 'InProgress';
+    }
+    return jobInfo(v, job);
+  }),
 ];
 
 export class SalesforceSimulator extends SimServer<SalesforceSimVendor> {
