@@ -146,15 +146,12 @@ function badVersion(req: FastifyRequest, reply: FastifyReply): unknown {
   return /^v\d{2,3}\.0$/.test(v) ? undefined : fail(reply, 404, 'NOT_FOUND', 'The requested resource does not exist');
 }
 
-type JobOf<V> = V extends { jobs: Map<string, infer J> } ? J : never;
-type Job = JobOf<SalesforceSimVendor>;
-
 /** A Bulk API 2.0 job route: checks the API version and finds the job (404 as Salesforce) first. */
 function jobRoute(
   operation: string,
   method: Route['method'],
   url: string,
-  handle: (req: FastifyRequest, reply: FastifyReply, vendor: SalesforceSimVendor, job: Job, version: string) => unknown,
+  handle: (req: FastifyRequest, reply: FastifyReply, vendor: SalesforceSimVendor, job: SimJob, version: string) => unknown,
 ): Route {
   return {
     operation,
