@@ -1,5 +1,5 @@
 /**
- * Identifiers of the data subject. Types only, so workflow code can import them.
+ * Identifiers of the data subject. No imports: workflow code uses this module too.
  * Values are already normalised by `erasureRequestSchema` (emails lower-cased, phones `+digits`).
  */
 export type IdentifierKind = 'email' | 'phone';

@@ -27,7 +27,7 @@ import {
 import type { RetryPolicy } from '@temporalio/common';
 import type { createConnectorActivities, ErasurePlan } from '../activities/connectors';
 import type { ConnectorDescriptor, ConnectorStep, ExternalOrderResult, ExternalStatus } from '../connectors/types';
-import type { Identifier, IdentifierRef } from '../subject/identifiers';
+import { listIdentifiers, type Identifier, type IdentifierRef } from '../subject/identifiers';
 import type { GongReferenceSummary } from '../vendors/gong/types';
 import type { createGongActivities } from '../vendors/gong/activities';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
@@ -87,10 +87,7 @@ function activityProxies(settings: ErasureSettings) {
 export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<ErasureReceipt> {
   // Plan with default options first: the deployment's settings arrive with the plan.
   const planner = activityProxies(resolveSettings(input.settings)).planning;
-  const identifiers: Identifier[] = [
-    ...input.subject.emails.map((value): Identifier => ({ kind: 'email', value })),
-    ...input.subject.phones.map((value): Identifier => ({ kind: 'phone', value })),
-  ];
+  const identifiers = listIdentifiers(input.subject);
   const now = () => new Date().toISOString();
 
   const progress: ErasureProgress = {
