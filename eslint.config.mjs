@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'lib/**', 'bin/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'lib/**', 'bin/**', 'coverage/**', '.venv-fuzz/**', '.dsr-erasure/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

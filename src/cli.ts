@@ -1,25 +1,79 @@
 /**
  * dsr-erasure: submit and steer erasures from a terminal.
  *   dsr-erasure erase --request-id ID --email E... --phone P... [--wait]
+ *   dsr-erasure import FILE.csv [--rate N] [--dry-run] [--json]
+ *   dsr-erasure list [--status S] [--limit N] [--json]
  *   dsr-erasure status ID
  *   dsr-erasure retry ID | skip ID --reason R
  *   dsr-erasure callback ID --connector http:NAME --state completed|not_found|failed
  * Connects like the worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...).
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { Command, Option } from 'commander';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { hashApiKey } from './intake/config';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadServiceConfig } from './config';
 import { connectClient } from './client/connect';
 import { erasureHandle, erasureProgress, submitErasure } from './client/erasures';
+import { formatSummary, IMPORT_LIMITS, ImportFileError, importErasures } from './cli/import';
+import { formatList, LIST_LIMITS, LIST_STATUSES, listErasures, type ListStatus } from './cli/list';
+import { importProgress } from './cli/progress';
 import { InvalidRequestError, parseErasureRequest } from './subject/request';
 
-const connect = () => connectClient();
+/** What the CLI talks to; tests run it in-process with their own. */
+export interface CliDeps {
+  env?: NodeJS.ProcessEnv;
+  stdout?: NodeJS.WritableStream;
+  /** The progress bar is drawn only when this is a terminal. */
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  connect?: (env: NodeJS.ProcessEnv) => Promise<Client>;
+}
+
+/** A request id reused for someone else: refused, nothing started. */
+export class RequestConflictError extends Error {
+  override name = 'RequestConflictError';
+}
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
-export function buildCli(): Command {
+function numberOption(min: number, max: number, integer: boolean) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+interface CliState {
+  exitCode: number;
+  close(): Promise<void>;
+}
+
+function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
+  const env = deps.env ?? process.env;
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const out = (line: string) => stdout.write(`${line}\n`);
+  const err = (line: string) => stderr.write(`${line}\n`);
+  const print = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+  // One connection per run, opened on first use and closed at the end.
+  let client: Promise<Client> | undefined;
+  const connect = () => (client ??= (deps.connect ?? connectClient)(env));
+  const state: CliState = {
+    exitCode: 0,
+    async close() {
+      const opened = client;
+      client = undefined;
+      if (opened) await opened.then((c) => c.connection.close()).catch(() => undefined);
+    },
+  };
+
   const program = new Command('dsr-erasure').description('Erase a data subject from the CRM, then email, then Gong; verified.');
+  // Before any subcommand is added, so they inherit it: errors come back to runCli instead of exiting.
+  program.exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
 
   program
     .command('erase')
@@ -31,31 +85,71 @@ export function buildCli(): Command {
     .action(async (opts: { requestId: string; email: string[]; phone: string[]; wait?: boolean }) => {
       // Validate before connecting: bad input never reaches Temporal.
       const request = parseErasureRequest({ requestId: opts.requestId, emails: opts.email, phones: opts.phone });
-      const config = loadServiceConfig();
-      const client = await connect();
-      const { handle, started, workflowId } = await submitErasure(client, request, { taskQueue: config.DSR_TASK_QUEUE });
-      console.error(started ? `started ${workflowId}` : `${workflowId} already exists; attached to it (nothing new started)`);
+      const config = loadServiceConfig(env);
+      const { handle, outcome, started, workflowId } = await submitErasure(await connect(), request, { taskQueue: config.DSR_TASK_QUEUE });
+      if (outcome === 'conflict') {
+        throw new RequestConflictError(`refused: request id ${request.requestId} already exists with different identifiers; nothing was started (a new request needs a new id)`);
+      }
+      err(outcome === 'started' ? `started ${workflowId}` : `${workflowId} already exists with the same identifiers; attached to it (nothing new started)`);
       if (opts.wait) print(await handle.result());
-      else print({ workflowId, started });
+      else print({ workflowId, outcome, started });
+    });
+
+  program
+    .command('import <file>')
+    .description('start one erasure per row of a CSV file (request_id, emails, phones[, regulation, received_at]); safe to re-run')
+    .option('--rate <n>', `starts per second, at most ${IMPORT_LIMITS.maxRate}`, numberOption(0.1, IMPORT_LIMITS.maxRate, false), IMPORT_LIMITS.defaultRate)
+    .option('--dry-run', 'validate every row and print the summary; start nothing, do not connect')
+    .option('--json', 'also print the summary as JSON on stdout')
+    .action(async (file: string, opts: { rate: number; dryRun?: boolean; json?: boolean }) => {
+      const config = loadServiceConfig(env);
+      const progress = importProgress(stderr);
+      let summary;
+      try {
+        summary = await importErasures(connect, { path: file }, {
+          taskQueue: config.DSR_TASK_QUEUE,
+          ratePerSecond: opts.rate,
+          dryRun: opts.dryRun,
+          onValidated: ({ toStart, rejected }) => progress.begin(toStart, rejected),
+          onRow: ({ outcome }) => progress.row(outcome),
+        });
+      } finally {
+        progress.end();
+      }
+      for (const line of formatSummary(summary)) err(line);
+      if (opts.json) print(summary);
+      state.exitCode = summary.errors?.length ? 1 : summary.rejected.length ? 2 : 0;
+    });
+
+  program
+    .command('list')
+    .description('list erasures (request id, status, step, start time) through Temporal visibility')
+    .addOption(new Option('--status <status>', 'only erasures in this status').choices(LIST_STATUSES))
+    .option('--limit <n>', `at most this many (default ${LIST_LIMITS.defaultLimit})`, numberOption(1, LIST_LIMITS.maxLimit, true), LIST_LIMITS.defaultLimit)
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { status?: ListStatus; limit: number; json?: boolean }) => {
+      const { erasures, more } = await listErasures(await connect(), { status: opts.status, limit: opts.limit });
+      if (opts.json) print(erasures);
+      else for (const line of formatList(erasures)) out(line);
+      if (erasures.length === 0) err(opts.status ? `no erasures with status ${opts.status}` : 'no erasures');
+      if (more) err(`showing the first ${opts.limit}; use --limit for more`);
     });
 
   program
     .command('status <requestId>')
     .description('show the current step and per-step results')
     .action(async (requestId: string) => {
-      const client = await connect();
-      const handle = erasureHandle(client, requestId);
+      const handle = erasureHandle(await connect(), requestId);
       const { status } = await handle.describe();
-      print(status.name === 'COMPLETED' ? await handle.result() : await erasureProgress(client, requestId));
+      print(status.name === 'COMPLETED' ? await handle.result() : await erasureProgress(await connect(), requestId));
     });
 
   program
     .command('retry <requestId>')
     .description('run the failed item of an erasure waiting for an operator again')
     .action(async (requestId: string) => {
-      const client = await connect();
-      await erasureHandle(client, requestId).executeUpdate('retry', { args: [] });
-      console.error('retrying');
+      await erasureHandle(await connect(), requestId).executeUpdate('retry', { args: [] });
+      err('retrying');
     });
 
   program
@@ -63,9 +157,8 @@ export function buildCli(): Command {
     .description('skip the failed item of an erasure waiting for an operator; the receipt keeps the reason')
     .requiredOption('--reason <text>', 'why it is safe to skip')
     .action(async (requestId: string, opts: { reason: string }) => {
-      const client = await connect();
-      await erasureHandle(client, requestId).executeUpdate('skip', { args: [{ reason: opts.reason }] });
-      console.error('skipped');
+      await erasureHandle(await connect(), requestId).executeUpdate('skip', { args: [{ reason: opts.reason }] });
+      err('skipped');
     });
 
   program
@@ -75,25 +168,51 @@ export function buildCli(): Command {
     .addOption(new Option('--state <state>', 'what the system reported').choices(['completed', 'not_found', 'failed']).makeOptionMandatory())
     .option('--reference <ref>', "the system's own reference for the erasure")
     .action(async (requestId: string, opts: { connector: string; state: 'completed' | 'not_found' | 'failed'; reference?: string }) => {
-      const client = await connect();
-      await erasureHandle(client, requestId).executeUpdate('connectorCallback', { args: [{ connector: opts.connector, state: opts.state, reference: opts.reference }] });
-      console.error('delivered');
+      await erasureHandle(await connect(), requestId).executeUpdate('connectorCallback', { args: [{ connector: opts.connector, state: opts.state, reference: opts.reference }] });
+      err('delivered');
     });
 
-  return program;
+  program
+    .command('api-key <name>')
+    .description('generate an intake API key: prints the key (give it to the caller) and its DSR_INTAKE_API_KEYS entry')
+    .action((name: string) => {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new ConfigError('api-key: the name may contain letters, digits and . _ - (at most 64)');
+      const key = `dsr_${randomBytes(32).toString('base64url')}`;
+      out(`key:                 ${key}`);
+      out(`DSR_INTAKE_API_KEYS: ${name}:${hashApiKey(key)}`);
+    });
+
+  return { program, state };
 }
 
-/** Runs the CLI and exits: 0 on success, 2 for invalid input, 1 otherwise. */
-export async function runCli(argv: string[]): Promise<never> {
+export function buildCli(deps: CliDeps = {}): Command {
+  return createCli(deps).program;
+}
+
+/**
+ * Runs one command line (`argv` as process.argv: node, script, args...) and returns the exit code:
+ * 0 on success, 2 for invalid input (or rejected import rows, or a conflicting request id), 1 otherwise.
+ */
+export async function executeCli(argv: string[], deps: CliDeps = {}): Promise<number> {
+  const { program, state } = createCli(deps);
+  const err = (line: string) => (deps.stderr ?? process.stderr).write(`${line}\n`);
   try {
-    await buildCli().parseAsync(argv);
-    process.exit(0);
-  } catch (err) {
-    if (err instanceof InvalidRequestError || err instanceof ConfigError) console.error(err.message);
-    else if (err instanceof WorkflowUpdateFailedError) console.error(`refused: ${err.cause?.message ?? err.message}`);
-    else console.error(err instanceof Error ? err.message : err);
-    process.exit(err instanceof InvalidRequestError ? 2 : 1);
+    await program.parseAsync(argv);
+    return state.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode; // commander has printed the usage error or help
+    if (e instanceof InvalidRequestError || e instanceof ConfigError || e instanceof RequestConflictError || e instanceof ImportFileError) err(e.message);
+    else if (e instanceof WorkflowUpdateFailedError) err(`refused: ${e.cause?.message ?? e.message}`);
+    else err(e instanceof Error ? e.message : String(e));
+    return e instanceof InvalidRequestError || e instanceof RequestConflictError || e instanceof ImportFileError ? 2 : 1;
+  } finally {
+    await state.close();
   }
+}
+
+/** Runs the CLI and exits with executeCli's code. */
+export async function runCli(argv: string[]): Promise<never> {
+  process.exit(await executeCli(argv));
 }
 
 if (require.main === module) void runCli(process.argv);

@@ -28,6 +28,11 @@ export const serviceEnvSchema = z.object({
   DSR_WORKER_ROLES: list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong']),
   DSR_EXTERNAL_POLL_INTERVAL: duration.optional(),
   DSR_EXTERNAL_MAX_WAIT: duration.optional(),
+  /** Hosts status callbacks may be sent to: `hooks.example.com`, `*.example.com`. Empty: none. */
+  DSR_CALLBACK_ALLOWED_HOSTS: list.default([]),
+  /** Signs our status callbacks (X-DSR-Signature); receivers verify with the same secret. */
+  DSR_CALLBACK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DSR_CALLBACK_MAX_WAIT: duration.optional(),
 });
 
 export type ServiceConfig = z.output<typeof serviceEnvSchema>;
@@ -56,5 +61,6 @@ export function settingsFromConfig(config: ServiceConfig): Partial<ErasureSettin
   if (config.DSR_VERIFY_MAX_TOTAL_WAIT) settings.verifyMaxTotalWait = config.DSR_VERIFY_MAX_TOTAL_WAIT;
   if (config.DSR_EXTERNAL_POLL_INTERVAL) settings.externalPollInterval = config.DSR_EXTERNAL_POLL_INTERVAL;
   if (config.DSR_EXTERNAL_MAX_WAIT) settings.externalMaxWait = config.DSR_EXTERNAL_MAX_WAIT;
+  if (config.DSR_CALLBACK_MAX_WAIT) settings.callbackMaxWait = config.DSR_CALLBACK_MAX_WAIT;
   return settings;
 }

@@ -19,12 +19,15 @@ import { startSandbox, type SandboxHttpSystem, type SandboxVendor } from './sand
 import { startDevServer } from './temporal/dev-server';
 import { runWorkers } from './temporal/workers';
 import { startWorkers } from './worker';
+import { startIntake } from './intake';
+import { hashApiKey } from './intake/config';
 
 const SANDBOX_SUBJECT = { emails: ['jane.doe@example.com'], phones: ['+14255552671'] };
 const devEnvSchema = z.object({
   DSR_DEV_TEMPORAL_PORT: z.coerce.number().int().default(7233),
   DSR_DEV_UI_PORT: z.coerce.number().int().default(8233),
   DSR_CODEC_PORT: z.coerce.number().int().default(8888),
+  DSR_INTAKE_PORT: z.coerce.number().int().default(8080),
   /** Namespace retention for closed erasures. */
   DSR_RETENTION: z.string().regex(/^\d+(h|d)$/, 'must be like 24h or 3d').default('3d').transform((d) => d as Duration),
 });
@@ -87,8 +90,12 @@ async function main() {
     ...(simulatedVendors.includes('gong') && !process.env.DSR_VERIFY_INITIAL_WAIT ? { DSR_VERIFY_INITIAL_WAIT: '15s' } : {}),
     // Simulated HTTP-connector systems answer within seconds.
     ...(http.length && !process.env.DSR_EXTERNAL_POLL_INTERVAL ? { DSR_EXTERNAL_POLL_INTERVAL: '3s' } : {}),
+    DSR_INTAKE_API_KEYS: process.env.DSR_INTAKE_API_KEYS ?? `dev:${hashApiKey(secrets.intakeApiKey)}`,
+    DSR_CALLBACK_SIGNING_SECRET: process.env.DSR_CALLBACK_SIGNING_SECRET ?? secrets.callbackSigningSecret,
+    DSR_INTAKE_PORT: String(dev.DSR_INTAKE_PORT),
   };
   const { workers, connection } = await startWorkers(env);
+  const intake = await startIntake(env);
 
   const phone = '"+1 425 555 2671"';
   console.log(`
@@ -102,9 +109,14 @@ Erase the sandbox subject and wait for the receipt (in another terminal; the CLI
 development keys from .dsr-erasure/dev-secrets.json):
   npx dsr-erasure erase --request-id demo-$(date +%s) --email ${SANDBOX_SUBJECT.emails[0]} --phone ${phone} --wait
 
+Or through the intake API on ${intake.url} (OpenAPI document at /openapi.json):
+  curl -s -H 'Authorization: Bearer ${process.env.DSR_INTAKE_API_KEYS ? '<your API key>' : secrets.intakeApiKey}' -H 'Content-Type: application/json' \\
+    -d '{"requestId":"demo-api-1","emails":["${SANDBOX_SUBJECT.emails[0]}"]}' ${intake.url}/v1/erasures
+
 Stop with Ctrl-C.`);
 
   await runWorkers(workers);
+  await intake.close();
   await connection.close();
   await sandbox.stop();
   await server.teardown();

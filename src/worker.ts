@@ -36,6 +36,7 @@ export async function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): P
     settings: settingsFromConfig(config),
     dataConverter: await createDataConverter(security.payloadKeys),
     subjectHashKey: security.subjectHashKey,
+    callbacks: { allowedHosts: config.DSR_CALLBACK_ALLOWED_HOSTS, signingSecret: config.DSR_CALLBACK_SIGNING_SECRET },
   };
 }
 

@@ -84,3 +84,24 @@ test('retry and skip steer a request waiting for an operator', async () => {
   const receipt = await h.client.workflow.getHandle(`erasure-${requestId}`).result();
   expect(receipt.skipped[0].reason).toBe('contact removed by hand in HubSpot, ticket DPO-7');
 });
+
+test('erase prints its outcome, and refuses a request id already used for someone else (exit 2, nothing started)', async () => {
+  const requestId = uniqueRequestId('cli-conflict');
+  const env = h.env;
+  const first = await cli(['erase', '--request-id', requestId, '--email', 'first.person@example.com'], env);
+  expect(first.code).toBe(0);
+  expect(JSON.parse(first.stdout)).toEqual({ workflowId: `erasure-${requestId}`, outcome: 'started', started: true });
+
+  const same = await cli(['erase', '--request-id', requestId, '--email', 'First.Person@example.com'], env);
+  expect(same.code).toBe(0);
+  expect(JSON.parse(same.stdout)).toMatchObject({ outcome: 'exists', started: false });
+
+  const other = await cli(['erase', '--request-id', requestId, '--email', 'second.person@example.com', '--phone', '+1 425 555 0199'], env);
+  expect(other.code).toBe(2);
+  expect(other.stdout).toBe('');
+  expect(other.stderr).toContain('already exists with different identifiers; nothing was started');
+  for (const value of ['second.person', '4255550199', '555 0199']) expect(other.stderr).not.toContain(value);
+  // Still the first person's erasure, run once.
+  const { history } = await h.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: `erasure-${requestId}` } });
+  expect(history?.events?.filter((e) => e.workflowExecutionStartedEventAttributes)).toHaveLength(1);
+});

@@ -12,6 +12,10 @@ export interface DevSecrets {
   DSR_PAYLOAD_KEYS: string;
   DSR_SUBJECT_HASH_KEY: string;
   codecToken: string;
+  /** The intake API key `npm start` configures (its hash) and prints. */
+  intakeApiKey: string;
+  /** Signs status callbacks in development. */
+  callbackSigningSecret: string;
 }
 
 export const DEV_STATE_DIR = '.dsr-erasure';
@@ -24,12 +28,17 @@ export function readDevSecrets(cwd = process.cwd()): DevSecrets | undefined {
 
 export function loadOrCreateDevSecrets(cwd = process.cwd()): DevSecrets {
   const existing = readDevSecrets(cwd);
-  if (existing) return existing;
+  // Files from before a field existed get the new field added; existing keys are kept.
+  if (existing?.intakeApiKey && existing.callbackSigningSecret) return existing;
   mkdirSync(join(cwd, DEV_STATE_DIR), { recursive: true });
+  const token = () => generateKey(24).replace(/[+/=]/g, 'x');
   const secrets: DevSecrets = {
     DSR_PAYLOAD_KEYS: `dev-${new Date().toISOString().slice(0, 10)}:${generateKey()}`,
     DSR_SUBJECT_HASH_KEY: generateKey(),
-    codecToken: generateKey(24).replace(/[+/=]/g, 'x'),
+    codecToken: token(),
+    intakeApiKey: `dev-${token()}`,
+    callbackSigningSecret: token() + token(),
+    ...existing,
   };
   writeFileSync(join(cwd, DEV_STATE_DIR, FILE), JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;

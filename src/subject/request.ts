@@ -57,17 +57,19 @@ const phoneSchema = z
 
 const dedupe = <T>(values: T[]): T[] => [...new Set(values)];
 
-export const erasureRequestSchema = z
-  .object({
-    requestId: requestIdSchema,
-    emails: z.array(emailSchema).max(LIMITS.maxEmails, `at most ${LIMITS.maxEmails} email addresses`).default([]).transform(dedupe),
-    phones: z.array(phoneSchema).max(LIMITS.maxPhones, `at most ${LIMITS.maxPhones} phone numbers`).default([]).transform(dedupe),
-  })
-  .strict()
-  .refine((r) => r.emails.length + r.phones.length > 0, {
-    message: 'at least one email address or phone number is required',
-    path: ['emails'],
-  });
+/** The fields every entry point (CLI, intake API, CSV import) shares; each adds its own. */
+export const erasureRequestFields = {
+  requestId: requestIdSchema,
+  emails: z.array(emailSchema).max(LIMITS.maxEmails, `at most ${LIMITS.maxEmails} email addresses`).default([]).transform(dedupe),
+  phones: z.array(phoneSchema).max(LIMITS.maxPhones, `at most ${LIMITS.maxPhones} phone numbers`).default([]).transform(dedupe),
+};
+
+export const atLeastOneIdentifier = {
+  check: (r: { emails: string[]; phones: string[] }) => r.emails.length + r.phones.length > 0,
+  params: { message: 'at least one email address or phone number is required', path: ['emails'] },
+};
+
+export const erasureRequestSchema = z.object(erasureRequestFields).strict().refine(atLeastOneIdentifier.check, atLeastOneIdentifier.params);
 
 export type ErasureRequestInput = z.input<typeof erasureRequestSchema>;
 export type ErasureRequest = z.output<typeof erasureRequestSchema>;
@@ -84,13 +86,25 @@ export class InvalidRequestError extends Error {
  * the rejected value, because it may be personal data.
  */
 export function parseErasureRequest(input: unknown): ErasureRequest {
-  const result = erasureRequestSchema.safeParse(input);
+  return parseOrInvalid(erasureRequestSchema, input);
+}
+
+/** Parses with any schema; failures become an InvalidRequestError naming fields, never values. */
+export function parseOrInvalid<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new InvalidRequestError(
-    result.error.issues.map((issue) => ({ field: formatPath(issue.path) || 'request', message: issue.message })),
+    result.error.issues.flatMap((issue) => {
+      const field = `${prefix}${formatPath(issue.path)}`;
+      // zod's message quotes unknown keys; a key is input too, so it is named only if it looks like a field name.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ field: /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) ? (field ? `${field}.${key}` : key) : field || 'request', message: 'is not a known field' }));
+      }
+      return [{ field: field || 'request', message: issue.message }];
+    }),
   );
 }
 
-function formatPath(path: PropertyKey[]): string {
+export function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
 }

@@ -7,6 +7,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createConnectorActivities } from '../activities/connectors';
+import { createCallbackActivities, type CallbackDeliveryConfig } from '../callbacks/activities';
 import type { AnyConnector } from '../connectors/types';
 import type { GongClient } from '../vendors/gong/client';
 import { createGongActivities } from '../vendors/gong/activities';
@@ -41,6 +42,8 @@ export interface WorkerDeps {
    * can each send a burst at the same moment.
    */
   roles?: ('main' | 'gong')[];
+  /** Where status callbacks may go and how they are signed. */
+  callbacks?: CallbackDeliveryConfig;
   /** A prebundled workflow (tests bundle once per file); otherwise bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -55,7 +58,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     taskQueue: deps.taskQueues.main,
     ...workflows,
     dataConverter: deps.dataConverter,
-    activities: createConnectorActivities({ connectors: deps.connectors, settings: deps.settings, subjectHashKey: deps.subjectHashKey }),
+    activities: {
+      ...createConnectorActivities({ connectors: deps.connectors, settings: deps.settings, subjectHashKey: deps.subjectHashKey }),
+      ...createCallbackActivities(deps.callbacks ?? { allowedHosts: [] }),
+    },
   }));
   const gongRate = deps.gongRatePerSecond * (deps.gongRateHeadroom ?? DEFAULT_GONG_HEADROOM);
   if (roles.includes('gong')) workers.push(await Worker.create({

@@ -26,6 +26,7 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { createConnectorActivities, ErasurePlan } from '../activities/connectors';
+import type { createCallbackActivities } from '../callbacks/activities';
 import type { ConnectorDescriptor, ConnectorStep, ExternalOrderResult, ExternalStatus } from '../connectors/types';
 import { listIdentifiers, type Identifier, type IdentifierRef } from '../subject/identifiers';
 import type { GongReferenceSummary } from '../vendors/gong/types';
@@ -39,6 +40,8 @@ import type {
   ErasureStatusValue,
   ErasureWorkflowInput,
   ConnectorCallback,
+  NotificationRecord,
+  StatusEvent,
   ExternalSystemRecord,
   Referenced,
   SkipRequest,
@@ -55,6 +58,7 @@ export const connectorCallbackUpdate = defineUpdate<void, [ConnectorCallback]>('
 
 type ConnectorActivities = ReturnType<typeof createConnectorActivities>;
 type GongActivities = ReturnType<typeof createGongActivities>;
+type CallbackActivities = ReturnType<typeof createCallbackActivities>;
 
 /** Failure types that no retry will fix; an operator must act. Also thrown as nonRetryable. */
 const NON_RETRYABLE = ['VendorAuthFailed', 'VendorRejectedRequest', 'VendorResponseInvalid', 'VendorUnexpectedStatus', 'ConnectorMisconfigured'];
@@ -81,6 +85,12 @@ function activityProxies(settings: ErasureSettings) {
     external: proxyActivities<ConnectorActivities>({ startToCloseTimeout: '2m', scheduleToStartTimeout, retry }),
     // One Gong HTTP call per activity, on a queue the server rate-limits to Gong's quota.
     gong: proxyActivities<GongActivities>({ taskQueue: settings.gongTaskQueue, startToCloseTimeout: '1m', scheduleToStartTimeout, retry }),
+    // Status callbacks: retried with backoff for as long as callbackMaxWait allows, not a number of times.
+    callbacks: proxyActivities<CallbackActivities>({
+      startToCloseTimeout: '1m',
+      scheduleToCloseTimeout: settings.callbackMaxWait,
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: settings.activityMaxInterval, nonRetryableErrorTypes: [...NON_RETRYABLE, 'CallbackHostNotAllowed', 'CallbackMisconfigured'] },
+    }),
   };
 }
 
@@ -101,6 +111,38 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
     skipped: [],
     operatorActions: [],
   };
+  if (input.intake) progress.intake = input.intake;
+
+  // Status callbacks run beside the runbook (a slow receiver never holds up an erasure); the
+  // workflow waits for all of them only before it returns.
+  const callbackTargets = input.callbacks ?? [];
+  if (callbackTargets.length) progress.notifications = [];
+  const deliveries: Promise<void>[] = [];
+  let callbackSettings = resolveSettings(input.settings);
+  let eventCount = 0;
+  function notify(event: StatusEvent['event'], extra: Pick<StatusEvent, 'outcome' | 'actionRequired'> = {}) {
+    if (!callbackTargets.length) return;
+    const statusEvent: StatusEvent = { eventId: `${input.requestId}:${++eventCount}:${event}`, event, requestId: input.requestId, status: progress.status, step: progress.step, at: now(), ...extra };
+    const sender = activityProxies(callbackSettings).callbacks;
+    for (const target of callbackTargets) {
+      const record: NotificationRecord = { eventId: statusEvent.eventId, event, protocol: target.protocol, host: hostOf(target.url), state: 'pending', at: statusEvent.at };
+      progress.notifications!.push(record);
+      deliveries.push(
+        sender.deliverStatusCallback(target, statusEvent).then(
+          () => {
+            record.state = 'delivered';
+            record.at = now();
+          },
+          (err: unknown) => {
+            record.state = 'failed';
+            record.at = now();
+            record.error = err instanceof ActivityFailure ? describeFailure(err).reason : `delivery failed: ${(err as Error)?.name} ${(err as Error)?.message}`;
+            log.warn('status callback failed', { host: record.host, event, errorType: err instanceof ActivityFailure ? describeFailure(err).errorType : undefined });
+          },
+        ),
+      );
+    }
+  }
 
   let decision: { action: 'retry' } | { action: 'skip'; reason: string } | undefined;
   setHandler(progressQuery, () => progress);
@@ -153,6 +195,7 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
     const resumeStatus = progress.status;
     setState('ActionRequired', step);
     log.warn('erasure needs an operator', { step, item, errorType: failure.errorType });
+    notify('action_required', { actionRequired: progress.actionRequired });
     decision = undefined;
     await condition(() => decision !== undefined);
     const made = decision!;
@@ -285,6 +328,7 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   let plan: ErasurePlan | undefined;
   while (!plan) plan = await withOperator('crm', 'plan', () => planner.planErasure(identifiers)); // a plan cannot be skipped
   const settings = resolveSettings({ ...plan.settings, ...input.settings });
+  callbackSettings = settings;
   // Progress and the receipt name identifiers only by keyed hash.
   const refs: IdentifierRef[] = identifiers.map((id, i) => ({ kind: id.kind, ref: plan.subjectRefs[i]! }));
   const referenced = <T extends { identifier: Identifier }>(result: T, index: number): Referenced<T> => ({ ...result, identifier: refs[index]! });
@@ -307,12 +351,15 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   await verifyInGong();
 
   setState('Completed', 'done');
-  return {
+  const receipt: ErasureReceipt = {
     ...progress,
     completedAt: now(),
     outcome: progress.skipped.length ? 'erased-with-exceptions' : 'erased',
     subject: refs,
   };
+  notify('completed', { outcome: receipt.outcome });
+  await Promise.all(deliveries); // the receipt shares progress.notifications, so it shows how each ended
+  return receipt;
 
   async function verifyInGong(): Promise<void> {
     const verification = progress.gong.verification;
@@ -366,6 +413,11 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
       }
     }
   }
+}
+
+/** `https://host:port/path?q` -> `host:port` (without credentials); no URL parser needed in the sandbox. */
+function hostOf(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(url)?.[1] ?? '(invalid URL)';
 }
 
 /** `email#2` / `phone#1`: a position in the request, so logs and failures never hold the value. */

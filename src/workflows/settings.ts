@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS: ErasureSettings = {
   gongTaskQueue: TASK_QUEUES.gong,
   externalPollInterval: '5m',
   externalMaxWait: '72h',
+  callbackMaxWait: '72h',
 };
 
 export function resolveSettings(overrides: Partial<ErasureSettings> | undefined): ErasureSettings {

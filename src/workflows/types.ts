@@ -29,12 +29,65 @@ export interface ErasureSettings {
   externalPollInterval: Duration;
   /** How long to wait for an HTTP connector to finish (poll or callback) before asking an operator. */
   externalMaxWait: Duration;
+  /** How long a status callback is retried (with backoff) before it is recorded as failed. */
+  callbackMaxWait: Duration;
 }
 
 export interface ErasureWorkflowInput {
   requestId: string;
   subject: SubjectIdentifiers;
   settings?: Partial<ErasureSettings>;
+  /** Where the request came from; shown in progress and the receipt. */
+  intake?: IntakeRecord;
+  /** Told when the request completes or needs an operator. Held only in encrypted history. */
+  callbacks?: StatusCallback[];
+}
+
+/** How a request arrived. No personal data: these fields are shown to anyone who can read status. */
+export interface IntakeRecord {
+  source: 'api' | 'webhook' | 'ketch' | 'cli' | 'csv-import';
+  /** The API key or webhook secret's name, for the audit trail. */
+  submittedBy?: string;
+  /** e.g. `gdpr`, `ccpa`, as the intake system names it. */
+  regulation?: string;
+  /** When the data subject's request was received (ISO 8601); legal deadlines run from here. */
+  receivedAt?: string;
+  /** When the intake system says the request must be done by (ISO 8601). */
+  dueAt?: string;
+}
+
+/** A receiver of status events: our own signed format, or Ketch's forwarder protocol. */
+export interface StatusCallback {
+  protocol: 'dsr-erasure' | 'ketch';
+  url: string;
+  /** Headers the receiver asked for (Ketch sends its own Authorization with each request). */
+  headers?: Record<string, string>;
+  /** Ketch: the request metadata to echo back in each DeleteStatusEvent. */
+  ketch?: { uid: string; tenant: string };
+}
+
+/** What a status callback says. Counts, states and keyed hashes only. */
+export interface StatusEvent {
+  /** Unique per event, so receivers can drop duplicates of a retried delivery. */
+  eventId: string;
+  event: 'action_required' | 'completed';
+  requestId: string;
+  status: ErasureStatusValue;
+  step: StepName;
+  at: string;
+  outcome?: ErasureReceipt['outcome'];
+  actionRequired?: ActionRequired;
+}
+
+export interface NotificationRecord {
+  eventId: string;
+  event: StatusEvent['event'];
+  protocol: StatusCallback['protocol'];
+  /** Only the host: a callback URL may carry a token in its path or query. */
+  host: string;
+  state: 'pending' | 'delivered' | 'failed';
+  at: string;
+  error?: string;
 }
 
 export type StepName = 'crm' | 'email' | 'gong-erase' | 'gong-verify' | 'done';
@@ -118,6 +171,9 @@ export interface ErasureProgress {
   email: ConnectorStepRecord;
   gong: GongRecord;
   skipped: SkippedItem[];
+  intake?: IntakeRecord;
+  /** Status callbacks sent (or being retried) for this request. */
+  notifications?: NotificationRecord[];
   operatorActions: { action: 'retry' | 'skip'; step: StepName; item: string; at: string; reason?: string }[];
 }
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { submitErasure } from '../../src/client/erasures';
+import { submitErasure, type SubmitOptions } from '../../src/client/erasures';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/security/data-converter';
 import { generateKey, loadSecurityConfig } from '../../src/security/keys';
 import { startSandbox, type SandboxOptions } from '../../src/sandbox';
@@ -99,9 +99,9 @@ export async function startHarness(opts: HarnessOptions) {
       workers = [];
     },
     /** Validates like every entry point, then submits; request ids are made unique per test. */
-    async submit(input: ErasureRequestInput, settings: Partial<ErasureSettings> = FAST) {
+    async submit(input: ErasureRequestInput, settings: Partial<ErasureSettings> = FAST, extra: Omit<SubmitOptions, 'taskQueue' | 'settings'> = {}) {
       const request = parseErasureRequest(input);
-      return submitErasure(client, request, { taskQueue: harness.taskQueue, settings });
+      return submitErasure(client, request, { taskQueue: harness.taskQueue, settings, ...extra });
     },
     async waitForProgress(requestId: string, predicate: (p: ErasureProgress) => boolean, timeoutMs = 60_000) {
       const handle = client.workflow.getHandle(`erasure-${requestId}`);

@@ -1,0 +1,81 @@
+/**
+ * `dsr-erasure list`: erasures through Temporal visibility. Visibility holds the workflow id (the
+ * request id), the execution status and our two search attributes; nothing personal.
+ *
+ * While an erasure runs, its status is the ErasureStatus search attribute the workflow keeps up to
+ * date. Once closed, the execution status decides: a terminated erasure still carries the status
+ * it had when it was stopped, so `Running` also requires a running execution.
+ */
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { erasureWorkflowId } from '../temporal/names';
+import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
+
+export const LIST_STATUSES = ['Running', 'WaitingForGong', 'ActionRequired', 'Completed', 'Failed', 'Terminated'] as const;
+export type ListStatus = (typeof LIST_STATUSES)[number];
+
+export const LIST_LIMITS = { defaultLimit: 100, maxLimit: 10_000 } as const;
+
+const WORKFLOW_TYPE = 'erasureWorkflow';
+const PREFIX = erasureWorkflowId('');
+
+export interface ListedErasure {
+  requestId: string;
+  status: string;
+  step?: string;
+  startedAt: string;
+  closedAt?: string;
+}
+
+/** The visibility query for a status (all erasures when none). Values come from a fixed set. */
+export function listQuery(status?: ListStatus): string {
+  const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+  switch (status) {
+    case undefined:
+      break;
+    case 'Running':
+    case 'WaitingForGong':
+    case 'ActionRequired':
+      clauses.push(`ExecutionStatus = 'Running'`, `${ErasureStatus.name} = '${status}'`);
+      break;
+    case 'Completed':
+    case 'Failed':
+    case 'Terminated':
+      clauses.push(`ExecutionStatus = '${status}'`);
+      break;
+    default:
+      throw new RangeError(`unknown status ${String(status)}`);
+  }
+  return clauses.join(' AND ');
+}
+
+const CLOSED: Record<string, string> = { COMPLETED: 'Completed', FAILED: 'Failed', TERMINATED: 'Terminated', CANCELLED: 'Cancelled', TIMED_OUT: 'TimedOut' };
+
+export function toListed(info: WorkflowExecutionInfo): ListedErasure {
+  const closed = CLOSED[info.status.name];
+  const step = info.typedSearchAttributes.get(ErasureStep);
+  return {
+    requestId: info.workflowId.startsWith(PREFIX) ? info.workflowId.slice(PREFIX.length) : info.workflowId,
+    status: closed ?? info.typedSearchAttributes.get(ErasureStatus) ?? 'Running',
+    ...(step ? { step } : {}),
+    startedAt: info.startTime.toISOString(),
+    ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
+  };
+}
+
+/** Up to `limit` erasures in the order visibility returns them (running ones first, then by close time); `more` when there were others. */
+export async function listErasures(client: Client, opts: { status?: ListStatus; limit?: number } = {}): Promise<{ erasures: ListedErasure[]; more: boolean }> {
+  const limit = opts.limit ?? LIST_LIMITS.defaultLimit;
+  const erasures: ListedErasure[] = [];
+  for await (const info of client.workflow.list({ query: listQuery(opts.status), pageSize: Math.min(limit + 1, 1000) })) {
+    if (erasures.length === limit) return { erasures, more: true };
+    erasures.push(toListed(info));
+  }
+  return { erasures, more: false };
+}
+
+/** One line per erasure: request id, status, step, start time, in aligned columns. */
+export function formatList(erasures: ListedErasure[]): string[] {
+  const rows = erasures.map((e) => [e.requestId, e.status, e.step ?? '-', e.startedAt]);
+  const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  '));
+}

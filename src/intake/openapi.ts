@@ -1,0 +1,130 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with
+ * (zod's JSON Schema output is draft 2020-12, which OpenAPI 3.1 uses as is).
+ */
+import { z } from 'zod';
+import { requestIdSchema } from '../subject/request';
+import { ketchDeleteRequestSchema } from '../vendors/ketch/schemas';
+import {
+  acceptedResponseSchema,
+  connectorCallbackBodySchema,
+  emptyBodySchema,
+  errorResponseSchema,
+  skipBodySchema,
+  statusResponseSchema,
+  submitBodySchema,
+} from './schemas';
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (id: string) => ({ content: { 'application/json': { schema: ref(id) } } });
+const error = (description: string) => ({ description, ...json('Error') });
+
+/** The rejections every authenticated route can answer. */
+const rejections = {
+  '400': error('invalid input; `fields` names each field and what is wrong'),
+  '401': error('missing or invalid credentials'),
+  '413': error('body too large'),
+  '415': error('Content-Type is not application/json'),
+  '429': error('rate limit for this credential exceeded; see Retry-After'),
+  '503': error('Temporal is not reachable, or no worker took the action in time'),
+};
+
+const idParam = { name: 'id', in: 'path', required: true, description: "The intake system's request id", schema: z.toJSONSchema(requestIdSchema) };
+
+export function buildOpenApi(publicUrl?: string) {
+  const components = Object.fromEntries(
+    (
+      [
+        ['ErasureSubmission', submitBodySchema],
+        ['SkipDecision', skipBodySchema],
+        ['Empty', emptyBodySchema],
+        ['ConnectorCallback', connectorCallbackBodySchema],
+        ['ErasureStatus', statusResponseSchema],
+        ['Accepted', acceptedResponseSchema],
+        ['Error', errorResponseSchema],
+        ['KetchDeleteRequest', ketchDeleteRequestSchema],
+      ] as const
+    ).map(([id, schema]) => {
+      const generated = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      delete generated.$schema; // the document's dialect applies
+      delete generated.id;
+      return [id, generated];
+    }),
+  );
+  const operatorAction = (summary: string, body: string, required: boolean) => ({
+    summary,
+    parameters: [idParam],
+    requestBody: { required, ...json(body) },
+    responses: {
+      '202': { description: 'accepted by the erasure', ...json('Accepted') },
+      ...rejections,
+      '404': error('no erasure with that request id'),
+      '409': error('the erasure refused: not waiting for an operator, already decided, or finished'),
+    },
+  });
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'dsr-erasure intake API',
+      version: '1.0.0',
+      description: 'Submit, poll and steer data-subject erasure requests (CRM, then email, then Gong, verified). Personal data is accepted only in request bodies and never returned.',
+    },
+    ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
+    security: [{ apiKey: [] }],
+    paths: {
+      '/v1/erasures': {
+        post: {
+          summary: 'Submit an erasure request (idempotent by requestId)',
+          requestBody: { required: true, ...json('ErasureSubmission') },
+          responses: {
+            '202': { description: 'started; poll the Location / statusUrl', ...json('ErasureStatus') },
+            '200': { description: 'a request with this id and these identifiers already exists: its status', ...json('ErasureStatus') },
+            ...rejections,
+            '409': error('this request id already exists with different identifiers'),
+          },
+        },
+      },
+      '/v1/webhooks/erasures': {
+        post: {
+          summary: 'Submit an erasure request as a signed webhook (X-DSR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">)',
+          security: [{ webhookSignature: [] }],
+          requestBody: { required: true, ...json('ErasureSubmission') },
+          responses: {
+            '202': { description: 'started', ...json('ErasureStatus') },
+            '200': { description: 'already exists: its status', ...json('ErasureStatus') },
+            ...rejections,
+            '409': error('this request id already exists with different identifiers'),
+          },
+        },
+      },
+      '/v1/erasures/{id}': {
+        get: {
+          summary: 'Status, current step, and the receipt when done',
+          parameters: [idParam],
+          responses: { '200': { description: 'the status', ...json('ErasureStatus') }, ...rejections, '404': error('no erasure with that request id') },
+        },
+      },
+      '/v1/erasures/{id}/retry': { post: operatorAction('Run the failed item of an erasure waiting for an operator again', 'Empty', false) },
+      '/v1/erasures/{id}/skip': { post: operatorAction('Skip the failed item; the receipt keeps the reason', 'SkipDecision', true) },
+      '/v1/erasures/{id}/connector-callback': { post: operatorAction("An HTTP-connector system reporting that the order it accepted finished", 'ConnectorCallback', true) },
+      '/v1/ketch/dsr': {
+        post: {
+          summary: "Ketch forwarder protocol (dsr/v1): DeleteRequest in, DeleteResponse out; DeleteStatusEvents go to the request's callbacks",
+          requestBody: { required: true, ...json('KetchDeleteRequest') },
+          responses: {
+            '200': { description: 'DeleteResponse', content: { 'application/json': { schema: { type: 'object' } } } },
+            default: { description: 'Ketch Error object', content: { 'application/json': { schema: { type: 'object' } } } },
+          },
+        },
+      },
+      '/healthz': { get: { summary: 'Liveness (no credentials)', security: [], responses: { '200': { description: 'up' } } } },
+    },
+    components: {
+      schemas: components,
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key; the service keeps only its SHA-256' },
+        webhookSignature: { type: 'apiKey', in: 'header', name: 'X-DSR-Signature' },
+      },
+    },
+  };
+}

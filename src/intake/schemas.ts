@@ -1,0 +1,81 @@
+/**
+ * The intake API's bodies and answers. Bodies are strict (unknown fields are rejected, naming the
+ * field); the same schemas generate the OpenAPI document (openapi.ts).
+ */
+import { z } from 'zod';
+import { atLeastOneIdentifier, erasureRequestFields, requestIdSchema } from '../subject/request';
+
+export const regulationSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[a-z0-9_-]{1,32}$/, 'must be a short lower-case code such as gdpr or ccpa');
+
+export const submitBodySchema = z
+  .object({
+    ...erasureRequestFields,
+    regulation: regulationSchema.optional(),
+    receivedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-24T09:00:00Z' }).optional(),
+    callbackUrl: z.url({ protocol: /^https?$/, error: 'must be an https URL' }).max(2048, 'must be at most 2048 characters').optional(),
+  })
+  .strict()
+  .refine(atLeastOneIdentifier.check, atLeastOneIdentifier.params)
+;
+
+export type SubmitBody = z.output<typeof submitBodySchema>;
+
+export const skipBodySchema = z
+  .object({ reason: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters') })
+  .strict()
+;
+
+/** An HTTP-connector system reporting that the order it accepted finished (README: HTTP connector protocol). */
+export const connectorCallbackBodySchema = z
+  .object({
+    connector: z.string().regex(/^http:[a-z0-9][a-z0-9-]{0,40}$/, 'must be an HTTP connector id such as http:warehouse'),
+    state: z.enum(['completed', 'not_found', 'failed'], { error: 'must be completed, not_found or failed' }),
+    deleted: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative').max(1e9).optional(),
+    reference: z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, 'must be a plain token').optional(),
+  })
+  .strict()
+;
+
+export const emptyBodySchema = z.object({}).strict();
+
+export const requestIdParamSchema = z.object({ id: requestIdSchema }).strict();
+
+const statusValues = ['Running', 'WaitingForGong', 'ActionRequired', 'Completed', 'Failed', 'Terminated', 'Cancelled', 'TimedOut'] as const;
+export type PublicStatus = (typeof statusValues)[number];
+
+export const statusResponseSchema = z
+  .object({
+    requestId: z.string(),
+    status: z.enum(statusValues),
+    step: z.string().optional(),
+    startedAt: z.string().optional(),
+    statusUrl: z.string(),
+    intake: z.object({}).catchall(z.unknown()).optional(),
+    actionRequired: z
+      .object({ step: z.string(), item: z.string(), reason: z.string(), errorType: z.string().optional(), since: z.string() })
+      .optional(),
+    /** The full progress (keyed hashes, counts, vendor request ids) while running. */
+    progress: z.object({}).catchall(z.unknown()).optional(),
+    /** The receipt once completed. */
+    receipt: z.object({}).catchall(z.unknown()).optional(),
+  })
+;
+
+export type StatusResponse = z.infer<typeof statusResponseSchema>;
+
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+;
+
+export const acceptedResponseSchema = z.object({ requestId: z.string(), accepted: z.literal(true) });
+
+/** Deadlines by regulation, counted from receipt: GDPR Art. 12(3) one month, CCPA 45 days. */
+export const DEADLINE_DAYS: Record<string, number> = { gdpr: 30, 'uk-gdpr': 30, ukgdpr: 30, ccpa: 45, cpra: 45 };

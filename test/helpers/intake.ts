@@ -1,0 +1,87 @@
+/**
+ * The intake service over real HTTP beside a harness, with its log lines captured, and a status
+ * callback receiver on loopback that records what it is sent and can fail on purpose.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { parseEnv } from '../../src/config';
+import { hashApiKey, intakeEnvSchema } from '../../src/intake/config';
+import { createIntakeServer } from '../../src/intake/server';
+import type { Harness } from './harness';
+
+export const API_KEY = 'test-api-key-0123456789abcdef';
+export const OTHER_KEY = 'test-other-key-0123456789abcdef';
+export const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef0123456789';
+
+export async function startIntake(h: Harness, env: Record<string, string> = {}) {
+  const lines: string[] = [];
+  const config = parseEnv(intakeEnvSchema, {
+    DSR_INTAKE_API_KEYS: `intake-test:${hashApiKey(API_KEY)},ops:${hashApiKey(OTHER_KEY)}`,
+    DSR_INTAKE_WEBHOOK_SECRETS: `portal:${WEBHOOK_SECRET}`,
+    ...env,
+  });
+  const app = await createIntakeServer({
+    client: h.client,
+    config,
+    taskQueue: h.taskQueue,
+    callbackAllowedHosts: ['127.0.0.1'],
+    logStream: { write: (line) => void lines.push(line) },
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const call = async (method: 'GET' | 'POST', path: string, opts: { body?: unknown; raw?: string; key?: string | null; headers?: Record<string, string> } = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.key !== null) headers.authorization = `Bearer ${opts.key ?? API_KEY}`;
+    const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await request(`${url}${path}`, { method, headers, body });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text, json: text ? (JSON.parse(text) as any) : undefined }; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests reach into answers freely
+  };
+  return { app, url, lines, call, close: () => app.close() };
+}
+
+export interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  status: number;
+}
+
+/** Answers 200, or `failures` more times the status given, recording every attempt. */
+export async function startCallbackReceiver() {
+  const received: Received[] = [];
+  let failures = 0;
+  let failStatus = 503;
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      const status = failures > 0 ? (failures--, failStatus) : 200;
+      received.push({ path: req.url ?? '', headers: req.headers, body, status });
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    received,
+    delivered: () => received.filter((r) => r.status === 200),
+    failNext(n: number, status = 503) {
+      failures = n;
+      failStatus = status;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, what = 'condition', timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,97 @@
+/** Signatures, API keys, the callback host allow-list and intake configuration, without a server. */
+import { isAllowedCallbackUrl } from '../src/callbacks/hosts';
+import { signatureHeader, verifySignature } from '../src/callbacks/signature';
+import { ConfigError, parseEnv } from '../src/config';
+import { apiKeyVerifier, AuthError, signatureVerifier } from '../src/intake/auth';
+import { hashApiKey, intakeEnvSchema } from '../src/intake/config';
+
+const SECRET = 'a-webhook-secret-of-at-least-32-characters';
+
+describe('signatures', () => {
+  const body = '{"requestId":"r-1"}';
+  const now = 1_764_000_000_000;
+
+  test('round trip, with the secret that matched named', () => {
+    const header = signatureHeader(SECRET, body, now);
+    expect(header).toMatch(/^t=1764000000,v1=[0-9a-f]{64}$/);
+    expect(verifySignature([{ name: 'old', secret: 'x'.repeat(32) }, { name: 'portal', secret: SECRET }], header, body, now)).toMatchObject({ ok: true, name: 'portal' });
+  });
+
+  test('the 5-minute window applies both ways', () => {
+    const header = signatureHeader(SECRET, body, now);
+    expect(verifySignature([{ name: 'p', secret: SECRET }], header, body, now + 299_000).ok).toBe(true);
+    expect(verifySignature([{ name: 'p', secret: SECRET }], header, body, now + 301_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(verifySignature([{ name: 'p', secret: SECRET }], header, body, now - 301_000)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  test('a changed body, a changed timestamp or garbage fail', () => {
+    const header = signatureHeader(SECRET, body, now);
+    expect(verifySignature([{ name: 'p', secret: SECRET }], header, `${body} `, now)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifySignature([{ name: 'p', secret: SECRET }], header.replace('t=1764000000', 't=1764000001'), body, now)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifySignature([{ name: 'p', secret: SECRET }], 'v1=abc', body, now)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifySignature([{ name: 'p', secret: SECRET }], undefined, body, now)).toEqual({ ok: false, reason: 'missing' });
+  });
+
+  test('the intake verifier accepts a signature once', () => {
+    let t = now;
+    const verify = signatureVerifier([{ name: 'portal', secret: SECRET }], () => t);
+    const header = signatureHeader(SECRET, body, now);
+    expect(verify(header, body)).toEqual({ name: 'portal', via: 'signature' });
+    expect(() => verify(header, body)).toThrow(/already used/);
+    // Long after, the remembered signature is forgotten, and the timestamp check refuses it instead.
+    t = now + 11 * 60_000;
+    expect(() => verify(header, body)).toThrow(/5-minute window/);
+  });
+});
+
+describe('API keys', () => {
+  const verify = apiKeyVerifier([
+    { name: 'onetrust', value: hashApiKey('key-for-onetrust-0123456789') },
+    { name: 'ops', value: hashApiKey('key-for-ops-0123456789') },
+  ]);
+
+  test('a configured key is known by its name', () => {
+    expect(verify('Bearer key-for-ops-0123456789')).toEqual({ name: 'ops', via: 'api-key' });
+  });
+
+  test.each([undefined, '', 'key-for-ops-0123456789', 'Bearer wrong-key-0123456789', 'Basic a2V5', 'Bearer short'])('refuses %p', (header) => {
+    expect(() => verify(header)).toThrow(AuthError);
+  });
+});
+
+describe('callback hosts', () => {
+  const allowed = ['hooks.example.com', '*.privacy.example.org', '127.0.0.1'];
+  test.each([
+    ['https://hooks.example.com/dsr', true],
+    ['https://a.privacy.example.org/x?token=1', true],
+    ['https://privacy.example.org/x', false], // the wildcard is for subdomains
+    ['https://hooks.example.com.evil.net/', false],
+    ['http://hooks.example.com/dsr', false], // https only
+    ['http://127.0.0.1:9000/cb', true], // loopback may be http
+    ['https://user:pw@hooks.example.com/', false],
+    ['not a url', false],
+    ['https://evil.example/', false],
+  ])('%s -> %p', (url, ok) => {
+    expect(isAllowedCallbackUrl(url, allowed)).toBe(ok);
+  });
+});
+
+describe('intake configuration', () => {
+  test('keys are name:sha256; a bad entry is named without echoing it', () => {
+    const good = parseEnv(intakeEnvSchema, { DSR_INTAKE_API_KEYS: `a:${hashApiKey('k')}` });
+    expect(good.DSR_INTAKE_API_KEYS).toEqual([{ name: 'a', value: hashApiKey('k') }]);
+    let error: unknown;
+    try {
+      parseEnv(intakeEnvSchema, { DSR_INTAKE_API_KEYS: 'ops:plain-text-key-not-a-hash' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/DSR_INTAKE_API_KEYS: entry 1 .*SHA-256/);
+    expect((error as Error).message).not.toContain('plain-text-key');
+  });
+
+  test('webhook secrets must be long', () => {
+    expect(() => parseEnv(intakeEnvSchema, { DSR_INTAKE_WEBHOOK_SECRETS: 'portal:short' })).toThrow(/at least 32/);
+  });
+});

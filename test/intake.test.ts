@@ -1,0 +1,255 @@
+/**
+ * The intake API over real HTTP, on a real Temporal dev server with real workers and the vendor
+ * simulators: authentication, validation, idempotent submission, status, operator actions and
+ * status callbacks (delivered, retried, signed).
+ */
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { signatureHeader, verifySignature } from '../src/callbacks/signature';
+import type { ErasureReceipt, StatusEvent } from '../src/workflows/types';
+import { bundleWorkflows, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { eventually, OTHER_KEY, startCallbackReceiver, startIntake, WEBHOOK_SECRET } from './helpers/intake';
+
+const EMAIL = 'jane.doe@example.com';
+const PHONE = '+14255552671';
+const SIGNING_SECRET = 'callback-signing-secret-0123456789abcdef';
+
+let bundle: WorkflowBundleWithSourceMap;
+let h: Harness;
+let intake: Awaited<ReturnType<typeof startIntake>>;
+let receiver: Awaited<ReturnType<typeof startCallbackReceiver>>;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+  h = await startHarness({
+    bundle,
+    sandbox: { gong: { deletionDelayMs: 500 } },
+    env: { DSR_CALLBACK_ALLOWED_HOSTS: '127.0.0.1', DSR_CALLBACK_SIGNING_SECRET: SIGNING_SECRET, DSR_VERIFY_INITIAL_WAIT: '1s', DSR_VERIFY_MAX_INTERVAL: '2s', DSR_CALLBACK_MAX_WAIT: '2m' },
+  });
+  h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+  intake = await startIntake(h, { DSR_INTAKE_RATE_LIMIT: '100000' }); // tests poll; the limit has its own test
+  receiver = await startCallbackReceiver();
+});
+
+afterAll(async () => {
+  await intake?.close();
+  await receiver?.close();
+  await h?.teardown();
+  // Nothing this service logged names the person (every test above submitted EMAIL / PHONE).
+  const logs = intake.lines.join('\n');
+  expect(intake.lines.length).toBeGreaterThan(10);
+  for (const secret of [EMAIL, PHONE, '4255552671', '425-555', 'jane']) expect(logs).not.toContain(secret);
+});
+
+describe('authentication', () => {
+  test('every route but health needs an API key; a wrong one is refused', async () => {
+    expect((await intake.call('GET', '/healthz', { key: null })).status).toBe(200);
+    const missing = await intake.call('POST', '/v1/erasures', { key: null, body: { requestId: 'x-1', emails: [EMAIL] } });
+    expect(missing.status).toBe(401);
+    expect(missing.json.error.message).toMatch(/missing credentials/);
+    expect((await intake.call('POST', '/v1/erasures', { key: 'not-a-valid-key-at-all', body: { requestId: 'x-1', emails: [EMAIL] } })).status).toBe(401);
+    expect((await intake.call('GET', '/openapi.json', { key: null })).status).toBe(401);
+    expect((await intake.call('GET', '/v1/erasures/x-1', { key: 'Basic abc' })).status).toBe(401);
+  });
+
+  test('the audit trail names the key that submitted', async () => {
+    const requestId = uniqueRequestId('audit');
+    const res = await intake.call('POST', '/v1/erasures', { key: OTHER_KEY, body: { requestId, emails: [EMAIL], regulation: 'gdpr', receivedAt: '2026-11-20T10:00:00Z' } });
+    expect(res.status).toBe(202);
+    expect(res.json.intake).toEqual({ source: 'api', submittedBy: 'ops', regulation: 'gdpr', receivedAt: '2026-11-20T10:00:00Z', dueAt: '2026-12-20T10:00:00.000Z' });
+    const status = await eventually(async () => {
+      const s = await intake.call('GET', `/v1/erasures/${requestId}`);
+      return s.json.progress ? s : undefined;
+    });
+    expect(status.json.intake.submittedBy).toBe('ops');
+    expect(intake.lines.some((l) => l.includes('"caller":"ops"') && l.includes('"route":"/v1/erasures"'))).toBe(true);
+  });
+
+  describe('signed webhooks', () => {
+    const send = (body: string, signature: string) => intake.call('POST', '/v1/webhooks/erasures', { key: null, raw: body, headers: { 'x-dsr-signature': signature } });
+
+    test('a valid signature is accepted once; a replay, an old timestamp, a wrong secret or a changed body are refused', async () => {
+      const body = JSON.stringify({ requestId: uniqueRequestId('hook'), emails: [EMAIL] });
+      const signature = signatureHeader(WEBHOOK_SECRET, body);
+      const ok = await send(body, signature);
+      expect(ok.status).toBe(202);
+      expect(ok.json.intake).toMatchObject({ source: 'webhook', submittedBy: 'portal' });
+
+      const replay = await send(body, signature);
+      expect(replay.status).toBe(401);
+      expect(replay.json.error.message).toMatch(/already used/);
+
+      const other = JSON.stringify({ requestId: uniqueRequestId('hook'), emails: [EMAIL] });
+      const expired = await send(other, signatureHeader(WEBHOOK_SECRET, other, Date.now() - 6 * 60_000));
+      expect(expired.status).toBe(401);
+      expect(expired.json.error.message).toMatch(/5-minute window/);
+      expect((await send(other, signatureHeader('some-other-secret-0123456789abcdef0123', other))).status).toBe(401);
+      expect((await send(other.replace('"emails"', ' "emails"'), signatureHeader(WEBHOOK_SECRET, other))).status).toBe(401);
+      expect((await intake.call('POST', '/v1/webhooks/erasures', { key: null, raw: other })).json.error.message).toMatch(/missing X-DSR-Signature/);
+      // An API key does not stand in for a signature on the webhook route.
+      expect((await intake.call('POST', '/v1/webhooks/erasures', { raw: other })).status).toBe(401);
+    });
+  });
+});
+
+describe('validation', () => {
+  test('schema errors name the field and never echo the value', async () => {
+    const res = await intake.call('POST', '/v1/erasures', { body: { requestId: 'bad-1', emails: ['jane.doe@'], phones: ['4255552671'], nickname: 'x' } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.fields).toEqual(
+      expect.arrayContaining([
+        { field: 'emails[0]', message: 'is not a valid email address' },
+        expect.objectContaining({ field: 'phones[0]' }),
+        { field: 'nickname', message: 'is not a known field' },
+      ]),
+    );
+    expect(res.text).not.toContain('jane.doe');
+    expect(res.text).not.toContain('4255552671');
+  });
+
+  test('no identifiers, a request id with an email in it, a bad date are rejected by field', async () => {
+    expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'none-1' } })).json.error.fields).toEqual([{ field: 'emails', message: 'at least one email address or phone number is required' }]);
+    expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'jane@example.com', emails: [EMAIL] } })).json.error.fields[0].field).toBe('requestId');
+    expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'date-1', emails: [EMAIL], receivedAt: 'yesterday' } })).json.error.fields[0].field).toBe('receivedAt');
+  });
+
+  test('JSON only, bounded, and parse errors do not quote the body', async () => {
+    const text = await intake.call('POST', '/v1/erasures', { raw: 'jane.doe@example.com', headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
+    const broken = await intake.call('POST', '/v1/erasures', { raw: '{"emails":["jane.doe@example.com"', headers: {} });
+    expect(broken.status).toBe(400);
+    expect(broken.text).not.toContain('jane');
+    const huge = await intake.call('POST', '/v1/erasures', { body: { requestId: 'big-1', emails: [EMAIL], pad: 'x'.repeat(100_000) } });
+    expect(huge.status).toBe(413);
+  });
+
+  test('a callback URL must be on an allow-listed host', async () => {
+    const res = await intake.call('POST', '/v1/erasures', { body: { requestId: uniqueRequestId('cb'), emails: [EMAIL], callbackUrl: 'https://evil.example/hook' } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.fields).toEqual([{ field: 'callbackUrl', message: expect.stringMatching(/DSR_CALLBACK_ALLOWED_HOSTS/) }]);
+  });
+});
+
+describe('submission and status', () => {
+  test('idempotent by request id: 202 first, the existing status on a repeat, 409 for other identifiers', async () => {
+    const requestId = uniqueRequestId('idem');
+    const first = await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], phones: [PHONE] } });
+    expect(first.status).toBe(202);
+    expect(first.headers.location).toBe(`/v1/erasures/${requestId}`);
+    expect(first.json).toMatchObject({ requestId, status: 'Running', statusUrl: `/v1/erasures/${requestId}` });
+
+    // Same person, identifiers in another order and spelling: the same request.
+    const repeat = await intake.call('POST', '/v1/erasures', { body: { requestId, phones: ['+1 425 555 2671'], emails: ['Jane.Doe@Example.com'] } });
+    expect(repeat.status).toBe(200);
+    expect(repeat.json.requestId).toBe(requestId);
+
+    const conflict = await intake.call('POST', '/v1/erasures', { body: { requestId, emails: ['someone.else@example.com'] } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.text).not.toContain('someone.else');
+
+    const receipt = await h.client.workflow.getHandle(`erasure-${requestId}`).result() as ErasureReceipt;
+    expect(receipt.outcome).toBe('erased');
+    const done = await intake.call('GET', `/v1/erasures/${requestId}`);
+    expect(done.json).toMatchObject({ requestId, status: 'Completed', step: 'done', receipt: { outcome: 'erased' } });
+    expect(done.text).not.toContain(EMAIL);
+    // Still a repeat (not a new erasure) once completed.
+    expect((await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], phones: [PHONE] } })).json.status).toBe('Completed');
+  });
+
+  test('unknown request ids are 404', async () => {
+    expect((await intake.call('GET', '/v1/erasures/never-submitted')).status).toBe(404);
+    expect((await intake.call('POST', '/v1/erasures/never-submitted/retry')).status).toBe(404);
+  });
+
+  test('the OpenAPI document describes the routes and is generated from the schemas', async () => {
+    const doc = (await intake.call('GET', '/openapi.json')).json;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/erasures', '/v1/erasures/{id}', '/v1/erasures/{id}/retry', '/v1/erasures/{id}/skip', '/v1/ketch/dsr']));
+    const submission = doc.components.schemas.ErasureSubmission;
+    expect(submission.additionalProperties).toBe(false);
+    expect(Object.keys(submission.properties)).toEqual(expect.arrayContaining(['requestId', 'emails', 'phones', 'regulation', 'receivedAt', 'callbackUrl']));
+  });
+});
+
+describe('operator actions and callbacks', () => {
+  test('a request that needs an operator calls back, is retried and skipped over HTTP, and calls back on completion after the receiver recovered', async () => {
+    const requestId = uniqueRequestId('ops');
+    h.sandbox.graph!.controls.inject({ kind: 'status', status: 403 }, { times: Infinity });
+    receiver.failNext(2); // the receiver is down for the first two deliveries
+    const res = await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], callbackUrl: receiver.url(`/hooks/${requestId}`) } });
+    expect(res.status).toBe(202);
+
+    const waiting = await eventually(async () => {
+      const s = await intake.call('GET', `/v1/erasures/${requestId}`);
+      return s.json.status === 'ActionRequired' ? s.json : undefined;
+    }, 'ActionRequired');
+    expect(waiting.actionRequired).toMatchObject({ step: 'email', errorType: 'VendorAuthFailed' });
+    const actionEvent = await eventually(() => receiver.delivered().find((r) => r.path === `/hooks/${requestId}`), 'the action_required callback');
+    const event = JSON.parse(actionEvent.body) as StatusEvent;
+    expect(event).toMatchObject({ event: 'action_required', requestId, status: 'ActionRequired', step: 'email' });
+    // Signed with the deployment's callback secret over timestamp and body.
+    expect(verifySignature([{ name: 'ours', secret: SIGNING_SECRET }], actionEvent.headers['x-dsr-signature'] as string, actionEvent.body)).toMatchObject({ ok: true });
+    expect(receiver.received.filter((r) => r.path === `/hooks/${requestId}` && r.status === 503)).toHaveLength(2);
+
+    // Retry: still failing, so it waits again; skip without a reason is refused by field; skip with one.
+    expect((await intake.call('POST', `/v1/erasures/${requestId}/retry`)).status).toBe(202);
+    await eventually(async () => ((await intake.call('GET', `/v1/erasures/${requestId}`)).json.status === 'ActionRequired' ? true : undefined), 'ActionRequired again');
+    expect((await intake.call('POST', `/v1/erasures/${requestId}/skip`, { body: {} })).json.error.fields[0].field).toBe('reason');
+    expect((await intake.call('POST', `/v1/erasures/${requestId}/skip`, { body: { reason: 'mailbox export confirmed empty by IT (ticket 7)' } })).status).toBe(202);
+    h.sandbox.graph!.controls.clearFaults();
+    // A second decision on the same wait is refused.
+    const again = await intake.call('POST', `/v1/erasures/${requestId}/retry`);
+    expect([409]).toContain(again.status);
+
+    const receipt = (await h.client.workflow.getHandle(`erasure-${requestId}`).result()) as ErasureReceipt;
+    expect(receipt.outcome).toBe('erased-with-exceptions');
+    const completed = receiver.delivered().map((r) => JSON.parse(r.body) as StatusEvent).find((e) => e.requestId === requestId && e.event === 'completed');
+    expect(completed).toMatchObject({ status: 'Completed', step: 'done', outcome: 'erased-with-exceptions' });
+    expect(receipt.notifications?.map((n) => [n.event, n.state, n.host])).toEqual([
+      ['action_required', 'delivered', expect.stringMatching(/^127\.0\.0\.1:/)],
+      ['action_required', 'delivered', expect.stringMatching(/^127\.0\.0\.1:/)],
+      ['completed', 'delivered', expect.stringMatching(/^127\.0\.0\.1:/)],
+    ]);
+    // Event ids are unique, so a receiver can drop duplicates of a retried delivery.
+    const ids = receiver.delivered().filter((r) => r.path === `/hooks/${requestId}`).map((r) => r.headers['x-dsr-event-id']);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(receiver.received.some((r) => r.body.includes(EMAIL))).toBe(false);
+  });
+
+  test('a callback the receiver refuses (4xx) is recorded as failed, without holding up the erasure', async () => {
+    const requestId = uniqueRequestId('refused');
+    receiver.failNext(1, 400);
+    await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], callbackUrl: receiver.url(`/refuse/${requestId}`) } });
+    const receipt = (await h.client.workflow.getHandle(`erasure-${requestId}`).result()) as ErasureReceipt;
+    expect(receipt.outcome).toBe('erased');
+    expect(receipt.notifications).toEqual([expect.objectContaining({ event: 'completed', state: 'failed', error: expect.stringMatching(/HTTP 400/) })]);
+  });
+
+  test('retry on an erasure that is not waiting is a 409 with the reason', async () => {
+    const requestId = uniqueRequestId('not-waiting');
+    h.sandbox.gong!.controls.inject({ kind: 'status', status: 503 }, { times: 3 });
+    await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL] } });
+    const res = await eventually(async () => {
+      const r = await intake.call('POST', `/v1/erasures/${requestId}/retry`);
+      return r.status === 409 ? r : undefined;
+    });
+    expect(res.json.error.message).toMatch(/not waiting for an operator|completed/);
+    await h.client.workflow.getHandle(`erasure-${requestId}`).result();
+  });
+});
+
+test('per-key rate limit answers 429 with Retry-After', async () => {
+  const limited = await startIntake(h, { DSR_INTAKE_RATE_LIMIT: '3' });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await limited.call('GET', '/v1/erasures/rate-1')).status);
+    expect(statuses).toEqual([404, 404, 404, 429]);
+    const res = await limited.call('GET', '/v1/erasures/rate-1');
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.json.error.code).toBe('rate_limited');
+    // Another key has its own budget.
+    expect((await limited.call('GET', '/v1/erasures/rate-1', { key: OTHER_KEY })).status).toBe(404);
+  } finally {
+    await limited.close();
+  }
+});
+
