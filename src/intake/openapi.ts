@@ -29,7 +29,9 @@ const rejections = {
   '503': error('Temporal is not reachable, or no worker took the action in time'),
 };
 
-const idParam = { name: 'id', in: 'path', required: true, description: "The intake system's request id", schema: z.toJSONSchema(requestIdSchema) };
+/** The example request id names a request the fuzz test creates, so fuzzing reaches existing erasures too. */
+export const EXAMPLE_REQUEST_ID = 'DSR-1042';
+const idParam = { name: 'id', in: 'path', required: true, description: "The intake system's request id", schema: z.toJSONSchema(requestIdSchema), example: EXAMPLE_REQUEST_ID };
 
 export function buildOpenApi(publicUrl?: string) {
   const components = Object.fromEntries(

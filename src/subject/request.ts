@@ -24,7 +24,9 @@ const emailSchema = z
   .trim()
   .max(LIMITS.emailMaxLength, `must be at most ${LIMITS.emailMaxLength} characters`)
   .pipe(z.email({ error: 'is not a valid email address' }))
-  .transform((e) => e.toLowerCase());
+  .transform((e) => e.toLowerCase())
+  // For the OpenAPI document (its input side would otherwise be any string).
+  .meta({ format: 'email', examples: ['jane.doe@example.com'] });
 
 /**
  * Gong's rule (erase-data-for-phone-number): a leading `+`, country code, area code and number;
@@ -53,7 +55,8 @@ const phoneSchema = z
       return z.NEVER;
     }
     return phone;
-  });
+  })
+  .meta({ pattern: '^\\+[1-9][0-9 ().-]{6,30}[0-9]$', examples: ['+1 425 555 2671'] });
 
 const dedupe = <T>(values: T[]): T[] => [...new Set(values)];
 
