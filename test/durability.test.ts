@@ -10,6 +10,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDataConverter } from '../src/security/data-converter';
 import { loadSecurityConfig } from '../src/security/keys';
 import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { startCallbackReceiver } from './helpers/intake';
 
 const EMAIL = 'kim.lee@example.com';
 const PHONE = '+442071234567';
@@ -75,19 +76,26 @@ test('a worker killed mid-request is replaced and the erasure finishes without d
   expect(h.sandbox.gong!.controls.log.filter((r) => r.operation.startsWith('erase-') && r.status === 200)).toHaveLength(2);
 });
 
-test('a fresh history, including operator steering, replays deterministically', async () => {
+test('a fresh history, including operator steering and status callbacks, replays deterministically', async () => {
+  const receiver = await startCallbackReceiver();
   const h = (harness = await startHarness({
     bundle,
     sandbox: { http: [{ name: 'warehouse', mode: 'poll', pendingPolls: 1 }] },
-    env: { ...FIXTURE_KEYS, DSR_CRM_CONNECTORS: 'hubspot,http:warehouse' },
+    env: { ...FIXTURE_KEYS, DSR_CRM_CONNECTORS: 'hubspot,http:warehouse', DSR_CALLBACK_ALLOWED_HOSTS: '127.0.0.1', DSR_CALLBACK_SIGNING_SECRET: 'x'.repeat(40) },
   }));
   h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
   h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 401 }, { operation: 'search-contacts' });
   const requestId = uniqueRequestId('replay');
-  const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }, { ...FAST, externalPollInterval: '1s' });
+  receiver.failNext(1); // one delivery retried
+  const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }, { ...FAST, externalPollInterval: '1s' }, {
+    intake: { source: 'api', submittedBy: 'replay-test', regulation: 'gdpr' },
+    callbacks: [{ protocol: 'dsr-erasure', url: receiver.url('/hook') }],
+  });
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   await handle.executeUpdate('retry', { args: [] });
-  await handle.result();
+  const receipt = await handle.result();
+  await receiver.close();
+  expect(receipt.notifications?.map((n) => `${n.event}:${n.state}`)).toEqual(['action_required:delivered', 'completed:delivered']);
   const history = await handle.fetchHistory();
   await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: await fixtureDataConverter() }, history, handle.workflowId);
   // Add a fixture for a new workflow version (never overwrite old ones: running workflows still
