@@ -53,6 +53,16 @@ export function buildOpenApi(publicUrl?: string) {
       return [id, generated];
     }),
   );
+  const submission = (summary: string) => ({
+    summary,
+    requestBody: { required: true, ...json('ErasureSubmission') },
+    responses: {
+      '202': { description: 'started; poll the Location / statusUrl', ...json('ErasureStatus') },
+      '200': { description: 'a request with this id and these identifiers already exists: its status', ...json('ErasureStatus') },
+      ...rejections,
+      '409': error('this request id already exists with different identifiers'),
+    },
+  });
   const operatorAction = (summary: string, body: string, required: boolean) => ({
     summary,
     parameters: [idParam],
@@ -74,29 +84,11 @@ export function buildOpenApi(publicUrl?: string) {
     ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
     security: [{ apiKey: [] }],
     paths: {
-      '/v1/erasures': {
-        post: {
-          summary: 'Submit an erasure request (idempotent by requestId)',
-          requestBody: { required: true, ...json('ErasureSubmission') },
-          responses: {
-            '202': { description: 'started; poll the Location / statusUrl', ...json('ErasureStatus') },
-            '200': { description: 'a request with this id and these identifiers already exists: its status', ...json('ErasureStatus') },
-            ...rejections,
-            '409': error('this request id already exists with different identifiers'),
-          },
-        },
-      },
+      '/v1/erasures': { post: submission('Submit an erasure request (idempotent by requestId)') },
       '/v1/webhooks/erasures': {
         post: {
-          summary: 'Submit an erasure request as a signed webhook (X-DSR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">)',
+          ...submission('Submit an erasure request as a signed webhook (X-DSR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">)'),
           security: [{ webhookSignature: [] }],
-          requestBody: { required: true, ...json('ErasureSubmission') },
-          responses: {
-            '202': { description: 'started', ...json('ErasureStatus') },
-            '200': { description: 'already exists: its status', ...json('ErasureStatus') },
-            ...rejections,
-            '409': error('this request id already exists with different identifiers'),
-          },
         },
       },
       '/v1/erasures/{id}': {
