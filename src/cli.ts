@@ -86,7 +86,7 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
       // Validate before connecting: bad input never reaches Temporal.
       const request = parseErasureRequest({ requestId: opts.requestId, emails: opts.email, phones: opts.phone });
       const config = loadServiceConfig(env);
-      const { handle, outcome, started, workflowId } = await submitErasure(await connect(), request, { taskQueue: config.DSR_TASK_QUEUE });
+      const { handle, outcome, started, workflowId } = await submitErasure(await connect(), request, { taskQueue: config.DSR_TASK_QUEUE, intake: { source: 'cli' } });
       if (outcome === 'conflict') {
         throw new RequestConflictError(`refused: request id ${request.requestId} already exists with different identifiers; nothing was started (a new request needs a new id)`);
       }

@@ -7,6 +7,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { LoggedRequest } from '../src/vendors/sim/server';
 import type { ErasureSettings } from '../src/workflows/types';
 import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { startIntake } from './helpers/intake';
 
 const EMAIL = 'ext.subject@example.com';
 const PHONE = '+14255550123';
@@ -72,6 +73,34 @@ test('a system that calls back: the workflow waits for the connectorCallback upd
   const receipt = await handle.result();
   expect(receipt.crm.external).toEqual([expect.objectContaining({ connector: 'http:tickets', state: 'completed', via: 'callback', reference: 'TCK-42' })]);
   expect(receipt.email.outcomes[0]!.deleted).toBeGreaterThan(0);
+});
+
+test('a system calls back through the intake API: POST /v1/erasures/{id}/connector-callback', async () => {
+  const harness = (h = await startHarness({
+    bundle,
+    sandbox: { http: [{ name: 'tickets', mode: 'callback' }] },
+    env: { DSR_CRM_CONNECTORS: 'http:tickets', DSR_EMAIL_CONNECTORS: 'none' },
+  }));
+  const intake = await startIntake(harness);
+  try {
+    const requestId = uniqueRequestId('ext-http-callback');
+    const { handle } = await harness.submit({ requestId, emails: [EMAIL] }, QUICK);
+    const tickets = harness.sandbox.http.get('tickets')!;
+    while (tickets.vendor.orders.size === 0) await new Promise((r) => setTimeout(r, 100));
+    const path = `/v1/erasures/${requestId}/connector-callback`;
+    // Validated at the edge (field names), refused by the workflow when no such order is open (409).
+    expect((await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'done' } })).json.error.fields[0].field).toBe('state');
+    expect((await intake.call('POST', path, { body: { connector: 'http:other', state: 'completed' } })).status).toBe(409);
+    expect((await intake.call('POST', path, { key: null, body: { connector: 'http:tickets', state: 'completed' } })).status).toBe(401);
+    const ok = await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'completed', deleted: 3, reference: 'TCK-43' } });
+    expect(ok.status).toBe(202);
+    const receipt = await handle.result();
+    expect(receipt.crm.external).toEqual([expect.objectContaining({ connector: 'http:tickets', state: 'completed', via: 'callback', deleted: 3, reference: 'TCK-43' })]);
+    // Settled: a late callback is refused because the erasure finished.
+    expect((await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'completed' } })).status).toBe(409);
+  } finally {
+    await intake.close();
+  }
 });
 
 test('a system reporting failure puts the request in "action required"; skip keeps the reason', async () => {
