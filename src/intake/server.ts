@@ -118,7 +118,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   });
 
   const statusUrl = (requestId: string) => `${config.DSR_INTAKE_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/v1/erasures/${encodeURIComponent(requestId)}`;
-  const statusOf = (requestId: string) => erasureStatus(client, requestId, statusUrl(requestId));
+  const statusOf = (requestId: string, detail = true) => erasureStatus(client, requestId, statusUrl(requestId), { detail });
 
   /** Starts (or finds) the erasure; refuses an id that already names someone else. */
   async function start(request: ErasureRequest, intake: IntakeRecord, callbacks: StatusCallback[]): Promise<Submitted> {
@@ -142,7 +142,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
       const answer: StatusResponse = { requestId: body.requestId, status: 'Running', step: 'crm', statusUrl: url, intake: { ...prune(intake) } };
       return reply.code(202).header('location', url).send(answer);
     }
-    return reply.code(200).send(await statusOf(body.requestId));
+    return reply.code(200).send(await statusOf(body.requestId, false)); // the summary; statusUrl has the details
   }
 
   const idOf = (req: FastifyRequest) => parseOrInvalid(requestIdParamSchema, req.params).id;
@@ -183,7 +183,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     const refused = ketch.callbacks.filter((c) => !isAllowedCallbackUrl(c.url, deps.callbackAllowedHosts));
     if (refused.length) throw new HttpError(400, 'configuration', 'a callback URL is not on a host allowed by DSR_CALLBACK_ALLOWED_HOSTS');
     const submitted = await start(request, { ...ketch.intake, submittedBy: req.principal?.name }, ketch.callbacks);
-    const status = submitted.outcome === 'started' ? 'Running' : (await statusOf(request.requestId)).status;
+    const status = submitted.outcome === 'started' ? 'Running' : (await statusOf(request.requestId, false)).status;
     return reply.code(200).send(ketchDeleteResponse(ketch.metadata, { ...ketchStatusFor({ status }), requestID: request.requestId }));
   });
 

@@ -15,7 +15,11 @@ export class RequestNotFoundError extends Error {
 /** How long a status call waits for a worker to answer the progress query. */
 const QUERY_DEADLINE_MS = 3_000;
 
-export async function erasureStatus(client: Client, requestId: string, statusUrl: string): Promise<StatusResponse> {
+/**
+ * `detail: false` answers a running erasure from its search attributes alone (status and step),
+ * without asking a worker: what a repeated submission needs, cheap even while workers are down.
+ */
+export async function erasureStatus(client: Client, requestId: string, statusUrl: string, { detail = true } = {}): Promise<StatusResponse> {
   const handle = erasureHandle(client, requestId);
   let description;
   try {
@@ -32,6 +36,12 @@ export async function erasureStatus(client: Client, requestId: string, statusUrl
   }
   const closed: Record<string, PublicStatus> = { FAILED: 'Failed', TERMINATED: 'Terminated', CANCELLED: 'Cancelled', TIMED_OUT: 'TimedOut', CONTINUED_AS_NEW: 'Running' };
   if (closed[execution]) return { ...base, status: closed[execution] };
+  const fromSearchAttributes = (): StatusResponse => ({
+    ...base,
+    status: (description.typedSearchAttributes.get(ErasureStatus) as PublicStatus | undefined) ?? 'Running',
+    step: description.typedSearchAttributes.get(ErasureStep),
+  });
+  if (!detail) return fromSearchAttributes();
   try {
     const progress = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<ErasureProgress>('progress'));
     return {
@@ -44,7 +54,6 @@ export async function erasureStatus(client: Client, requestId: string, statusUrl
     };
   } catch {
     // No worker answered (all down, or not yet started): the search attributes still tell where it is.
-    const status = description.typedSearchAttributes.get(ErasureStatus) as PublicStatus | undefined;
-    return { ...base, status: status ?? 'Running', step: description.typedSearchAttributes.get(ErasureStep) };
+    return fromSearchAttributes();
   }
 }
