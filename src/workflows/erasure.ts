@@ -16,8 +16,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineUpdate,
   log,
   proxyActivities,
   setHandler,
@@ -32,6 +30,7 @@ import { listIdentifiers, type Identifier, type IdentifierRef } from '../subject
 import type { GongReferenceSummary } from '../vendors/gong/types';
 import type { createGongActivities } from '../vendors/gong/activities';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
+import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from './definitions';
 import { durationMs, resolveSettings } from './settings';
 import type {
   ErasureProgress,
@@ -47,14 +46,6 @@ import type {
   SkipRequest,
   StepName,
 } from './types';
-
-export const progressQuery = defineQuery<ErasureProgress>('progress');
-/** Operator: run the failed item again (after fixing credentials, say). */
-export const retryUpdate = defineUpdate<void, []>('retry');
-/** Operator: give up on the failed item; the receipt keeps the reason. */
-export const skipUpdate = defineUpdate<void, [SkipRequest]>('skip');
-/** An HTTP connector (through the intake service, or an operator) reporting an accepted order done. */
-export const connectorCallbackUpdate = defineUpdate<void, [ConnectorCallback]>('connectorCallback');
 
 type ConnectorActivities = ReturnType<typeof createConnectorActivities>;
 type GongActivities = ReturnType<typeof createGongActivities>;

@@ -1,1 +1,2 @@
-export { erasureWorkflow, progressQuery, retryUpdate, skipUpdate } from './erasure';
+export { erasureWorkflow } from './erasure';
+export { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from './definitions';
