@@ -4,6 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureTypes } from '../failures';
 import type { AnyConnector, ConnectorDescriptor, ConnectorOutcome, ErasureConnector, ExternalOrderResult, ExternalStatus, ExternalSystemConnector } from '../connectors/types';
 import { subjectRef } from '../security/subject-ref';
 import type { Identifier } from '../subject/identifiers';
@@ -30,7 +31,7 @@ export function createConnectorActivities({ connectors, settings = {}, subjectHa
   const lookup = (id: string, scope: 'identifier' | 'subject'): AnyConnector => {
     const c = byId.get(id);
     if (!c || (c.scope ?? 'identifier') !== scope) {
-      throw ApplicationFailure.nonRetryable(`connector ${id} is not configured on this worker`, 'ConnectorMisconfigured');
+      throw ApplicationFailure.nonRetryable(`connector ${id} is not configured on this worker`, FailureTypes.config);
     }
     return c;
   };

@@ -15,16 +15,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
+import { FailureTypes } from '../failures';
 
-export const FailureTypes = {
-  rateLimited: 'VendorRateLimited',
-  unavailable: 'VendorUnavailable',
-  rejected: 'VendorRejectedRequest',
-  auth: 'VendorAuthFailed',
-  invalidResponse: 'VendorResponseInvalid',
-  unexpected: 'VendorUnexpectedStatus',
-  config: 'ConnectorMisconfigured',
-} as const;
+export { FailureTypes } from '../failures';
 
 /** Where Retry-After is missing or unreadable we still wait, rather than hammer a throttled vendor. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;

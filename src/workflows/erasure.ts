@@ -32,6 +32,7 @@ import type { createGongActivities } from '../vendors/gong/activities';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from './definitions';
 import { durationMs, resolveSettings } from './settings';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../failures';
 import type {
   ErasureProgress,
   ErasureReceipt,
@@ -51,16 +52,13 @@ type ConnectorActivities = ReturnType<typeof createConnectorActivities>;
 type GongActivities = ReturnType<typeof createGongActivities>;
 type CallbackActivities = ReturnType<typeof createCallbackActivities>;
 
-/** Failure types that no retry will fix; an operator must act. Also thrown as nonRetryable. */
-const NON_RETRYABLE = ['VendorAuthFailed', 'VendorRejectedRequest', 'VendorResponseInvalid', 'VendorUnexpectedStatus', 'ConnectorMisconfigured'];
-
 function activityProxies(settings: ErasureSettings) {
   const retry: RetryPolicy = {
     initialInterval: '1s',
     backoffCoefficient: 2,
     maximumInterval: settings.activityMaxInterval,
     maximumAttempts: settings.activityMaxAttempts,
-    nonRetryableErrorTypes: NON_RETRYABLE,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   };
   // No worker on a queue (a Gong worker down, a renamed queue) must reach an operator, not hang.
   const scheduleToStartTimeout = '1h';
@@ -80,7 +78,7 @@ function activityProxies(settings: ErasureSettings) {
     callbacks: proxyActivities<CallbackActivities>({
       startToCloseTimeout: '1m',
       scheduleToCloseTimeout: settings.callbackMaxWait,
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: settings.activityMaxInterval, nonRetryableErrorTypes: [...NON_RETRYABLE, 'CallbackHostNotAllowed', 'CallbackMisconfigured'] },
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: settings.activityMaxInterval, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
     }),
   };
 }
