@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'lib/**', 'bin/**', 'coverage/**', '.venv-fuzz/**', '.dsr-erasure/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', '.venv-fuzz/**', '.dsr-erasure/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,6 @@ export default tseslint.config(
     },
   },
   { files: ['test/**', 'bench/**', 'scripts/**', 'src/cli.ts', 'src/start.ts'], rules: { 'no-console': 'off' } },
-  { files: ['*.js', 'bin/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } } },
+  { files: ['*.js', 'bin/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' }, languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } } },
   { files: ['**/*.mjs'], languageOptions: { globals: { URL: 'readonly', console: 'readonly', process: 'readonly' } } },
 );
