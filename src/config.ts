@@ -2,15 +2,33 @@
  * Service configuration from environment variables, validated with zod at start-up. Vendor
  * credentials are read by each vendor folder's `...FromEnv`; this file holds what is shared.
  */
-import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { durationTextSchema, type ErasureSettings } from './settings-schema';
 import { TASK_QUEUES } from './temporal/names';
-import type { ErasureSettings } from './workflows/types';
 
 const list = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
-const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 30s, 15m, 4h or 3d').transform((d) => d as Duration);
+
+/**
+ * The erasure settings a deployment sets through its environment, each a duration; the workflow's
+ * defaults (src/workflows/settings.ts) apply to those unset, and a request's own settings win.
+ * `DSR_GONG_TASK_QUEUE` (gongTaskQueue) also names the Gong worker's queue, so it is listed with the queues.
+ */
+const SETTINGS_ENV_VARS = {
+  DSR_VERIFY_INITIAL_WAIT: 'verifyInitialWait',
+  DSR_VERIFY_MAX_INTERVAL: 'verifyMaxInterval',
+  DSR_VERIFY_MAX_TOTAL_WAIT: 'verifyMaxTotalWait',
+  DSR_EXTERNAL_POLL_INTERVAL: 'externalPollInterval',
+  DSR_EXTERNAL_MAX_WAIT: 'externalMaxWait',
+  DSR_CALLBACK_MAX_WAIT: 'callbackMaxWait',
+} as const satisfies Record<string, keyof ErasureSettings>;
+type SettingsEnvVar = keyof typeof SETTINGS_ENV_VARS;
+
+const settingsEnvSchema = Object.fromEntries(Object.keys(SETTINGS_ENV_VARS).map((name) => [name, durationTextSchema.optional()])) as Record<
+  SettingsEnvVar,
+  z.ZodOptional<typeof durationTextSchema>
+>;
 
 export const serviceEnvSchema = z.object({
   DSR_CRM_CONNECTORS: list.default(['hubspot']),
@@ -21,18 +39,13 @@ export const serviceEnvSchema = z.object({
   GONG_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(100).default(3),
   /** Share of that limit to use; lower it if Gong answers 429s (the quota is shared with other integrations). */
   GONG_RATE_HEADROOM: z.coerce.number().min(0.1).max(1).default(0.97),
-  DSR_VERIFY_INITIAL_WAIT: duration.optional(),
-  DSR_VERIFY_MAX_INTERVAL: duration.optional(),
-  DSR_VERIFY_MAX_TOTAL_WAIT: duration.optional(),
   /** `main`, `gong` or both (default): run the Gong worker in exactly one process. */
   DSR_WORKER_ROLES: list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong']),
-  DSR_EXTERNAL_POLL_INTERVAL: duration.optional(),
-  DSR_EXTERNAL_MAX_WAIT: duration.optional(),
   /** Hosts status callbacks may be sent to: `hooks.example.com`, `*.example.com`. Empty: none. */
   DSR_CALLBACK_ALLOWED_HOSTS: list.default([]),
   /** Signs our status callbacks (X-DSR-Signature); receivers verify with the same secret. */
   DSR_CALLBACK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  DSR_CALLBACK_MAX_WAIT: duration.optional(),
+  ...settingsEnvSchema,
 });
 
 export type ServiceConfig = z.output<typeof serviceEnvSchema>;
@@ -53,14 +66,12 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   return parseEnv(serviceEnvSchema, env);
 }
 
-/** Per-request settings a starter (CLI, intake) puts into the workflow input. */
+/** This deployment's settings: the worker's planning activity hands them to each workflow. */
 export function settingsFromConfig(config: ServiceConfig): Partial<ErasureSettings> {
   const settings: Partial<ErasureSettings> = { gongTaskQueue: config.DSR_GONG_TASK_QUEUE };
-  if (config.DSR_VERIFY_INITIAL_WAIT) settings.verifyInitialWait = config.DSR_VERIFY_INITIAL_WAIT;
-  if (config.DSR_VERIFY_MAX_INTERVAL) settings.verifyMaxInterval = config.DSR_VERIFY_MAX_INTERVAL;
-  if (config.DSR_VERIFY_MAX_TOTAL_WAIT) settings.verifyMaxTotalWait = config.DSR_VERIFY_MAX_TOTAL_WAIT;
-  if (config.DSR_EXTERNAL_POLL_INTERVAL) settings.externalPollInterval = config.DSR_EXTERNAL_POLL_INTERVAL;
-  if (config.DSR_EXTERNAL_MAX_WAIT) settings.externalMaxWait = config.DSR_EXTERNAL_MAX_WAIT;
-  if (config.DSR_CALLBACK_MAX_WAIT) settings.callbackMaxWait = config.DSR_CALLBACK_MAX_WAIT;
+  for (const [name, key] of Object.entries(SETTINGS_ENV_VARS) as [SettingsEnvVar, (typeof SETTINGS_ENV_VARS)[SettingsEnvVar]][]) {
+    const value = config[name];
+    if (value) settings[key] = value;
+  }
   return settings;
 }

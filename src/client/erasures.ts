@@ -3,32 +3,15 @@
  */
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { z } from 'zod';
+import { erasureSettingsSchema } from '../settings-schema';
 import { InvalidRequestError, type ErasureRequest } from '../subject/request';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflowId } from '../temporal/names';
 import type { erasureWorkflow } from '../workflows/erasure';
 import type { ErasureProgress, ErasureSettings, ErasureWorkflowInput, IntakeRecord, StatusCallback } from '../workflows/types';
 
-const duration = z.union([z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 30s, 15m, 4h or 3d'), z.number().int().positive()]);
 /** Per-request overrides are checked here: a bad value inside the workflow would stall it, not fail clearly. */
-export const settingsSchema = z
-  .object({
-    verifyInitialWait: duration,
-    verifyBackoffCoefficient: z.number().min(1).max(10),
-    verifyMaxInterval: duration,
-    verifyMaxTotalWait: duration,
-    activityMaxAttempts: z.number().int().min(1).max(1000),
-    activityMaxInterval: duration,
-    connectorHeartbeatTimeout: duration,
-    connectorStartToCloseTimeout: duration,
-    gongTaskQueue: z.string().min(1).max(200),
-    externalPollInterval: duration,
-    externalMaxWait: duration,
-    callbackMaxWait: duration,
-  })
-  .partial()
-  .strict();
+export const settingsSchema = erasureSettingsSchema.partial().strict();
 
 export interface SubmitOptions {
   taskQueue: string;

@@ -1,8 +1,20 @@
-/** Defaults for the runbook's waits and retries; deployments and tests override them per request. */
-import { msToNumber } from '@temporalio/common/lib/time';
+/**
+ * Defaults for the runbook's waits and retries (deployments and requests override them), and the
+ * duration arithmetic the workflow does on them. Workflow-safe: the schema that describes and
+ * checks settings (src/settings-schema.ts) is imported as a type only, so zod stays out of the
+ * workflow bundle.
+ */
+import type { ErasureSettings } from '../settings-schema';
 import { TASK_QUEUES } from '../temporal/names';
-import type { Duration } from '@temporalio/common';
-import type { ErasureSettings } from './types';
+
+/**
+ * Durations in settings: `30s`, `15m`, `4h`, `3d`. The schema admits exactly this form (or a number
+ * of milliseconds), so every validated value parses here. Temporal's own parser (the `ms` package)
+ * reads more forms, but it is not a public entry point and our settings never need them.
+ */
+export type DurationText = `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
+export const DURATION_TEXT = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 export const DEFAULT_SETTINGS: ErasureSettings = {
   // Gong: "The deletion is not immediate, and may take several hours to complete."
@@ -25,6 +37,10 @@ export function resolveSettings(overrides: Partial<ErasureSettings> | undefined)
   return { ...DEFAULT_SETTINGS, ...overrides };
 }
 
-export function durationMs(d: Duration): number {
-  return msToNumber(d);
+/** A settings duration in milliseconds. */
+export function durationMs(duration: DurationText | number): number {
+  if (typeof duration === 'number') return duration;
+  const match = DURATION_TEXT.exec(duration);
+  if (!match) throw new TypeError(`not a duration: ${JSON.stringify(duration)} (expected a form like 30s, 15m, 4h or 3d)`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }

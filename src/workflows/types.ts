@@ -1,37 +1,11 @@
 /** The erasure workflow's input, progress and receipt. Types only: imported by workflow code. */
-import type { Duration } from '@temporalio/common';
+import type { ErasureSettings } from '../settings-schema';
 import type { ConnectorDescriptor, ConnectorOutcome } from '../connectors/types';
 import type { Identifier, IdentifierRef, SubjectIdentifiers } from '../subject/identifiers';
 import type { GongEraseResult, GongReferenceSummary } from '../vendors/gong/types';
 
-/** Durations are Temporal duration strings ('4h', '30s') or milliseconds. */
-export type { Duration };
-
-export interface ErasureSettings {
-  /** First wait after the Gong erase calls; Gong says deletion "may take several hours". */
-  verifyInitialWait: Duration;
-  /** Each further wait grows by this factor while references remain... */
-  verifyBackoffCoefficient: number;
-  /** ...up to this interval... */
-  verifyMaxInterval: Duration;
-  /** ...and after this much waiting in total the request escalates to an operator. */
-  verifyMaxTotalWait: Duration;
-  /** Attempts per activity for retryable errors (5xx, timeouts, 429) before an operator is asked. */
-  activityMaxAttempts: number;
-  /** Longest backoff between activity attempts. */
-  activityMaxInterval: Duration;
-  /** A connector sweep that stops heartbeating this long is retried on another worker. */
-  connectorHeartbeatTimeout: Duration;
-  connectorStartToCloseTimeout: Duration;
-  /** The task queue Gong activities run on; its workers cap it at Gong's per-company rate. */
-  gongTaskQueue: string;
-  /** How often to poll an HTTP connector's status URL after it accepted an order. */
-  externalPollInterval: Duration;
-  /** How long to wait for an HTTP connector to finish (poll or callback) before asking an operator. */
-  externalMaxWait: Duration;
-  /** How long a status callback is retried (with backoff) before it is recorded as failed. */
-  callbackMaxWait: Duration;
-}
+/** Described (and checked at the client) by the zod schema in src/settings-schema.ts. */
+export type { ErasureSettings };
 
 export interface ErasureWorkflowInput {
   requestId: string;

@@ -1,0 +1,101 @@
+/**
+ * The operator gate. Anything that fails for good (bad credentials, a rejected request, retries
+ * exhausted) does not fail the request: it waits, status ActionRequired, for an operator to send
+ * `retry` or `skip`. One item waits at a time; the first decision on it wins.
+ */
+import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
+import { now, setState } from './progress';
+import type { StatusCallbacks } from './status-callbacks';
+import type { ErasureProgress, SkipRequest, StepName } from './types';
+
+export interface FailureReason {
+  reason: string;
+  errorType?: string;
+}
+
+type Decision = { action: 'retry' } | { action: 'skip'; reason: string };
+
+export class OperatorGate {
+  private decision: Decision | undefined;
+
+  constructor(
+    private readonly progress: ErasureProgress,
+    private readonly statusCallbacks: StatusCallbacks,
+  ) {}
+
+  /** Validator of the `retry` update. */
+  validateRetry(): void {
+    this.mustBeWaiting();
+  }
+
+  /** Validator of the `skip` update. */
+  validateSkip(req: SkipRequest): void {
+    this.mustBeWaiting();
+    if (this.progress.actionRequired?.item === 'plan') throw new Error('the plan cannot be skipped: fix the worker configuration, then retry');
+    if (typeof req?.reason !== 'string' || req.reason.trim().length === 0) throw new Error('skip needs a reason');
+    if (req.reason.length > 1000) throw new Error('skip reason must be at most 1000 characters');
+  }
+
+  retry(): void {
+    this.decision = { action: 'retry' };
+  }
+
+  skip({ reason }: SkipRequest): void {
+    this.decision = { action: 'skip', reason: reason.trim() };
+  }
+
+  /** Shows the failure to operators (status ActionRequired) and waits for `retry` or `skip`. */
+  async ask(step: StepName, item: string, failure: FailureReason): Promise<Decision['action']> {
+    const progress = this.progress;
+    progress.actionRequired = { step, item, ...failure, since: now() };
+    const resumeStatus = progress.status;
+    setState(progress, 'ActionRequired', step);
+    log.warn('erasure needs an operator', { step, item, errorType: failure.errorType });
+    this.statusCallbacks.notify('action_required', { actionRequired: progress.actionRequired });
+    this.decision = undefined;
+    await condition(() => this.decision !== undefined);
+    const made = this.decision!;
+    progress.actionRequired = undefined;
+    setState(progress, resumeStatus, step);
+    const at = now();
+    if (made.action === 'skip') {
+      progress.operatorActions.push({ action: 'skip', step, item, at, reason: made.reason });
+      progress.skipped.push({ step, item, reason: made.reason, failure: failure.reason, at });
+    } else {
+      progress.operatorActions.push({ action: 'retry', step, item, at });
+    }
+    return made.action;
+  }
+
+  /** Runs one item; on a failure no retry will fix, asks an operator. Undefined if skipped. */
+  async run<T>(step: StepName, item: string, work: () => Promise<T>): Promise<T | undefined> {
+    for (;;) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err; // a bug in this workflow: let Temporal surface it
+        if ((await this.ask(step, item, describeFailure(err))) === 'skip') return undefined;
+      }
+    }
+  }
+
+  private mustBeWaiting(): void {
+    if (!this.progress.actionRequired) throw new Error('this erasure is not waiting for an operator');
+    // Two operators (or a retry and a skip) in the same moment: the first decision wins, the other is refused.
+    if (this.decision !== undefined) throw new Error('an operator has already decided on this item');
+  }
+}
+
+/** What an operator (and a status callback) is told about an activity that failed for good. */
+export function describeFailure(err: ActivityFailure): FailureReason {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    const exhausted = !cause.nonRetryable;
+    return {
+      reason: exhausted ? `${cause.message} (retries exhausted)` : cause.message,
+      errorType: cause.type ?? undefined,
+    };
+  }
+  // Timeouts and cancellations: the activity never answered in time, even after retries.
+  return { reason: `${err.activityType} did not complete: ${cause?.message ?? err.message}`, errorType: cause?.name };
+}
