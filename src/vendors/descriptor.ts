@@ -56,7 +56,7 @@ export interface ConnectorVendor<Options = unknown, Sim extends Stoppable = Stop
   readonly step: ConnectorStep;
 }
 
-/** Unset and blank (`HUBSPOT_ACCESS_TOKEN=` in a .env file) are the same thing. */
+/** Whether any of its credentials is set; unset and blank (`HUBSPOT_ACCESS_TOKEN=` in a .env file) are the same thing. */
 export function credentialsSet(vendor: { credentials: readonly string[] }, env: NodeJS.ProcessEnv): boolean {
   return vendor.credentials.some((name) => (env[name] ?? '').trim() !== '');
 }

@@ -5,6 +5,7 @@
  */
 import type { ConnectorStep, ExternalSystemConnector } from '../../connectors/types';
 import type { SubjectIdentifiers } from '../../subject/identifiers';
+import { credentialsSet } from '../descriptor';
 import { genericHttpClientFromEnv } from './client';
 import { createGenericHttpConnector } from './connector';
 import { httpConnectorEnv, httpConnectorId, httpConnectorName, HTTP_CONNECTOR_ID_PATTERN } from './names';
@@ -25,7 +26,7 @@ export const httpConnectors = {
   /** Whether the deployment configured `name` (`npm start` simulates it otherwise). */
   credentialsSet(name: string, env: NodeJS.ProcessEnv): boolean {
     const variables = httpConnectorEnv(name);
-    return [variables.url, variables.secret].some((v) => (env[v] ?? '').trim() !== '');
+    return credentialsSet({ credentials: [variables.url, variables.secret] }, env);
   },
   /** Throws naming the variable that is unset or invalid: an HTTP connector has no "unconfigured" state. */
   fromEnv(name: string, step: ConnectorStep, env: NodeJS.ProcessEnv): ExternalSystemConnector {
