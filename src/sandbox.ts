@@ -1,122 +1,99 @@
 /**
  * Local stand-ins for every vendor: the simulators on loopback, plus the environment variables that
  * point this service's clients at them. `npm start` uses it for vendors without credentials; tests
- * and the benchmark use it for all of them.
+ * and the benchmark use it for all of them. Which vendors exist, and how each is simulated, comes
+ * from their descriptors (src/vendors/index.ts).
  */
+import { loadServiceConfig, serviceEnvSchema, type ServiceConfig } from './config';
 import type { SubjectIdentifiers } from './subject/identifiers';
-import { GenericHttpSimulator, type GenericHttpMode } from './vendors/generic-http/simulator';
-import { createGongSimulator, GONG_SIM_CREDENTIALS, type GongSimOptions } from './vendors/gong/simulator';
-import { createHubSpotSimulator, type HubSpotSimOptions } from './vendors/hubspot/simulator';
-import { createGoogleSimulator, type GoogleSimOptions } from './vendors/google/simulator';
-import { createSalesforceSimulator, SALESFORCE_SIM_CREDENTIALS, type SalesforceSimOptions } from './vendors/salesforce/simulator';
-import { createGraphSimulator, type GraphSimOptions } from './vendors/msgraph/simulator';
+import { credentialsSet, type SandboxOrg, type Stoppable, type VendorDescriptor } from './vendors/descriptor';
+import type { GenericHttpSimulator } from './vendors/generic-http/simulator';
+import { gong, httpConnectors, SIMULATED_VENDORS, VENDORS, type SandboxHttpSystem } from './vendors';
 
-const HUBSPOT_TOKEN = 'sim-hubspot-token';
-const M365 = { tenantId: 'sim-tenant', clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
+export type { SandboxHttpSystem } from './vendors';
+
 export const SANDBOX_MAILBOXES = ['dpo@sandbox.example', 'sales@sandbox.example', 'support@sandbox.example'];
+const ORG: SandboxOrg = { domain: 'sandbox.example', mailboxes: SANDBOX_MAILBOXES };
 
-export type SandboxVendor = 'gong' | 'hubspot' | 'salesforce' | 'm365' | 'gmail';
+type Simulated = (typeof SIMULATED_VENDORS)[number];
+type SimulatorOf<V extends Simulated> = Awaited<ReturnType<V['simulator']['start']>>['simulator'];
+type OptionsOf<V extends Simulated> = NonNullable<Parameters<V['simulator']['start']>[0]>;
 
-/** A simulated in-house system behind the HTTP connector protocol, configured as `http:<name>`. */
-export interface SandboxHttpSystem {
-  name: string;
-  mode?: GenericHttpMode;
-  pendingPolls?: number;
-}
+/** A vendor the sandbox can simulate, by its configuration id: `gong`, `hubspot`, `m365`, ... */
+export type SandboxVendor = Simulated['id'];
+/** Each started simulator under its vendor's key: `sandbox.hubspot`, `sandbox.graph`, ... */
+export type SandboxSimulators = { [V in Simulated as V['simulator']['key']]?: SimulatorOf<V> };
+/** Options for a vendor's simulator under the same key: `{ graph: { ratePerSecond: 0 } }`. */
+export type SandboxSimulatorOptions = { [V in Simulated as V['simulator']['key']]?: OptionsOf<V> };
 
-export interface SandboxOptions {
+export type SandboxOptions = SandboxSimulatorOptions & {
+  /** Default: Gong and the connectors of the default configuration (what a deployment with no settings needs). */
   vendors?: SandboxVendor[];
   http?: SandboxHttpSystem[];
-  gong?: GongSimOptions;
-  hubspot?: HubSpotSimOptions;
-  graph?: GraphSimOptions;
-  google?: GoogleSimOptions;
-  salesforce?: SalesforceSimOptions;
+};
+
+/** Descriptors with their types erased, to run them in one loop (their methods accept their own types). */
+type AnySimulated = VendorDescriptor<unknown, unknown, Stoppable>;
+
+/** What a configuration uses: Gong always (the step after the connectors), then each listed vendor. */
+function usedBy(config: ServiceConfig): Simulated[] {
+  const listed: string[] = [...config.DSR_CRM_CONNECTORS, ...config.DSR_EMAIL_CONNECTORS];
+  return [gong, ...listed.flatMap((id) => VENDORS.filter((vendor) => vendor.id === id))];
 }
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 export async function startSandbox(opts: SandboxOptions = {}) {
-  const vendors = new Set(opts.vendors ?? ['gong', 'hubspot', 'm365']);
-  const gong = vendors.has('gong') ? createGongSimulator({ ...GONG_SIM_CREDENTIALS, ...opts.gong }) : undefined;
-  const hubspot = vendors.has('hubspot') ? createHubSpotSimulator({ accessToken: HUBSPOT_TOKEN, ...opts.hubspot }) : undefined;
-  const graph = vendors.has('m365') ? createGraphSimulator({ ...M365, ...opts.graph }) : undefined;
-  const salesforce = vendors.has('salesforce') ? createSalesforceSimulator(opts.salesforce) : undefined;
-  const google = vendors.has('gmail') ? createGoogleSimulator({ domain: 'sandbox.example', ...opts.google }) : undefined;
+  const wanted = new Set<string>(opts.vendors ?? usedBy(serviceEnvSchema.parse({})).map((vendor) => vendor.id));
+  const options: Record<string, unknown> = opts;
   const env: Record<string, string> = {};
-  if (salesforce) {
-    Object.assign(env, {
-      SALESFORCE_LOGIN_URL: await salesforce.start(),
-      SALESFORCE_CLIENT_ID: SALESFORCE_SIM_CREDENTIALS.clientId,
-      SALESFORCE_CLIENT_SECRET: SALESFORCE_SIM_CREDENTIALS.clientSecret,
-    });
-  }
-  if (google) {
-    const url = await google.start();
-    Object.assign(env, {
-      GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(google.serviceAccount),
-      GOOGLE_ADMIN_USER: 'admin@sandbox.example',
-      GOOGLE_TOKEN_URL: google.tokenUrl,
-      GMAIL_BASE_URL: url,
-      GOOGLE_DIRECTORY_BASE_URL: url,
-    });
-    for (const user of SANDBOX_MAILBOXES) google.seedUser(user);
+  const simulators: Record<string, Stoppable> = {};
+  const seeders: ((subject: SubjectIdentifiers) => void)[] = [];
+  for (const vendor of SIMULATED_VENDORS as readonly AnySimulated[]) {
+    if (!wanted.has(vendor.id)) continue;
+    const { key } = vendor.simulator;
+    const started = await vendor.simulator.start(options[key], ORG);
+    simulators[key] = started.simulator;
+    Object.assign(env, started.env);
+    seeders.push((subject) => vendor.simulator.seedSubject(started.simulator, subject, ORG));
   }
   const http = new Map<string, GenericHttpSimulator>();
   for (const system of opts.http ?? []) {
-    const secret = `sandbox-secret-for-${system.name}-0123456789abcdef`;
-    const sim = new GenericHttpSimulator({ secret, mode: system.mode, pendingPolls: system.pendingPolls });
-    await sim.start();
-    const prefix = `HTTP_CONNECTOR_${system.name.toUpperCase().replace(/-/g, '_')}`;
-    env[`${prefix}_URL`] = sim.orderUrl;
-    env[`${prefix}_SECRET`] = secret;
-    http.set(system.name, sim);
-  }
-  if (gong) {
-    env.GONG_BASE_URL = await gong.start();
-    env.GONG_ACCESS_KEY = GONG_SIM_CREDENTIALS.accessKey;
-    env.GONG_ACCESS_KEY_SECRET = GONG_SIM_CREDENTIALS.accessKeySecret;
-  }
-  if (hubspot) {
-    env.HUBSPOT_BASE_URL = await hubspot.start();
-    env.HUBSPOT_ACCESS_TOKEN = HUBSPOT_TOKEN;
-  }
-  if (graph) {
-    const url = await graph.start();
-    Object.assign(env, { GRAPH_BASE_URL: url, GRAPH_LOGIN_URL: url, M365_TENANT_ID: M365.tenantId, M365_CLIENT_ID: M365.clientId, M365_CLIENT_SECRET: M365.clientSecret });
-    for (const upn of SANDBOX_MAILBOXES) graph.seedMailbox(upn);
+    const started = await httpConnectors.simulator.start(system);
+    Object.assign(env, started.env);
+    http.set(system.name, started.simulator);
+    seeders.push((subject) => httpConnectors.simulator.seedSubject(started.simulator, subject));
   }
 
   return {
-    gong,
-    hubspot,
-    graph,
-    google,
-    salesforce,
+    ...(simulators as SandboxSimulators),
     /** HTTP-connector systems by name. */
     http,
     /** Variables that point the service's clients at the simulators. */
     env,
-    /** Gives the person a CRM contact, mail in every mailbox and references in Gong. */
+    /** Gives the person a CRM contact, mail in every mailbox, references in Gong and records in each HTTP system. */
     seedSubject(subject: SubjectIdentifiers) {
-      const [firstPhone] = subject.phones;
-      for (const email of subject.emails) hubspot?.seedContact({ email, phone: firstPhone });
-      if (subject.emails.length === 0) for (const phone of subject.phones) hubspot?.seedContact({ phone });
-      for (const email of subject.emails) salesforce?.seedContact({ Email: email, Phone: firstPhone });
-      for (const phone of subject.phones) salesforce?.seedLead({ MobilePhone: phone });
-      for (const email of subject.emails) {
-        for (const [i, upn] of SANDBOX_MAILBOXES.entries()) {
-          graph?.seedMessage(upn, { from: email, to: [upn] });
-          if (i === 0) graph?.seedMessage(upn, { from: upn, to: ['someone@else.example'], cc: [email] });
-          google?.seedMessage(upn, { from: email, to: [upn] });
-          if (i === 1) google?.seedMessage(upn, { from: upn, to: ['someone@else.example'], bcc: [email], labels: ['SPAM'] });
-        }
-      }
-      gong?.vendor.seedPerson({ emails: subject.emails, phones: subject.phones, emailMessages: 3, calls: 2, meetings: 1 });
-      for (const sim of http.values()) for (const value of [...subject.emails, ...subject.phones]) sim.vendor.records.add(value);
+      for (const seed of seeders) seed(subject);
     },
     async stop() {
-      await Promise.all([gong?.stop(), hubspot?.stop(), salesforce?.stop(), graph?.stop(), google?.stop(), ...[...http.values()].map((sim) => sim.stop())]);
+      await Promise.all([...Object.values(simulators), ...http.values()].map((sim) => sim.stop()));
     },
   };
+}
+
+/**
+ * What `npm start` simulates: Gong and each configured connector when none of its credentials is
+ * set (a half-configured vendor is left to fail at start-up, naming what is missing).
+ */
+export function toSimulate(env: NodeJS.ProcessEnv): { vendors: SandboxVendor[]; http: SandboxHttpSystem[]; ids: string[] } {
+  const config = loadServiceConfig(env);
+  const vendors = usedBy(config)
+    .filter((vendor) => !credentialsSet(vendor, env))
+    .map((vendor) => vendor.id);
+  const http: SandboxHttpSystem[] = [];
+  for (const id of [...config.DSR_CRM_CONNECTORS, ...config.DSR_EMAIL_CONNECTORS]) {
+    const name = httpConnectors.nameOf(id);
+    if (name && !httpConnectors.credentialsSet(name, env)) http.push({ name, mode: 'poll' });
+  }
+  return { vendors, http, ids: [...vendors, ...http.map((system) => httpConnectors.idOf(system.name))] };
 }

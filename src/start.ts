@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
-import { ConfigError, loadServiceConfig, parseEnv } from './config';
+import { ConfigError, parseEnv } from './config';
 import { EncryptionCodec } from './security/codec';
 import { createCodecServer } from './security/codec-server';
 import { DEV_STATE_DIR, loadOrCreateDevSecrets } from './security/dev-secrets';
 import { loadSecurityConfig } from './security/keys';
-import { startSandbox, type SandboxHttpSystem, type SandboxVendor } from './sandbox';
+import { startSandbox, toSimulate } from './sandbox';
 import { startDevServer } from './temporal/dev-server';
 import { runWorkers } from './temporal/workers';
 import { startWorkers } from './worker';
@@ -31,26 +31,6 @@ const devEnvSchema = z.object({
   /** Namespace retention for closed erasures. */
   DSR_RETENTION: z.string().regex(/^\d+(h|d)$/, 'must be like 24h or 3d').default('3d').transform((d) => d as Duration),
 });
-
-/** Each configured connector (and Gong) whose credentials are unset gets a local simulator. */
-function toSimulate(env: NodeJS.ProcessEnv): { vendors: SandboxVendor[]; http: SandboxHttpSystem[] } {
-  const config = loadServiceConfig(env);
-  const listed = [...config.DSR_CRM_CONNECTORS, ...config.DSR_EMAIL_CONNECTORS];
-  const credentials: Record<string, string | undefined> = {
-    hubspot: env.HUBSPOT_ACCESS_TOKEN,
-    salesforce: env.SALESFORCE_LOGIN_URL,
-    m365: env.M365_TENANT_ID,
-    gmail: env.GOOGLE_SERVICE_ACCOUNT_JSON ?? env.GOOGLE_SERVICE_ACCOUNT_FILE,
-  };
-  const vendors: SandboxVendor[] = env.GONG_ACCESS_KEY || env.GONG_ACCESS_TOKEN ? [] : ['gong'];
-  const http: SandboxHttpSystem[] = [];
-  for (const id of listed) {
-    const name = /^http:(.+)$/.exec(id)?.[1];
-    if (name && !env[`HTTP_CONNECTOR_${name.toUpperCase().replace(/-/g, '_')}_URL`]) http.push({ name, mode: 'poll' });
-    else if (id in credentials && !credentials[id]) vendors.push(id as SandboxVendor);
-  }
-  return { vendors, http };
-}
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -77,8 +57,7 @@ async function main() {
     log: (m) => console.log(m),
   });
 
-  const { vendors: simulatedVendors, http } = toSimulate(process.env);
-  const simulated = [...simulatedVendors, ...http.map((system) => `http:${system.name}`)];
+  const { vendors: simulatedVendors, http, ids: simulated } = toSimulate(process.env);
   const sandbox = await startSandbox({ vendors: simulatedVendors, http, gong: { deletionDelayMs: 10_000 } });
   sandbox.seedSubject(SANDBOX_SUBJECT);
   const env: NodeJS.ProcessEnv = {

@@ -11,7 +11,8 @@ import { loadSecurityConfig } from './security/keys';
 import type { WorkerDeps } from './temporal/workers';
 import { connectorsFromEnv } from './connectors/registry';
 import { createWorkers, runWorkers } from './temporal/workers';
-import { gongClientFromEnv, type GongClient } from './vendors/gong/client';
+import type { GongClient } from './vendors/gong/client';
+import { gong as gongVendor } from './vendors';
 
 /** Everything a worker needs from configuration; fails at start-up naming what is wrong. */
 export async function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Omit<WorkerDeps, 'connection' | 'namespace'>> {
@@ -21,11 +22,11 @@ export async function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): P
   const connectors = connectorsFromEnv(config, env);
   let gong: GongClient | undefined;
   try {
-    gong = gongClientFromEnv(env);
+    gong = gongVendor.fromEnv(env);
   } catch (err) {
     throw new ConfigError(err instanceof Error ? err.message : String(err));
   }
-  if (!gong) throw new ConfigError('Gong credentials missing: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_ACCESS_TOKEN');
+  if (!gong) throw new ConfigError(`Gong credentials missing: set ${gongVendor.needs}`);
   return {
     taskQueues: { main: config.DSR_TASK_QUEUE, gong: config.DSR_GONG_TASK_QUEUE },
     connectors,

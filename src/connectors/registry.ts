@@ -6,62 +6,11 @@
  * skipping the CRM would let Gong re-import what we erase. `none` states a step is deliberately empty.
  */
 import { ConfigError, type ServiceConfig } from '../config';
-import { createHubSpotConnector } from '../vendors/hubspot/connector';
-import { hubspotClientFromEnv } from '../vendors/hubspot/client';
-import { salesforceClientFromEnv } from '../vendors/salesforce/client';
-import { createSalesforceConnector } from '../vendors/salesforce/connector';
-import { googleClientFromEnv } from '../vendors/google/client';
-import { createGmailConnector } from '../vendors/google/connector';
-import { createM365Connector } from '../vendors/msgraph/connector';
-import { graphClientFromEnv } from '../vendors/msgraph/client';
-import { genericHttpClientFromEnv } from '../vendors/generic-http/client';
-import { createGenericHttpConnector } from '../vendors/generic-http/connector';
-import type { AnyConnector, ConnectorStep, ErasureConnector } from './types';
+import { connectorVendor, httpConnectors, VENDORS } from '../vendors';
+import type { AnyConnector, ConnectorStep } from './types';
 
-interface ConnectorFactory {
-  step: ConnectorStep;
-  /** The variables that configure it, for error messages. */
-  needs: string;
-  build(env: NodeJS.ProcessEnv): ErasureConnector | undefined;
-}
-
-export const CONNECTOR_FACTORIES: Record<string, ConnectorFactory> = {
-  hubspot: {
-    step: 'crm',
-    needs: 'HUBSPOT_ACCESS_TOKEN',
-    build: (env) => {
-      const client = hubspotClientFromEnv(env);
-      return client && createHubSpotConnector(client);
-    },
-  },
-  gmail: {
-    step: 'email',
-    needs: 'GOOGLE_SERVICE_ACCOUNT_JSON (or _FILE) and GOOGLE_ADMIN_USER (or GOOGLE_MAILBOXES)',
-    build: (env) => {
-      const google = googleClientFromEnv(env);
-      return google && createGmailConnector(google.client, google.mailboxes);
-    },
-  },
-  salesforce: {
-    step: 'crm',
-    needs: 'SALESFORCE_LOGIN_URL, SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET',
-    build: (env) => {
-      const client = salesforceClientFromEnv(env);
-      return client && createSalesforceConnector(client);
-    },
-  },
-  m365: {
-    step: 'email',
-    needs: 'M365_TENANT_ID, M365_CLIENT_ID and M365_CLIENT_SECRET',
-    build: (env) => {
-      const graph = graphClientFromEnv(env);
-      return graph && createM365Connector(graph.client, graph.mailboxes);
-    },
-  },
-};
-
-/** `http:<name>`: a system reached through the HTTP connector protocol, in whichever step lists it. */
-const HTTP_CONNECTOR = /^http:([a-z0-9][a-z0-9-]{0,40})$/;
+/** The error-message list of what may be named, read from the vendor list. */
+const KNOWN = [...VENDORS.map((vendor) => vendor.id), httpConnectors.idPattern, 'none'].join(', ');
 
 export function connectorsFromEnv(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): AnyConnector[] {
   const wanted: [string, ConnectorStep, string][] = [
@@ -74,25 +23,16 @@ export function connectorsFromEnv(config: ServiceConfig, env: NodeJS.ProcessEnv 
     if (id === 'none') continue;
     if (seen.has(id)) throw new ConfigError(`${variable}: ${id} is listed more than once across DSR_CRM_CONNECTORS and DSR_EMAIL_CONNECTORS`);
     seen.add(id);
-    const http = HTTP_CONNECTOR.exec(id);
-    if (http) {
-      try {
-        connectors.push(createGenericHttpConnector(http[1]!, step, genericHttpClientFromEnv(http[1]!, env)));
-      } catch (err) {
-        throw new ConfigError(err instanceof Error ? err.message : String(err));
-      }
+    const httpName = httpConnectors.nameOf(id);
+    if (httpName) {
+      connectors.push(configured(() => httpConnectors.fromEnv(httpName, step, env)));
       continue;
     }
-    const factory = CONNECTOR_FACTORIES[id];
-    if (!factory) throw new ConfigError(`${variable}: unknown connector "${id}" (known: ${Object.keys(CONNECTOR_FACTORIES).join(', ')}, http:<name>, none)`);
-    if (factory.step !== step) throw new ConfigError(`${variable}: ${id} is a ${factory.step} connector, not ${step}`);
-    let connector: ErasureConnector | undefined;
-    try {
-      connector = factory.build(env);
-    } catch (err) {
-      throw new ConfigError(err instanceof Error ? err.message : String(err));
-    }
-    if (!connector) throw new ConfigError(`${variable} lists ${id}, but ${factory.needs} ${factory.needs.includes(' and ') ? 'are' : 'is'} not set`);
+    const vendor = connectorVendor(id);
+    if (!vendor) throw new ConfigError(`${variable}: unknown connector "${id}" (known: ${KNOWN})`);
+    if (vendor.step !== step) throw new ConfigError(`${variable}: ${id} is a ${vendor.step} connector, not ${step}`);
+    const connector = configured(() => vendor.fromEnv(env));
+    if (!connector) throw new ConfigError(`${variable} lists ${id}, but ${vendor.needs} ${vendor.needs.includes(' and ') ? 'are' : 'is'} not set`);
     connectors.push(connector);
   }
   for (const [step, variable] of [['crm', 'DSR_CRM_CONNECTORS'], ['email', 'DSR_EMAIL_CONNECTORS']] as const) {
@@ -103,4 +43,13 @@ export function connectorsFromEnv(config: ServiceConfig, env: NodeJS.ProcessEnv 
     }
   }
   return connectors;
+}
+
+/** A vendor's own configuration error (which names variables, never values) as a start-up error. */
+function configured<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
 }

@@ -3,6 +3,7 @@
  * field); the same schemas generate the OpenAPI document (openapi.ts).
  */
 import { z } from 'zod';
+import { HTTP_CONNECTOR_ID } from '../vendors/generic-http/names';
 import { atLeastOneIdentifier, erasureRequestFields, requestIdSchema } from '../subject/request';
 
 export const regulationSchema = z
@@ -30,7 +31,7 @@ export const skipBodySchema = z
 /** An HTTP-connector system reporting that the order it accepted finished (README: HTTP connector protocol). */
 export const connectorCallbackBodySchema = z
   .object({
-    connector: z.string().regex(/^http:[a-z0-9][a-z0-9-]{0,40}$/, 'must be an HTTP connector id such as http:warehouse'),
+    connector: z.string().regex(HTTP_CONNECTOR_ID, 'must be an HTTP connector id such as http:warehouse'),
     state: z.enum(['completed', 'not_found', 'failed'], { error: 'must be completed, not_found or failed' }),
     deleted: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative').max(1e9).optional(),
     reference: z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, 'must be a plain token').optional(),

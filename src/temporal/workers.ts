@@ -15,12 +15,6 @@ import { Pacer } from '../vendors/gong/pacer';
 import type { ErasureSettings } from '../workflows/types';
 import type { TaskQueues } from './names';
 
-/**
- * A rolling-second limit of 3 tolerates requests 1/3 s apart only if none arrives early; aiming at
- * 97% leaves ~10 ms of jitter per interval. Measured in bench/gong-rate.
- */
-export const DEFAULT_GONG_HEADROOM = 0.97;
-
 export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
@@ -29,8 +23,12 @@ export interface WorkerDeps {
   gong: GongClient;
   /** Gong's per-company limit (3/s by default). */
   gongRatePerSecond: number;
-  /** Fraction of that limit we aim for, leaving room for network jitter (default 0.97). */
-  gongRateHeadroom?: number;
+  /**
+   * Fraction of that limit we aim for, leaving room for network jitter (GONG_RATE_HEADROOM, 0.97 by
+   * default). A rolling-second limit of 3 tolerates requests 1/3 s apart only if none arrives early;
+   * aiming at 97% leaves ~10 ms of jitter per interval. Measured in bench/gong-rate.
+   */
+  gongRateHeadroom: number;
   /** This deployment's waits and queues, handed to each workflow with its plan. */
   settings?: Partial<ErasureSettings>;
   /** Encrypts payloads and failures (src/security). */
@@ -63,7 +61,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
       ...createCallbackActivities(deps.callbacks ?? { allowedHosts: [] }),
     },
   }));
-  const gongRate = deps.gongRatePerSecond * (deps.gongRateHeadroom ?? DEFAULT_GONG_HEADROOM);
+  const gongRate = deps.gongRatePerSecond * deps.gongRateHeadroom;
   if (roles.includes('gong')) workers.push(await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

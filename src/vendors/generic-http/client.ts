@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { FailureTypes, VendorHttp } from '../http';
+import { httpConnectorEnv } from './names';
 import { orderResponseSchema, statusSchema, type ConnectorStatus, type ErasureOrder, type OrderResponse } from './schemas';
 import { sign } from './signature';
 
@@ -81,18 +82,15 @@ const pathOf = (url: string) => {
 
 const secret = z.string().min(32, 'must be at least 32 characters');
 
-/**
- * HTTP connectors are named in the step lists as `http:<name>` and configured by
- * HTTP_CONNECTOR_<NAME>_URL and HTTP_CONNECTOR_<NAME>_SECRET (name upper-cased, - as _).
- */
+/** The client for HTTP connector `name`, from its variables (names.ts). */
 export function genericHttpClientFromEnv(name: string, env: NodeJS.ProcessEnv): GenericHttpClient {
-  const prefix = `HTTP_CONNECTOR_${name.toUpperCase().replace(/-/g, '_')}`;
+  const variables = httpConnectorEnv(name);
   const parsed = z
-    .object({ [`${prefix}_URL`]: z.url({ error: 'must be an http(s) URL' }), [`${prefix}_SECRET`]: secret })
+    .object({ [variables.url]: z.url({ error: 'must be an http(s) URL' }), [variables.secret]: secret })
     .safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.code === 'invalid_type' ? 'is not set' : i.message}`);
     throw new Error(`HTTP connector ${name}: ${problems.join('; ')}`);
   }
-  return new GenericHttpClient({ name, url: parsed.data[`${prefix}_URL`]!, secret: parsed.data[`${prefix}_SECRET`]! });
+  return new GenericHttpClient({ name, url: parsed.data[variables.url]!, secret: parsed.data[variables.secret]! });
 }

@@ -1,10 +1,11 @@
 /** A system reached through the HTTP connector protocol, as a CRM or email step. */
 import type { ConnectorStep, ExternalStatus, ExternalSystemConnector } from '../../connectors/types';
 import { type GenericHttpClient } from './client';
+import { httpConnectorId } from './names';
 import { PROTOCOL_VERSION, type ConnectorStatus } from './schemas';
 
 export function createGenericHttpConnector(name: string, step: ConnectorStep, client: GenericHttpClient): ExternalSystemConnector {
-  const id = `http:${name}`;
+  const id = httpConnectorId(name);
   const at = () => new Date().toISOString();
   const final = (s: Exclude<ConnectorStatus, { state: 'pending' }>): Exclude<ExternalStatus, { state: 'pending' }> =>
     s.state === 'completed' ? { state: s.state, deleted: s.deleted, reference: s.reference, at: at() } : { state: s.state, reference: s.reference, at: at() };
