@@ -4,6 +4,7 @@
  */
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { blankAsUndefined, optionalEnv } from './env';
 import { TASK_QUEUES } from './temporal/names';
 import type { ErasureSettings } from './workflows/types';
 
@@ -13,26 +14,28 @@ const list = z
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 30s, 15m, 4h or 3d').transform((d) => d as Duration);
 
 export const serviceEnvSchema = z.object({
+  // Blank means unset everywhere (src/env.ts) except these two: a blank step list is refused by the
+  // registry rather than read as the default, since it more likely means a system was left out.
   DSR_CRM_CONNECTORS: list.default(['hubspot']),
   DSR_EMAIL_CONNECTORS: list.default(['m365']),
-  DSR_TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.main),
-  DSR_GONG_TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.gong),
+  DSR_TASK_QUEUE: z.preprocess(blankAsUndefined, z.string().min(1).default(TASK_QUEUES.main)),
+  DSR_GONG_TASK_QUEUE: z.preprocess(blankAsUndefined, z.string().min(1).default(TASK_QUEUES.gong)),
   /** Gong's default per-company limit; raise it only if Gong support raised yours. */
-  GONG_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(100).default(3),
+  GONG_RATE_LIMIT_PER_SECOND: z.preprocess(blankAsUndefined, z.coerce.number().positive().max(100).default(3)),
   /** Share of that limit to use; lower it if Gong answers 429s (the quota is shared with other integrations). */
-  GONG_RATE_HEADROOM: z.coerce.number().min(0.1).max(1).default(0.97),
-  DSR_VERIFY_INITIAL_WAIT: duration.optional(),
-  DSR_VERIFY_MAX_INTERVAL: duration.optional(),
-  DSR_VERIFY_MAX_TOTAL_WAIT: duration.optional(),
+  GONG_RATE_HEADROOM: z.preprocess(blankAsUndefined, z.coerce.number().min(0.1).max(1).default(0.97)),
+  DSR_VERIFY_INITIAL_WAIT: optionalEnv(duration),
+  DSR_VERIFY_MAX_INTERVAL: optionalEnv(duration),
+  DSR_VERIFY_MAX_TOTAL_WAIT: optionalEnv(duration),
   /** `main`, `gong` or both (default): run the Gong worker in exactly one process. */
-  DSR_WORKER_ROLES: list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong']),
-  DSR_EXTERNAL_POLL_INTERVAL: duration.optional(),
-  DSR_EXTERNAL_MAX_WAIT: duration.optional(),
+  DSR_WORKER_ROLES: z.preprocess(blankAsUndefined, list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong'])),
+  DSR_EXTERNAL_POLL_INTERVAL: optionalEnv(duration),
+  DSR_EXTERNAL_MAX_WAIT: optionalEnv(duration),
   /** Hosts status callbacks may be sent to: `hooks.example.com`, `*.example.com`. Empty: none. */
   DSR_CALLBACK_ALLOWED_HOSTS: list.default([]),
   /** Signs our status callbacks (X-DSR-Signature); receivers verify with the same secret. */
-  DSR_CALLBACK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  DSR_CALLBACK_MAX_WAIT: duration.optional(),
+  DSR_CALLBACK_SIGNING_SECRET: optionalEnv(z.string().min(32, 'must be at least 32 characters')),
+  DSR_CALLBACK_MAX_WAIT: optionalEnv(duration),
 });
 
 export type ServiceConfig = z.output<typeof serviceEnvSchema>;

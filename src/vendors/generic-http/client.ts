@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { blankAsUndefined } from '../../env';
 import { FailureTypes, VendorHttp } from '../http';
 import { orderResponseSchema, statusSchema, type ConnectorStatus, type ErasureOrder, type OrderResponse } from './schemas';
 import { sign } from './signature';
@@ -88,7 +89,7 @@ const secret = z.string().min(32, 'must be at least 32 characters');
 export function genericHttpClientFromEnv(name: string, env: NodeJS.ProcessEnv): GenericHttpClient {
   const prefix = `HTTP_CONNECTOR_${name.toUpperCase().replace(/-/g, '_')}`;
   const parsed = z
-    .object({ [`${prefix}_URL`]: z.url({ error: 'must be an http(s) URL' }), [`${prefix}_SECRET`]: secret })
+    .object({ [`${prefix}_URL`]: z.preprocess(blankAsUndefined, z.url({ error: 'must be an http(s) URL' })), [`${prefix}_SECRET`]: z.preprocess(blankAsUndefined, secret) })
     .safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.code === 'invalid_type' ? 'is not set' : i.message}`);

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { optionalEnv } from '../../env';
 import { FailureTypes, formatInfo, parseRetryAfterMs, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
 import {
   directoryUserSchema,
@@ -334,13 +335,12 @@ function googleFailure(vendor: string, operation: string, res: VendorResponse): 
   return ApplicationFailure.create({ type: FailureTypes.auth, nonRetryable: true, message: `${message}: ${DELEGATION_HINT}; for the Directory, GOOGLE_ADMIN_USER must be an admin` });
 }
 
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optional = z.preprocess(blankToUndefined, z.string().trim().optional());
-const optionalUrl = z.preprocess(blankToUndefined, z.url().optional());
+const optional = optionalEnv(z.string().trim());
+const optionalUrl = optionalEnv(z.url());
 const envSchema = z.object({
   GOOGLE_SERVICE_ACCOUNT_JSON: optional,
   GOOGLE_SERVICE_ACCOUNT_FILE: optional,
-  GOOGLE_ADMIN_USER: z.preprocess(blankToUndefined, z.email().optional()),
+  GOOGLE_ADMIN_USER: optionalEnv(z.email()),
   GOOGLE_MAILBOXES: optional,
   GOOGLE_CUSTOMER: optional,
   GOOGLE_TOKEN_URL: optionalUrl,

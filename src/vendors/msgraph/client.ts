@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { optionalEnv } from '../../env';
 import { FailureTypes, formatInfo, VendorHttp, type VendorErrorInfo, type VendorRequest } from '../http';
 import { graphErrorSchema, messagesPageSchema, oauthErrorSchema, tokenResponseSchema, usersPageSchema } from './schemas';
 
@@ -212,14 +213,14 @@ function authFailure(operation: string, body: unknown): ApplicationFailure {
   });
 }
 
-const optional = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());
+const optional = optionalEnv(z.string().trim());
 const envSchema = z.object({
   M365_TENANT_ID: optional,
   M365_CLIENT_ID: optional,
   M365_CLIENT_SECRET: optional,
   M365_MAILBOXES: optional,
-  GRAPH_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
-  GRAPH_LOGIN_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  GRAPH_BASE_URL: optionalEnv(z.url()),
+  GRAPH_LOGIN_URL: optionalEnv(z.url()),
 });
 
 export interface GraphFromEnv {

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
+import { optionalEnv } from '../../env';
 import { FailureTypes, formatInfo, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
 import {
   bulkJobInfoSchema,
@@ -432,18 +433,17 @@ function deleteResultOf(r: { success: boolean; errors: { statusCode: string }[] 
   return { error: code };
 }
 
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const HINTS: Record<string, string> = {
   SALESFORCE_LOGIN_URL: "an http(s) URL, the org's My Domain",
   SALESFORCE_API_VERSION: 'like v62.0',
   SALESFORCE_HARD_DELETE: 'bulk or none',
 };
 const envSchema = z.object({
-  SALESFORCE_LOGIN_URL: z.preprocess(blank, z.url({ protocol: /^https?$/ }).optional()),
-  SALESFORCE_CLIENT_ID: z.preprocess(blank, z.string().trim().optional()),
-  SALESFORCE_CLIENT_SECRET: z.preprocess(blank, z.string().trim().optional()),
-  SALESFORCE_API_VERSION: z.preprocess(blank, z.string().trim().regex(/^v?\d{2,3}\.0$/).optional()),
-  SALESFORCE_HARD_DELETE: z.preprocess(blank, z.enum(['bulk', 'none']).optional()),
+  SALESFORCE_LOGIN_URL: optionalEnv(z.url({ protocol: /^https?$/ })),
+  SALESFORCE_CLIENT_ID: optionalEnv(z.string().trim()),
+  SALESFORCE_CLIENT_SECRET: optionalEnv(z.string().trim()),
+  SALESFORCE_API_VERSION: optionalEnv(z.string().trim().regex(/^v?\d{2,3}\.0$/)),
+  SALESFORCE_HARD_DELETE: optionalEnv(z.enum(['bulk', 'none'])),
 });
 
 /** Undefined when Salesforce is not configured at all; throws naming the variables (never their values) otherwise. */
