@@ -15,7 +15,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { optionalEnv } from '../../env';
-import { FailureTypes, formatInfo, parseRetryAfterMs, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
+import { FailureTypes, formatInfo, isSafeToken, parseRetryAfterMs, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
 import {
   directoryUserSchema,
   directoryUsersPageSchema,
@@ -83,9 +83,8 @@ interface CachedToken {
   refreshAt: number;
 }
 
-/** Short machine tokens only (as VendorHttp enforces), since most failures here are built locally. */
-const TOKEN = /^[A-Za-z0-9_.:-]{1,80}$/;
-const machineCodes = (codes: (string | undefined)[]): string[] => [...new Set(codes.filter((c): c is string => !!c && TOKEN.test(c)))];
+/** Safe tokens only (as VendorHttp enforces), since most failures here are built locally. */
+const machineCodes = (codes: (string | undefined)[]): string[] => [...new Set(codes.filter((c): c is string => !!c && isSafeToken(c)))];
 
 /** `error.status` and `errors[].reason`; never the messages, which quote the query or the mailbox. */
 export function describeGoogleError(body: unknown): VendorErrorInfo {

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { optionalEnv } from '../../env';
-import { FailureTypes, formatInfo, VendorHttp, type VendorErrorInfo, type VendorRequest } from '../http';
+import { FailureTypes, formatInfo, safeErrorInfo, VendorHttp, type VendorErrorInfo, type VendorRequest } from '../http';
 import { graphErrorSchema, messagesPageSchema, oauthErrorSchema, tokenResponseSchema, usersPageSchema } from './schemas';
 
 /** $search on messages returns at most this many hits per query, however far nextLink is followed. */
@@ -35,25 +35,19 @@ interface CachedToken {
   refreshAt: number;
 }
 
-/** Short machine tokens only (as VendorHttp enforces), since some failures here are built locally. */
-const TOKEN = /^[A-Za-z0-9_.:-]{1,80}$/;
-const tokens = (info: VendorErrorInfo): VendorErrorInfo => ({
-  codes: info.codes?.filter((c) => TOKEN.test(c)),
-  vendorRequestId: info.vendorRequestId && TOKEN.test(info.vendorRequestId) ? info.vendorRequestId : undefined,
-});
-
 /** `error.code` and the request id; never `error.message`, which can quote the $search term. */
 export function describeGraphError(body: unknown): VendorErrorInfo {
   const parsed = graphErrorSchema.safeParse(body);
   if (!parsed.success) return {};
-  return tokens({ codes: [parsed.data.error.code], vendorRequestId: parsed.data.error.innerError?.['request-id'] });
+  // Filtered here too (not only by VendorHttp): some failures in this file are built locally.
+  return safeErrorInfo({ codes: [parsed.data.error.code], vendorRequestId: parsed.data.error.innerError?.['request-id'] });
 }
 
 function describeOAuthError(body: unknown): VendorErrorInfo {
   const parsed = oauthErrorSchema.safeParse(body);
   if (!parsed.success) return {};
   const aadsts = (parsed.data.error_codes ?? []).map((c) => `AADSTS${c}`);
-  return tokens({ codes: [parsed.data.error, ...aadsts], vendorRequestId: parsed.data.correlation_id ?? parsed.data.trace_id });
+  return safeErrorInfo({ codes: [parsed.data.error, ...aadsts], vendorRequestId: parsed.data.correlation_id ?? parsed.data.trace_id });
 }
 
 export class GraphClient {

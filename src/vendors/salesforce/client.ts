@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { optionalEnv } from '../../env';
-import { FailureTypes, formatInfo, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
+import { FailureTypes, formatInfo, isSafeToken, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
 import {
   bulkJobInfoSchema,
   compositeDeleteResultSchema,
@@ -122,15 +122,13 @@ export function escapeSosl(value: string): string {
   return value.replace(/[?&|!{}[\]()^~*:\\"'+-]/g, (c) => `\\${c}`);
 }
 
-/** Short machine tokens only (as VendorHttp enforces), since some failures here are built locally. */
-const TOKEN = /^[A-Za-z0-9_.:-]{1,80}$/;
-
 /** `errorCode`s (REST, Bulk 2.0) or the OAuth `error`; never `message`, which can quote the record or query. */
 export function describeSalesforceError(body: unknown): VendorErrorInfo {
   const rest = restErrorSchema.safeParse(body);
-  if (rest.success) return { codes: [...new Set(rest.data.map((e) => e.errorCode))].filter((c) => TOKEN.test(c)) };
+  // Safe tokens only (as VendorHttp enforces), since some failures here are built locally.
+  if (rest.success) return { codes: [...new Set(rest.data.map((e) => e.errorCode))].filter(isSafeToken) };
   const oauth = oauthErrorSchema.safeParse(body);
-  if (oauth.success && TOKEN.test(oauth.data.error)) return { codes: [oauth.data.error] };
+  if (oauth.success && isSafeToken(oauth.data.error)) return { codes: [oauth.data.error] };
   return {};
 }
 
@@ -429,7 +427,7 @@ function deleteResultOf(r: { success: boolean; errors: { statusCode: string }[] 
   if (codes.includes('ENTITY_IS_DELETED')) return 'already-deleted';
   // A well-formed id that points at nothing: purged from the Recycle Bin, or hard-deleted.
   if (codes.includes('INVALID_CROSS_REFERENCE_KEY') || codes.includes('NOT_FOUND')) return 'not-found';
-  const code = codes.find((c) => TOKEN.test(c)) ?? 'UNKNOWN_ERROR';
+  const code = codes.find(isSafeToken) ?? 'UNKNOWN_ERROR';
   return { error: code };
 }
 
