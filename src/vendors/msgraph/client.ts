@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { optionalEnv } from '../../env';
 import { FailureTypes, formatInfo, safeErrorInfo, VendorHttp, type VendorErrorInfo, type VendorRequest } from '../http';
+import { TokenCache, type IssuedToken } from '../token-cache';
 import { graphErrorSchema, messagesPageSchema, oauthErrorSchema, tokenResponseSchema, usersPageSchema } from './schemas';
 
 /** $search on messages returns at most this many hits per query, however far nextLink is followed. */
@@ -29,12 +30,6 @@ export interface GraphClientOptions {
   dispatcher?: Dispatcher;
 }
 
-interface CachedToken {
-  value: string;
-  /** Epoch ms after which we fetch a new one (ahead of the real expiry). */
-  refreshAt: number;
-}
-
 /** `error.code` and the request id; never `error.message`, which can quote the $search term. */
 export function describeGraphError(body: unknown): VendorErrorInfo {
   const parsed = graphErrorSchema.safeParse(body);
@@ -53,8 +48,8 @@ function describeOAuthError(body: unknown): VendorErrorInfo {
 export class GraphClient {
   private readonly graph: VendorHttp;
   private readonly login: VendorHttp;
-  private cached?: CachedToken;
-  private pending?: Promise<CachedToken>;
+  /** One app-only token for the tenant. */
+  private readonly tokens = new TokenCache<string, 'graph'>({ fetch: () => this.fetchToken() });
 
   constructor(private readonly options: GraphClientOptions) {
     const common = { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher };
@@ -79,7 +74,7 @@ export class GraphClient {
       ...common,
       vendor: 'Microsoft Graph',
       baseUrl: options.graphBaseUrl ?? 'https://graph.microsoft.com',
-      authHeaders: async () => ({ authorization: `Bearer ${await this.token()}` }),
+      authHeaders: () => ({}),
       describeError: describeGraphError,
     });
   }
@@ -151,26 +146,26 @@ export class GraphClient {
     throw ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `Microsoft Graph ${operation}: @odata.nextLink outside the Graph base URL` });
   }
 
-  /** Graph call with ImmutableId (ids survive moves between folders) and one retry on a stale token. */
+  /**
+   * Graph call with ImmutableId (ids survive moves between folders). A 401 InvalidAuthenticationToken
+   * (revoked or expired early, e.g. a tenant policy change) gets one fresh token, then VendorHttp's 401 handling.
+   */
   private async send(req: VendorRequest) {
-    const request = { ...req, headers: { prefer: 'IdType="ImmutableId"', ...req.headers } };
-    const first = await this.graph.send({ ...request, passStatuses: [...(req.passStatuses ?? []), 401] });
-    if (first.status !== 401) return first;
-    if (!describeGraphError(first.body).codes?.includes('InvalidAuthenticationToken')) throw authFailure(req.operation, first.body);
-    // Revoked or expired early (e.g. tenant policy change): a fresh token once, then VendorHttp's 401 handling.
-    this.cached = undefined;
-    return this.graph.send(request);
+    const res = await this.tokens.withToken(
+      'graph',
+      (token, retry) =>
+        this.graph.send({
+          ...req,
+          headers: { prefer: 'IdType="ImmutableId"', ...req.headers, authorization: `Bearer ${token}` },
+          passStatuses: retry ? req.passStatuses : [...(req.passStatuses ?? []), 401],
+        }),
+      (first) => first.status === 401 && !!describeGraphError(first.body).codes?.includes('InvalidAuthenticationToken'),
+    );
+    if (res.status === 401 && !req.passStatuses?.includes(401)) throw authFailure(req.operation, res.body);
+    return res;
   }
 
-  private async token(): Promise<string> {
-    if (this.cached && Date.now() < this.cached.refreshAt) return this.cached.value;
-    // Concurrent callers share one token request.
-    this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
-    this.cached = await this.pending;
-    return this.cached.value;
-  }
-
-  private async fetchToken(): Promise<CachedToken> {
+  private async fetchToken(): Promise<IssuedToken<string>> {
     const res = await this.login.send({
       operation: 'token',
       method: 'POST',
@@ -183,9 +178,7 @@ export class GraphClient {
       },
     });
     const token = this.login.parse('token', tokenResponseSchema, res.body);
-    const lifetimeMs = token.expires_in * 1_000;
-    // Renew 5 minutes early (half the lifetime for short-lived tokens) so no call carries a token about to lapse.
-    return { value: token.access_token, refreshAt: Date.now() + lifetimeMs - Math.min(300_000, lifetimeMs / 2) };
+    return { token: token.access_token, expiresInSeconds: token.expires_in };
   }
 }
 

@@ -12,6 +12,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { optionalEnv } from '../../env';
 import { FailureTypes, formatInfo, isSafeToken, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
+import { TokenCache } from '../token-cache';
 import {
   bulkJobInfoSchema,
   compositeDeleteResultSchema,
@@ -165,8 +166,8 @@ export class SalesforceClient {
   private readonly api: VendorHttp;
   private readonly login: VendorHttp;
   private readonly dispatcher: Dispatcher;
-  private cached?: Session;
-  private pending?: Promise<Session>;
+  /** One client-credentials session for the org. */
+  private readonly sessions = new TokenCache<Session, 'org'>({ fetch: async () => ({ token: await this.fetchSession() }) });
 
   constructor(private readonly options: SalesforceClientOptions) {
     this.hardDeleteMode = options.hardDelete;
@@ -361,18 +362,21 @@ export class SalesforceClient {
     }
   }
 
-  /** A REST call on the session's instance; on 401 INVALID_SESSION_ID, one more try with a new token. */
+  /**
+   * A REST call on the session's instance. A 401 INVALID_SESSION_ID (session timeout, admin action)
+   * gets one fresh token, then VendorHttp's 401 handling.
+   */
   private async send(req: VendorRequest): Promise<VendorResponse> {
-    const session = await this.session();
-    const first = await this.api.send(this.onInstance(session, { ...req, passStatuses: [...(req.passStatuses ?? []), 401] }));
-    if (first.status !== 401) return first;
-    const info = describeSalesforceError(first.body);
-    if (!info.codes?.includes('INVALID_SESSION_ID')) {
+    const res = await this.sessions.withToken(
+      'org',
+      (session, retry) => this.api.send(this.onInstance(session, retry ? req : { ...req, passStatuses: [...(req.passStatuses ?? []), 401] })),
+      (first) => first.status === 401 && !!describeSalesforceError(first.body).codes?.includes('INVALID_SESSION_ID'),
+    );
+    if (res.status === 401 && !req.passStatuses?.includes(401)) {
+      const info = describeSalesforceError(res.body);
       throw ApplicationFailure.create({ type: FailureTypes.auth, nonRetryable: true, message: `Salesforce ${req.operation}: HTTP 401${formatInfo(info)}: check the Salesforce credentials` });
     }
-    // Expired or revoked (session timeout, admin action): a fresh token once, then VendorHttp's 401 handling.
-    this.forget(session);
-    return this.api.send(this.onInstance(await this.session(), req));
+    return res;
   }
 
   private onInstance(session: Session, req: VendorRequest): VendorRequest {
@@ -387,19 +391,6 @@ export class SalesforceClient {
       path: `${this.dataPath}/jobs/ingest/${jobId}/batches`,
       raw: { body: csv, contentType: 'text/csv' },
     });
-  }
-
-  private forget(session: Session): void {
-    // Only the token that failed: a concurrent caller may already hold a fresh one.
-    if (this.cached === session) this.cached = undefined;
-  }
-
-  private async session(): Promise<Session> {
-    if (this.cached) return this.cached;
-    // Concurrent callers share one token request.
-    this.pending ??= this.fetchSession().finally(() => (this.pending = undefined));
-    this.cached = await this.pending;
-    return this.cached;
   }
 
   /** Client-credentials token; Salesforce states no lifetime, so it is kept until INVALID_SESSION_ID. */
