@@ -20,3 +20,16 @@ export function envValue(env: Record<string, string | undefined>, name: string):
   const value = env[name]?.trim();
   return value ? value : undefined;
 }
+
+/**
+ * The variables a failed parse of an environment schema names, each once. Messages about
+ * configuration name variables only: values are secrets, or URLs that may embed credentials.
+ */
+export function invalidVariables(error: z.ZodError): string[] {
+  return [...new Set(error.issues.map((i) => String(i.path[0])))];
+}
+
+/** A comma-separated list (`a@x.example, b@x.example,`): entries trimmed, blanks and repeats dropped. */
+export function commaList(value: string | undefined): string[] {
+  return [...new Set((value ?? '').split(',').map((m) => m.trim()).filter(Boolean))];
+}

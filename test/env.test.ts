@@ -1,6 +1,6 @@
 /** One rule for every environment variable (src/env.ts): blank means unset. */
 import { loadServiceConfig, parseEnv } from '../src/config';
-import { envValue } from '../src/env';
+import { commaList, envValue } from '../src/env';
 import { intakeEnvSchema } from '../src/intake/config';
 import { loadSecurityConfig } from '../src/security/keys';
 import { graphClientFromEnv } from '../src/vendors/msgraph/client';
@@ -12,6 +12,11 @@ test('envValue: trimmed value, undefined when unset or blank', () => {
   expect(envValue({ A: ' x ' }, 'A')).toBe('x');
   expect(envValue({ A: '  ' }, 'A')).toBeUndefined();
   expect(envValue({}, 'A')).toBeUndefined();
+});
+
+test('commaList: entries trimmed, blanks and repeats dropped', () => {
+  expect(commaList(' b@x.example, a@x.example,,b@x.example ')).toEqual(['b@x.example', 'a@x.example']);
+  expect(commaList(undefined)).toEqual([]);
 });
 
 test('service settings: a blank variable takes its default', () => {

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { optionalEnv } from '../../env';
+import { commaList, invalidVariables, optionalEnv } from '../../env';
 import { FailureTypes, formatInfo, isSafeToken, parseRetryAfterMs, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
 import { TokenCache, type IssuedToken } from '../token-cache';
 import {
@@ -345,7 +345,7 @@ export interface GoogleFromEnv {
 export function googleClientFromEnv(env: Record<string, string | undefined>, extra: Pick<GoogleWorkspaceClientOptions, 'timeoutMs' | 'dispatcher'> = {}): GoogleFromEnv | undefined {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+    const names = invalidVariables(parsed.error);
     throw new Error(`Google Workspace configuration invalid: ${names.join(', ')} (URLs must be absolute, GOOGLE_ADMIN_USER an email address)`);
   }
   const e = parsed.data;
@@ -355,7 +355,7 @@ export function googleClientFromEnv(env: Record<string, string | undefined>, ext
     return undefined;
   }
   if (e.GOOGLE_SERVICE_ACCOUNT_JSON && e.GOOGLE_SERVICE_ACCOUNT_FILE) throw new Error(`set one of ${KEY_ENV.join(', ')}, not both`);
-  const mailboxes = e.GOOGLE_MAILBOXES ? [...new Set(e.GOOGLE_MAILBOXES.split(',').map((m) => m.trim()).filter(Boolean))] : [];
+  const mailboxes = commaList(e.GOOGLE_MAILBOXES);
   const bad = mailboxes.findIndex((m) => !z.email().safeParse(m).success);
   if (bad >= 0) throw new Error(`GOOGLE_MAILBOXES: entry ${bad + 1} is not an email address`);
   if (!mailboxes.length && !e.GOOGLE_ADMIN_USER) throw new Error('Google Workspace partly configured: set GOOGLE_ADMIN_USER (a super admin, to list users) or GOOGLE_MAILBOXES');

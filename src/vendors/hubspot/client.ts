@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { optionalEnv } from '../../env';
+import { invalidVariables, optionalEnv } from '../../env';
 import { FailureTypes, VendorHttp, type VendorErrorInfo } from '../http';
 import { errorEnvelopeSchema, searchResponseSchema, type FilterGroup } from './schemas';
 
@@ -102,7 +102,7 @@ export function hubspotClientFromEnv(env: Record<string, string | undefined> = p
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     // Names only: the values are a secret and a URL.
-    const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+    const fields = invalidVariables(parsed.error).join(', ');
     throw new Error(`invalid HubSpot configuration: ${fields}`);
   }
   const { HUBSPOT_ACCESS_TOKEN: accessToken, HUBSPOT_BASE_URL: baseUrl } = parsed.data;

@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { optionalEnv } from '../../env';
+import { commaList, invalidVariables, optionalEnv } from '../../env';
 import { FailureTypes, formatInfo, safeErrorInfo, VendorHttp, type VendorErrorInfo, type VendorRequest } from '../http';
 import { TokenCache, type IssuedToken } from '../token-cache';
 import { graphErrorSchema, messagesPageSchema, oauthErrorSchema, tokenResponseSchema, usersPageSchema } from './schemas';
@@ -220,7 +220,7 @@ export interface GraphFromEnv {
 export function graphClientFromEnv(env: Record<string, string | undefined>, extra: Pick<GraphClientOptions, 'timeoutMs' | 'dispatcher'> = {}): GraphFromEnv | undefined {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+    const names = invalidVariables(parsed.error);
     throw new Error(`Microsoft 365 configuration invalid: ${names.join(', ')} must be absolute URLs`);
   }
   const e = parsed.data;
@@ -230,7 +230,7 @@ export function graphClientFromEnv(env: Record<string, string | undefined>, extr
     return undefined;
   }
   if (missing.length) throw new Error(`Microsoft 365 partly configured: set ${missing.join(', ')} (or unset all of ${CREDENTIAL_ENV.join(', ')})`);
-  const mailboxes = e.M365_MAILBOXES ? [...new Set(e.M365_MAILBOXES.split(',').map((m) => m.trim()).filter(Boolean))] : [];
+  const mailboxes = commaList(e.M365_MAILBOXES);
   const client = new GraphClient({
     ...extra,
     tenantId: e.M365_TENANT_ID as string,

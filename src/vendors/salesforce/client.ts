@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { optionalEnv } from '../../env';
+import { invalidVariables, optionalEnv } from '../../env';
 import { FailureTypes, formatInfo, isSafeToken, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
 import { TokenCache } from '../token-cache';
 import {
@@ -442,7 +442,7 @@ export function salesforceClientFromEnv(
 ): SalesforceClient | undefined {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+    const names = invalidVariables(parsed.error);
     throw new Error(`Salesforce configuration invalid: ${names.map((n) => `${n} (${HINTS[n] ?? 'invalid'})`).join(', ')}`);
   }
   const e = parsed.data;
