@@ -3,6 +3,7 @@
  * credentials are read by each vendor folder's `...FromEnv`; this file holds what is shared.
  */
 import { z } from 'zod';
+import { blankAsUndefined, optionalEnv } from './env';
 import { durationTextSchema, type ErasureSettings } from './settings-schema';
 import { TASK_QUEUES } from './temporal/names';
 
@@ -25,26 +26,28 @@ const SETTINGS_ENV_VARS = {
 } as const satisfies Record<string, keyof ErasureSettings>;
 type SettingsEnvVar = keyof typeof SETTINGS_ENV_VARS;
 
-const settingsEnvSchema = Object.fromEntries(Object.keys(SETTINGS_ENV_VARS).map((name) => [name, durationTextSchema.optional()])) as Record<
+const settingsEnvSchema = Object.fromEntries(Object.keys(SETTINGS_ENV_VARS).map((name) => [name, optionalEnv(durationTextSchema)])) as Record<
   SettingsEnvVar,
-  z.ZodOptional<typeof durationTextSchema>
+  ReturnType<typeof optionalEnv<typeof durationTextSchema>>
 >;
 
 export const serviceEnvSchema = z.object({
+  // Blank means unset everywhere (src/env.ts) except these two: a blank step list is refused by the
+  // registry rather than read as the default, since it more likely means a system was left out.
   DSR_CRM_CONNECTORS: list.default(['hubspot']),
   DSR_EMAIL_CONNECTORS: list.default(['m365']),
-  DSR_TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.main),
-  DSR_GONG_TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.gong),
+  DSR_TASK_QUEUE: z.preprocess(blankAsUndefined, z.string().min(1).default(TASK_QUEUES.main)),
+  DSR_GONG_TASK_QUEUE: z.preprocess(blankAsUndefined, z.string().min(1).default(TASK_QUEUES.gong)),
   /** Gong's default per-company limit; raise it only if Gong support raised yours. */
-  GONG_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(100).default(3),
+  GONG_RATE_LIMIT_PER_SECOND: z.preprocess(blankAsUndefined, z.coerce.number().positive().max(100).default(3)),
   /** Share of that limit to use; lower it if Gong answers 429s (the quota is shared with other integrations). */
-  GONG_RATE_HEADROOM: z.coerce.number().min(0.1).max(1).default(0.97),
+  GONG_RATE_HEADROOM: z.preprocess(blankAsUndefined, z.coerce.number().min(0.1).max(1).default(0.97)),
   /** `main`, `gong` or both (default): run the Gong worker in exactly one process. */
-  DSR_WORKER_ROLES: list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong']),
+  DSR_WORKER_ROLES: z.preprocess(blankAsUndefined, list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong'])),
   /** Hosts status callbacks may be sent to: `hooks.example.com`, `*.example.com`. Empty: none. */
   DSR_CALLBACK_ALLOWED_HOSTS: list.default([]),
   /** Signs our status callbacks (X-DSR-Signature); receivers verify with the same secret. */
-  DSR_CALLBACK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DSR_CALLBACK_SIGNING_SECRET: optionalEnv(z.string().min(32, 'must be at least 32 characters')),
   ...settingsEnvSchema,
 });
 

@@ -2,6 +2,8 @@
  * HMAC-SHA256 signatures over `timestamp.body`, the scheme Stripe and Slack use: the timestamp is
  * signed too, so a captured request cannot be replayed later with a fresh timestamp. One format
  * both ways: intake systems sign webhooks to us with it, and we sign status callbacks with it.
+ * (Orders to HTTP connectors sign method and path too, under their own header:
+ * src/vendors/generic-http/signature.ts.)
  *
  *   X-DSR-Signature: t=1764000000,v1=<hex hmac-sha256(secret, "1764000000.<raw body>")>
  */

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { blankAsUndefined, optionalEnv } from '../env';
 
 const name = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'names are letters, digits and . _ - (at most 64)');
 const entries = <T extends z.ZodType>(value: T) =>
@@ -32,18 +33,18 @@ const entries = <T extends z.ZodType>(value: T) =>
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
 export const intakeEnvSchema = z.object({
-  DSR_INTAKE_HOST: z.string().default('127.0.0.1'),
-  DSR_INTAKE_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DSR_INTAKE_HOST: z.preprocess(blankAsUndefined, z.string().default('127.0.0.1')),
+  DSR_INTAKE_PORT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
   DSR_INTAKE_API_KEYS: entries(z.string().regex(/^[0-9a-f]{64}$/, 'the value must be the hex SHA-256 of the key (see README)')),
   DSR_INTAKE_WEBHOOK_SECRETS: entries(z.string().min(32, 'webhook secrets must be at least 32 characters')),
   /** Requests per minute per API key or webhook secret. */
-  DSR_INTAKE_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(120),
-  DSR_INTAKE_BODY_LIMIT: z.coerce.number().int().min(1024).max(1_048_576).default(64 * 1024),
+  DSR_INTAKE_RATE_LIMIT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(100_000).default(120)),
+  DSR_INTAKE_BODY_LIMIT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1024).max(1_048_576).default(64 * 1024)),
   /** Base of status URLs handed back (https://dsr.example.com); relative URLs if unset. */
-  DSR_INTAKE_PUBLIC_URL: z.url().optional(),
+  DSR_INTAKE_PUBLIC_URL: optionalEnv(z.url()),
   /** Ketch identity spaces that carry an email address / a phone number. */
-  DSR_KETCH_EMAIL_SPACES: list.default(['email', 'email_address']),
-  DSR_KETCH_PHONE_SPACES: list.default(['phone', 'phone_number', 'mobile']),
+  DSR_KETCH_EMAIL_SPACES: z.preprocess(blankAsUndefined, list.default(['email', 'email_address'])),
+  DSR_KETCH_PHONE_SPACES: z.preprocess(blankAsUndefined, list.default(['phone', 'phone_number', 'mobile'])),
 });
 
 export type IntakeConfig = z.output<typeof intakeEnvSchema>;

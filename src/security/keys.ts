@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseEnv } from '../config';
+import { blankAsUndefined, optionalEnv } from '../env';
 
 export interface PayloadKey {
   id: string;
@@ -45,8 +46,8 @@ export const payloadKeysSchema = z
   });
 
 export const securityEnvSchema = z.object({
-  DSR_PAYLOAD_KEYS: payloadKeysSchema,
-  DSR_SUBJECT_HASH_KEY: base64(32).optional(),
+  DSR_PAYLOAD_KEYS: z.preprocess(blankAsUndefined, payloadKeysSchema),
+  DSR_SUBJECT_HASH_KEY: optionalEnv(base64(32)),
 });
 
 export interface SecurityConfig {

@@ -211,14 +211,18 @@ export function formatInfo(info: VendorErrorInfo): string {
 
 function safeDescribe(describe: VendorHttpOptions['describeError'], body: unknown): VendorErrorInfo {
   try {
-    const info = describe?.(body) ?? {};
-    return {
-      vendorRequestId: info.vendorRequestId && isSafeToken(info.vendorRequestId) ? info.vendorRequestId : undefined,
-      codes: info.codes?.filter(isSafeToken),
-    };
+    return safeErrorInfo(describe?.(body) ?? {});
   } catch {
     return {};
   }
+}
+
+/** `info` with every code and id that is not a safe token dropped, for failures a client builds itself. */
+export function safeErrorInfo(info: VendorErrorInfo): VendorErrorInfo {
+  return {
+    vendorRequestId: info.vendorRequestId && isSafeToken(info.vendorRequestId) ? info.vendorRequestId : undefined,
+    codes: info.codes?.filter(isSafeToken),
+  };
 }
 
 /**

@@ -1,5 +1,4 @@
 /** The HTTP connector protocol: client and connector against a simulated system over real HTTP. */
-import { msToNumber } from '@temporalio/common/lib/time';
 import { GenericHttpClient, genericHttpClientFromEnv } from '../../src/vendors/generic-http/client';
 import { createGenericHttpConnector } from '../../src/vendors/generic-http/connector';
 import { sign, verify } from '../../src/vendors/generic-http/signature';
@@ -94,7 +93,7 @@ test('a 503 with Retry-After is retried no sooner than it says', async () => {
   sim.controls.inject({ kind: 'status', status: 503, retryAfterSeconds: 9 }, { operation: 'order' });
   const err = await failure(connector().order('req-9', 1, ids));
   expect(err.nonRetryable).toBe(false);
-  expect(msToNumber(err.nextRetryDelay!)).toBe(9_000);
+  expect(err.nextRetryDelay).toBe(9_000);
 });
 
 test('a status URL on another origin is refused, so signed polls never leave the configured host', async () => {
@@ -112,8 +111,16 @@ test('signatures: tampering, another endpoint, another secret and a stale timest
   expect(verify(SECRET, target, sign(SECRET, target, Math.floor(Date.now() / 1000) - 301))).toBe(false);
 });
 
+test('orders are signed under their own header names, not the X-DSR-Signature of webhooks and status callbacks', () => {
+  const headers = sign(SECRET, { method: 'POST', path: '/erasures', body: '{}' }, 1_795_459_200);
+  expect(Object.keys(headers).sort()).toEqual(['x-dsr-request-signature', 'x-dsr-timestamp']);
+  expect(headers['x-dsr-request-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+});
+
 test('configuration names the variables, never their values', () => {
   expect(() => genericHttpClientFromEnv('data-warehouse', {})).toThrow(/HTTP_CONNECTOR_DATA_WAREHOUSE_URL is not set/);
+  // Blank means unset, as for every variable.
+  expect(() => genericHttpClientFromEnv('dw', { HTTP_CONNECTOR_DW_URL: ' ', HTTP_CONNECTOR_DW_SECRET: '' })).toThrow(/HTTP_CONNECTOR_DW_URL is not set; HTTP_CONNECTOR_DW_SECRET is not set/);
   expect(() => genericHttpClientFromEnv('dw', { HTTP_CONNECTOR_DW_URL: 'http://x', HTTP_CONNECTOR_DW_SECRET: 'short-secret-value' })).toThrow(/HTTP_CONNECTOR_DW_SECRET must be at least 32/);
   let message = '';
   try {

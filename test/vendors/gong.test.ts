@@ -3,7 +3,6 @@
  * Every failure is checked for type, retryability and for not quoting the identifier.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { Agent, request } from 'undici';
 import type { Identifier } from '../../src/subject/identifiers';
 import { createGongActivities } from '../../src/vendors/gong/activities';
@@ -193,7 +192,7 @@ describe('failure classification', () => {
     sim.controls.inject({ kind: 'status', status: 429, retryAfterSeconds: 7 });
     const failure = await expectFailure(client().erase(email), FailureTypes.rateLimited, false);
     expect(failure.nextRetryDelay).toBeDefined();
-    expect(msToNumber(failure.nextRetryDelay!)).toBeGreaterThanOrEqual(7_000);
+    expect(failure.nextRetryDelay).toBeGreaterThanOrEqual(7_000);
   });
 
   it('500 -> retryable VendorUnavailable', async () => {

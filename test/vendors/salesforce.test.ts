@@ -166,6 +166,19 @@ describe('Salesforce connector: erasing', () => {
     expect(ops('delete-records')).toHaveLength(1);
   });
 
+  it('a per-item status code that is not a safe token (a phone-like digit run, an address) is reported as UNKNOWN_ERROR', async () => {
+    await start();
+    const first = sim.seedContact({ Email: EMAIL });
+    const second = sim.seedLead({ Email: EMAIL });
+    sim.failDeletes([first], '4255552671');
+    sim.failDeletes([second], EMAIL);
+
+    const f = await failure(connector().erase(byEmail, context()));
+
+    expect(f.message).toContain('2 of 2 records refused (UNKNOWN_ERROR x2)');
+    expect(f.message).not.toContain('4255552671');
+  });
+
   it('is idempotent: a rerun finds nothing and succeeds with zeros', async () => {
     await start();
     sim.seedContact({ Email: EMAIL });

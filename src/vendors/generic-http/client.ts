@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { blankAsUndefined } from '../../env';
 import { FailureTypes, VendorHttp } from '../http';
 import { httpConnectorEnv } from './names';
 import { orderResponseSchema, statusSchema, type ConnectorStatus, type ErasureOrder, type OrderResponse } from './schemas';
@@ -86,7 +87,7 @@ const secret = z.string().min(32, 'must be at least 32 characters');
 export function genericHttpClientFromEnv(name: string, env: NodeJS.ProcessEnv): GenericHttpClient {
   const variables = httpConnectorEnv(name);
   const parsed = z
-    .object({ [variables.url]: z.url({ error: 'must be an http(s) URL' }), [variables.secret]: secret })
+    .object({ [variables.url]: z.preprocess(blankAsUndefined, z.url({ error: 'must be an http(s) URL' })), [variables.secret]: z.preprocess(blankAsUndefined, secret) })
     .safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.code === 'invalid_type' ? 'is not set' : i.message}`);

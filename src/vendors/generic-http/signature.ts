@@ -1,12 +1,16 @@
 /**
- * Request signing: `X-DSR-Timestamp` (unix seconds) and
- * `X-DSR-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<METHOD>.<path and query>.<body>")>`.
+ * Request signing for HTTP-connector orders and status polls: `X-DSR-Timestamp` (unix seconds) and
+ * `X-DSR-Request-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<METHOD>.<path and query>.<body>")>`.
  * Method and path are signed so a signature cannot be replayed on another endpoint; receivers
  * reject timestamps more than 5 minutes off, which bounds replays of the same request.
+ *
+ * Not the scheme of webhooks and status callbacks (src/callbacks/signature.ts, `X-DSR-Signature:
+ * t=...,v1=...` over timestamp and body only), hence its own header name: a receiver can tell by the
+ * header alone which scheme to check.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const SIGNATURE_HEADER = 'x-dsr-signature';
+export const SIGNATURE_HEADER = 'x-dsr-request-signature';
 export const TIMESTAMP_HEADER = 'x-dsr-timestamp';
 export const MAX_SKEW_SECONDS = 300;
 

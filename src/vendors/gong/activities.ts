@@ -5,7 +5,6 @@
  * all retrying.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { Identifier } from '../../subject/identifiers';
 import { FailureTypes } from '../http';
 import type { GongClient } from './client';
@@ -19,8 +18,9 @@ export function createGongActivities(client: GongClient, pacer?: Pacer) {
     try {
       return await call();
     } catch (err) {
-      if (err instanceof ApplicationFailure && err.type === FailureTypes.rateLimited && err.nextRetryDelay != null) {
-        pacer?.pauseFor(msToNumber(err.nextRetryDelay));
+      // VendorHttp states nextRetryDelay in milliseconds (a number), never as a duration string.
+      if (err instanceof ApplicationFailure && err.type === FailureTypes.rateLimited && typeof err.nextRetryDelay === 'number') {
+        pacer?.pauseFor(err.nextRetryDelay);
       }
       throw err;
     }

@@ -7,6 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { blankAsUndefined, optionalEnv } from '../../env';
 import type { Identifier, IdentifierKind } from '../../subject/identifiers';
 import { basicAuth, FailureTypes, VendorHttp, type VendorErrorInfo } from '../http';
 import {
@@ -120,12 +121,11 @@ export class GongClient {
   }
 }
 
-/** Unset and blank (`GONG_ACCESS_TOKEN=` in a .env file) are the same thing. */
-const optionalVar = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());
+const optionalVar = optionalEnv(z.string().trim());
 
 const gongEnvSchema = z.object({
   GONG_BASE_URL: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    blankAsUndefined,
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://us-12345.api.gong.io' }).default(GONG_DEFAULT_BASE_URL),
   ),
   GONG_ACCESS_KEY: optionalVar,

@@ -14,7 +14,9 @@ import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { FailureTypes, formatInfo, parseRetryAfterMs, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
+import { commaList, invalidVariables, optionalEnv } from '../../env';
+import { FailureTypes, formatInfo, isSafeToken, parseRetryAfterMs, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
+import { TokenCache, type IssuedToken } from '../token-cache';
 import {
   directoryUserSchema,
   directoryUsersPageSchema,
@@ -71,20 +73,19 @@ export interface DirectoryUser {
   suspended: boolean;
 }
 
+/** Whom a token acts as, and for what. */
+interface Principal {
+  user: string;
+  scope: string;
+}
+
 export interface MessagePage {
   ids: string[];
   nextPageToken?: string;
 }
 
-interface CachedToken {
-  value: string;
-  /** Epoch ms after which we fetch a new one (ahead of the real expiry). */
-  refreshAt: number;
-}
-
-/** Short machine tokens only (as VendorHttp enforces), since most failures here are built locally. */
-const TOKEN = /^[A-Za-z0-9_.:-]{1,80}$/;
-const machineCodes = (codes: (string | undefined)[]): string[] => [...new Set(codes.filter((c): c is string => !!c && TOKEN.test(c)))];
+/** Safe tokens only (as VendorHttp enforces), since most failures here are built locally. */
+const machineCodes = (codes: (string | undefined)[]): string[] => [...new Set(codes.filter((c): c is string => !!c && isSafeToken(c)))];
 
 /** `error.status` and `errors[].reason`; never the messages, which quote the query or the mailbox. */
 export function describeGoogleError(body: unknown): VendorErrorInfo {
@@ -129,9 +130,15 @@ export class GoogleWorkspaceClient {
   private readonly directory: VendorHttp;
   private readonly privateKey: KeyObject;
   private readonly tokenUrl: string;
-  /** Per `${scope} ${user}`: a token only ever acts as the user it was issued for. */
-  private readonly tokens = new Map<string, CachedToken>();
-  private readonly pending = new Map<string, Promise<CachedToken>>();
+  /**
+   * Per scope and impersonated user: a token only ever acts as the user it was issued for. A
+   * domain-wide sweep touches every user once, so expired tokens are dropped past 256 entries.
+   */
+  private readonly tokens = new TokenCache<string, Principal>({
+    fetch: (p) => this.fetchToken(p.user, p.scope),
+    id: (p) => `${p.scope} ${p.user.toLowerCase()}`,
+    maxEntries: 256,
+  });
 
   constructor(private readonly options: GoogleWorkspaceClientOptions) {
     // Parsed once, so a broken key fails at start-up rather than on the first mailbox.
@@ -235,42 +242,22 @@ export class GoogleWorkspaceClient {
    */
   private async call(http: VendorHttp, user: string, scope: string, req: VendorRequest, accept: number[] = []): Promise<VendorResponse> {
     const pass = [400, 401, 403, 429, ...accept];
-    const send = async () => http.send({ ...req, headers: { ...req.headers, authorization: `Bearer ${await this.token(user, scope)}` }, passStatuses: pass });
-    let res = await send();
-    if (res.status === 401) {
-      this.tokens.delete(tokenKey(user, scope));
-      res = await send();
-    }
+    const res = await this.tokens.withToken(
+      { user, scope },
+      (token) => http.send({ ...req, headers: { ...req.headers, authorization: `Bearer ${token}` }, passStatuses: pass }),
+      (first) => first.status === 401,
+    );
     if (res.status < 400 || accept.includes(res.status)) return res;
     throw googleFailure(http.vendor, req.operation, res);
   }
 
-  private async token(user: string, scope: string): Promise<string> {
-    const key = tokenKey(user, scope);
-    const cached = this.tokens.get(key);
-    if (cached && Date.now() < cached.refreshAt) return cached.value;
-    // Concurrent callers for the same user share one token request.
-    let pending = this.pending.get(key);
-    if (!pending) {
-      pending = this.fetchToken(user, scope).finally(() => this.pending.delete(key));
-      this.pending.set(key, pending);
-    }
-    const token = await pending;
-    this.tokens.set(key, token);
-    // A domain-wide sweep touches every user once; don't keep thousands of dead tokens.
-    if (this.tokens.size > 256) for (const [k, t] of this.tokens) if (t.refreshAt <= Date.now()) this.tokens.delete(k);
-    return token.value;
-  }
-
-  private async fetchToken(user: string, scope: string): Promise<CachedToken> {
+  private async fetchToken(user: string, scope: string): Promise<IssuedToken<string>> {
     const sa = this.options.serviceAccount;
     const assertion = createAssertion(this.privateKey, { iss: sa.client_email, sub: user, scope, aud: this.tokenUrl, kid: sa.private_key_id });
     const res = await this.oauth.send({ operation: 'token', method: 'POST', path: this.tokenUrl, form: { grant_type: JWT_BEARER_GRANT, assertion }, passStatuses: [400] });
     if (res.status === 400) throw await this.tokenRefused(user, res.body);
     const token = this.oauth.parse('token', tokenResponseSchema, res.body);
-    const lifetimeMs = token.expires_in * 1_000;
-    // Renew 5 minutes early (half the lifetime for short-lived tokens) so no call carries a token about to lapse.
-    return { value: token.access_token, refreshAt: Date.now() + lifetimeMs - Math.min(300_000, lifetimeMs / 2) };
+    return { token: token.access_token, expiresInSeconds: token.expires_in };
   }
 
   /**
@@ -299,8 +286,6 @@ export class GoogleWorkspaceClient {
     });
   }
 }
-
-const tokenKey = (user: string, scope: string) => `${scope} ${user.toLowerCase()}`;
 
 /** A page token that repeats the one we sent would loop forever; Google never does that on purpose. */
 function nextToken(what: string, sent: string | undefined, next: string | undefined): string | undefined {
@@ -334,13 +319,12 @@ function googleFailure(vendor: string, operation: string, res: VendorResponse): 
   return ApplicationFailure.create({ type: FailureTypes.auth, nonRetryable: true, message: `${message}: ${DELEGATION_HINT}; for the Directory, GOOGLE_ADMIN_USER must be an admin` });
 }
 
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optional = z.preprocess(blankToUndefined, z.string().trim().optional());
-const optionalUrl = z.preprocess(blankToUndefined, z.url().optional());
+const optional = optionalEnv(z.string().trim());
+const optionalUrl = optionalEnv(z.url());
 const envSchema = z.object({
   GOOGLE_SERVICE_ACCOUNT_JSON: optional,
   GOOGLE_SERVICE_ACCOUNT_FILE: optional,
-  GOOGLE_ADMIN_USER: z.preprocess(blankToUndefined, z.email().optional()),
+  GOOGLE_ADMIN_USER: optionalEnv(z.email()),
   GOOGLE_MAILBOXES: optional,
   GOOGLE_CUSTOMER: optional,
   GOOGLE_TOKEN_URL: optionalUrl,
@@ -361,7 +345,7 @@ export interface GoogleFromEnv {
 export function googleClientFromEnv(env: Record<string, string | undefined>, extra: Pick<GoogleWorkspaceClientOptions, 'timeoutMs' | 'dispatcher'> = {}): GoogleFromEnv | undefined {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+    const names = invalidVariables(parsed.error);
     throw new Error(`Google Workspace configuration invalid: ${names.join(', ')} (URLs must be absolute, GOOGLE_ADMIN_USER an email address)`);
   }
   const e = parsed.data;
@@ -371,7 +355,7 @@ export function googleClientFromEnv(env: Record<string, string | undefined>, ext
     return undefined;
   }
   if (e.GOOGLE_SERVICE_ACCOUNT_JSON && e.GOOGLE_SERVICE_ACCOUNT_FILE) throw new Error(`set one of ${KEY_ENV.join(', ')}, not both`);
-  const mailboxes = e.GOOGLE_MAILBOXES ? [...new Set(e.GOOGLE_MAILBOXES.split(',').map((m) => m.trim()).filter(Boolean))] : [];
+  const mailboxes = commaList(e.GOOGLE_MAILBOXES);
   const bad = mailboxes.findIndex((m) => !z.email().safeParse(m).success);
   if (bad >= 0) throw new Error(`GOOGLE_MAILBOXES: entry ${bad + 1} is not an email address`);
   if (!mailboxes.length && !e.GOOGLE_ADMIN_USER) throw new Error('Google Workspace partly configured: set GOOGLE_ADMIN_USER (a super admin, to list users) or GOOGLE_MAILBOXES');

@@ -12,15 +12,18 @@
  * carries; after a deletion the heartbeat's pageToken is empty, and a resumed attempt re-lists the
  * mailbox from its first page, which now starts with the messages the crashed attempt had not reached.
  *
+ * The sweep over mailboxes (order, heartbeats, resuming, counts) is shared with Microsoft 365
+ * (../mailbox-sweep.ts); this file adds the paging above and Google's suspended users.
+ *
  * Suspended users: Google issues no delegated token for them (invalid_grant), so their mail cannot be
  * reached. A Directory sweep leaves them out and the receipt's method counts them; a suspended user
  * listed in GOOGLE_MAILBOXES is a setup error.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { MAX_IDS_IN_RECEIPT, type ConnectorContext, type ConnectorOutcome, type ErasureConnector } from '../../connectors/types';
-import type { Identifier } from '../../subject/identifiers';
+import type { ErasureConnector } from '../../connectors/types';
 import { FailureTypes } from '../http';
+import { countDeleted, emailOf, NEW_SWEEP, sweepMailboxes, sweepOutcome, sweepProgressSchema } from '../mailbox-sweep';
 import { GMAIL_NOT_ENABLED, GOOGLE_USER_SUSPENDED, type GoogleWorkspaceClient, type MessagePage } from './client';
 
 export const GMAIL_METHOD = 'Gmail batchDelete (permanent; Google Vault retention may still hold copies)';
@@ -32,23 +35,17 @@ export function gmailMethod(suspended: number): string {
   return `${GMAIL_METHOD}; ${whose} not searched (Google allows no access while a user is suspended)`;
 }
 
-/** Heartbeat details. Counts include the mailbox in progress; `lastMailbox` is the last one finished. */
-const progressSchema = z.object({
-  mailboxIndex: z.number().int().nonnegative(),
-  /** Skip by name, not index: a user added or removed between attempts would otherwise shift the index. */
-  lastMailbox: z.string().optional(),
+/**
+ * Heartbeat details: the shared sweep's, plus where the listing of the mailbox in progress continues.
+ * `deleted` counts ids sent to batchDelete: Gmail doesn't say which still existed, so `alreadyGone`
+ * stays 0. `skippedMailboxes` counts Directory users without Gmail.
+ */
+const progressSchema = sweepProgressSchema.extend({
   /** The mailbox in progress and where its listing continues (undefined: from the first page). */
   mailbox: z.string().optional(),
   pageToken: z.string().optional(),
   /** Pages handled in the mailbox in progress. */
   pages: z.number().int().nonnegative().default(0),
-  found: z.number().int().nonnegative(),
-  /** Ids sent to batchDelete. Gmail doesn't say which still existed, so `alreadyGone` stays 0. */
-  deleted: z.number().int().nonnegative(),
-  alreadyGone: z.number().int().nonnegative(),
-  /** Directory users without Gmail (nothing to erase there). */
-  skippedMailboxes: z.number().int().nonnegative().default(0),
-  deletedIds: z.array(z.string()).default([]),
 });
 export type GmailProgress = z.infer<typeof progressSchema>;
 
@@ -58,61 +55,39 @@ export function createGmailConnector(client: GoogleWorkspaceClient, mailboxes?: 
     step: 'email',
     displayName: 'Google Workspace (Gmail)',
     kinds: ['email'],
-    async erase(identifier: Identifier, ctx: ConnectorContext): Promise<ConnectorOutcome> {
-      if (identifier.kind !== 'email') {
-        throw ApplicationFailure.create({ type: FailureTypes.config, nonRetryable: true, message: `gmail connector searches email identifiers only, got ${identifier.kind}` });
-      }
+    async erase(identifier, ctx) {
+      const email = emailOf('gmail', identifier);
       // Google issues no token for a suspended user: sweep the others, count these for the receipt.
       // Counted from this attempt's listing, so a user suspended or reactivated since is counted right.
       const users = mailboxes ? undefined : await client.listUsers();
       const suspended = users?.filter((u) => u.suspended).length ?? 0;
-      // Sorted so the order (and so "done so far") is the same on every attempt.
-      const all = (mailboxes ?? (users ?? []).filter((u) => !u.suspended).map((u) => u.email)).slice().sort();
-      const resumed = progressSchema.safeParse(ctx.resumeFrom);
-      const p: GmailProgress = resumed.success
-        ? resumed.data
-        : { mailboxIndex: 0, pages: 0, found: 0, deleted: 0, alreadyGone: 0, skippedMailboxes: 0, deletedIds: [] };
-      const start = p.lastMailbox !== undefined ? all.filter((m) => m <= (p.lastMailbox as string)).length : p.mailboxIndex;
-      const beat = () => ctx.heartbeat({ ...p, deletedIds: [...p.deletedIds] });
-
-      for (let i = start; i < all.length; i++) {
-        const mailbox = all[i] as string;
-        // A page token only means something for the mailbox it was issued for.
-        if (p.mailbox !== mailbox) Object.assign(p, { mailbox, pageToken: undefined, pages: 0 });
-        try {
-          await sweepMailbox(client, mailbox, identifier.value, p, beat);
-        } catch (err) {
+      const p = await sweepMailboxes(mailboxes ?? (users ?? []).filter((u) => !u.suspended).map((u) => u.email), ctx, {
+        progress: progressSchema,
+        initial: { ...NEW_SWEEP, pages: 0 },
+        sweepMailbox: (mailbox, progress, beat) => sweepMailbox(client, mailbox, email, progress, beat),
+        beforeMailbox(mailbox, progress) {
+          // A page token only means something for the mailbox it was issued for.
+          if (progress.mailbox !== mailbox) Object.assign(progress, { mailbox, pageToken: undefined, pages: 0 });
+        },
+        afterMailbox: (progress) => Object.assign(progress, { mailbox: undefined, pageToken: undefined, pages: 0 }),
+        onMailboxFailure(err, mailbox, position, total) {
           const where = mailboxes
             ? `entry ${mailboxes.indexOf(mailbox) + 1} of GOOGLE_MAILBOXES`
-            : `user ${i + 1} of ${all.length} active users listed by the Directory (sorted by address)`;
+            : `user ${position} of ${total} active users listed by the Directory (sorted by address)`;
           if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
           if (err.type === GOOGLE_USER_SUSPENDED && !mailboxes) {
             // Suspended since the listing: a retry lists the users again and counts it with the others.
             throw ApplicationFailure.create({ type: GOOGLE_USER_SUSPENDED, message: `${err.message}; mailbox: ${where}, suspended since the listing; retrying lists the users again` });
           }
           // A Directory user without Gmail holds no mail; a configured mailbox without Gmail, or suspended, is a setup error.
-          if (err.type === GMAIL_NOT_ENABLED && !mailboxes) p.skippedMailboxes += 1;
-          else {
-            const setup = err.type === GMAIL_NOT_ENABLED || err.type === GOOGLE_USER_SUSPENDED;
-            const type = setup ? FailureTypes.config : (err.type ?? FailureTypes.unexpected);
-            // Position, not address: mailbox owners are people too, and failures are stored by Temporal.
-            throw ApplicationFailure.create({ type, nonRetryable: true, message: `${err.message}; mailbox: ${where}` });
-          }
-        }
-        Object.assign(p, { mailboxIndex: i + 1, lastMailbox: mailbox, mailbox: undefined, pageToken: undefined, pages: 0 });
-        beat();
-      }
-
-      return {
-        connector: 'gmail',
-        identifier,
-        found: p.found,
-        deleted: p.deleted,
-        alreadyGone: p.alreadyGone,
-        deletedIds: p.deletedIds,
-        method: gmailMethod(suspended),
-        completedAt: new Date().toISOString(),
-      };
+          if (err.type === GMAIL_NOT_ENABLED && !mailboxes) return;
+          const setup = err.type === GMAIL_NOT_ENABLED || err.type === GOOGLE_USER_SUSPENDED;
+          const type = setup ? FailureTypes.config : (err.type ?? FailureTypes.unexpected);
+          // Position, not address: mailbox owners are people too, and failures are stored by Temporal.
+          throw ApplicationFailure.create({ type, nonRetryable: true, message: `${err.message}; mailbox: ${where}` });
+        },
+      });
+      return sweepOutcome('gmail', identifier, p, gmailMethod(suspended));
     },
   };
 }
@@ -136,12 +111,8 @@ async function sweepMailbox(client: GoogleWorkspaceClient, mailbox: string, emai
     if (fresh.length) {
       await client.batchDelete(mailbox, fresh);
       // Counted once deleted: a crash before this line leaves them to be found again, not counted twice.
-      for (const id of fresh) {
-        seen.add(id);
-        if (p.deletedIds.length < MAX_IDS_IN_RECEIPT) p.deletedIds.push(id);
-      }
-      p.found += fresh.length;
-      p.deleted += fresh.length;
+      for (const id of fresh) seen.add(id);
+      countDeleted(p, fresh);
     }
     p.pages += 1;
     // See the file comment: after deleting, list from the first page; otherwise go past this one.

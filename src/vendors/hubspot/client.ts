@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { invalidVariables, optionalEnv } from '../../env';
 import { FailureTypes, VendorHttp, type VendorErrorInfo } from '../http';
 import { errorEnvelopeSchema, searchResponseSchema, type FilterGroup } from './schemas';
 
@@ -92,18 +93,16 @@ export class HubSpotClient {
 }
 
 const envSchema = z.object({
-  HUBSPOT_ACCESS_TOKEN: z.string().trim().min(1).optional(),
-  HUBSPOT_BASE_URL: z.url().optional(),
+  HUBSPOT_ACCESS_TOKEN: optionalEnv(z.string().trim()),
+  HUBSPOT_BASE_URL: optionalEnv(z.url()),
 });
 
 /** A client when HUBSPOT_ACCESS_TOKEN is set; undefined means the HubSpot connector is not configured. */
 export function hubspotClientFromEnv(env: Record<string, string | undefined> = process.env): HubSpotClient | undefined {
-  // Empty strings (e.g. `HUBSPOT_BASE_URL=` in a .env file) count as unset.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = envSchema.safeParse(cleaned);
+  const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     // Names only: the values are a secret and a URL.
-    const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+    const fields = invalidVariables(parsed.error).join(', ');
     throw new Error(`invalid HubSpot configuration: ${fields}`);
   }
   const { HUBSPOT_ACCESS_TOKEN: accessToken, HUBSPOT_BASE_URL: baseUrl } = parsed.data;

@@ -6,7 +6,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { FailureTypes, formatInfo, VendorHttp, type VendorErrorInfo, type VendorRequest } from '../http';
+import { commaList, invalidVariables, optionalEnv } from '../../env';
+import { FailureTypes, formatInfo, safeErrorInfo, VendorHttp, type VendorErrorInfo, type VendorRequest } from '../http';
+import { TokenCache, type IssuedToken } from '../token-cache';
 import { graphErrorSchema, messagesPageSchema, oauthErrorSchema, tokenResponseSchema, usersPageSchema } from './schemas';
 
 /** $search on messages returns at most this many hits per query, however far nextLink is followed. */
@@ -28,38 +30,26 @@ export interface GraphClientOptions {
   dispatcher?: Dispatcher;
 }
 
-interface CachedToken {
-  value: string;
-  /** Epoch ms after which we fetch a new one (ahead of the real expiry). */
-  refreshAt: number;
-}
-
-/** Short machine tokens only (as VendorHttp enforces), since some failures here are built locally. */
-const TOKEN = /^[A-Za-z0-9_.:-]{1,80}$/;
-const tokens = (info: VendorErrorInfo): VendorErrorInfo => ({
-  codes: info.codes?.filter((c) => TOKEN.test(c)),
-  vendorRequestId: info.vendorRequestId && TOKEN.test(info.vendorRequestId) ? info.vendorRequestId : undefined,
-});
-
 /** `error.code` and the request id; never `error.message`, which can quote the $search term. */
 export function describeGraphError(body: unknown): VendorErrorInfo {
   const parsed = graphErrorSchema.safeParse(body);
   if (!parsed.success) return {};
-  return tokens({ codes: [parsed.data.error.code], vendorRequestId: parsed.data.error.innerError?.['request-id'] });
+  // Filtered here too (not only by VendorHttp): some failures in this file are built locally.
+  return safeErrorInfo({ codes: [parsed.data.error.code], vendorRequestId: parsed.data.error.innerError?.['request-id'] });
 }
 
 function describeOAuthError(body: unknown): VendorErrorInfo {
   const parsed = oauthErrorSchema.safeParse(body);
   if (!parsed.success) return {};
   const aadsts = (parsed.data.error_codes ?? []).map((c) => `AADSTS${c}`);
-  return tokens({ codes: [parsed.data.error, ...aadsts], vendorRequestId: parsed.data.correlation_id ?? parsed.data.trace_id });
+  return safeErrorInfo({ codes: [parsed.data.error, ...aadsts], vendorRequestId: parsed.data.correlation_id ?? parsed.data.trace_id });
 }
 
 export class GraphClient {
   private readonly graph: VendorHttp;
   private readonly login: VendorHttp;
-  private cached?: CachedToken;
-  private pending?: Promise<CachedToken>;
+  /** One app-only token for the tenant. */
+  private readonly tokens = new TokenCache<string, 'graph'>({ fetch: () => this.fetchToken() });
 
   constructor(private readonly options: GraphClientOptions) {
     const common = { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher };
@@ -84,7 +74,7 @@ export class GraphClient {
       ...common,
       vendor: 'Microsoft Graph',
       baseUrl: options.graphBaseUrl ?? 'https://graph.microsoft.com',
-      authHeaders: async () => ({ authorization: `Bearer ${await this.token()}` }),
+      authHeaders: () => ({}),
       describeError: describeGraphError,
     });
   }
@@ -156,26 +146,26 @@ export class GraphClient {
     throw ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `Microsoft Graph ${operation}: @odata.nextLink outside the Graph base URL` });
   }
 
-  /** Graph call with ImmutableId (ids survive moves between folders) and one retry on a stale token. */
+  /**
+   * Graph call with ImmutableId (ids survive moves between folders). A 401 InvalidAuthenticationToken
+   * (revoked or expired early, e.g. a tenant policy change) gets one fresh token, then VendorHttp's 401 handling.
+   */
   private async send(req: VendorRequest) {
-    const request = { ...req, headers: { prefer: 'IdType="ImmutableId"', ...req.headers } };
-    const first = await this.graph.send({ ...request, passStatuses: [...(req.passStatuses ?? []), 401] });
-    if (first.status !== 401) return first;
-    if (!describeGraphError(first.body).codes?.includes('InvalidAuthenticationToken')) throw authFailure(req.operation, first.body);
-    // Revoked or expired early (e.g. tenant policy change): a fresh token once, then VendorHttp's 401 handling.
-    this.cached = undefined;
-    return this.graph.send(request);
+    const res = await this.tokens.withToken(
+      'graph',
+      (token, retry) =>
+        this.graph.send({
+          ...req,
+          headers: { prefer: 'IdType="ImmutableId"', ...req.headers, authorization: `Bearer ${token}` },
+          passStatuses: retry ? req.passStatuses : [...(req.passStatuses ?? []), 401],
+        }),
+      (first) => first.status === 401 && !!describeGraphError(first.body).codes?.includes('InvalidAuthenticationToken'),
+    );
+    if (res.status === 401 && !req.passStatuses?.includes(401)) throw authFailure(req.operation, res.body);
+    return res;
   }
 
-  private async token(): Promise<string> {
-    if (this.cached && Date.now() < this.cached.refreshAt) return this.cached.value;
-    // Concurrent callers share one token request.
-    this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
-    this.cached = await this.pending;
-    return this.cached.value;
-  }
-
-  private async fetchToken(): Promise<CachedToken> {
+  private async fetchToken(): Promise<IssuedToken<string>> {
     const res = await this.login.send({
       operation: 'token',
       method: 'POST',
@@ -188,9 +178,7 @@ export class GraphClient {
       },
     });
     const token = this.login.parse('token', tokenResponseSchema, res.body);
-    const lifetimeMs = token.expires_in * 1_000;
-    // Renew 5 minutes early (half the lifetime for short-lived tokens) so no call carries a token about to lapse.
-    return { value: token.access_token, refreshAt: Date.now() + lifetimeMs - Math.min(300_000, lifetimeMs / 2) };
+    return { token: token.access_token, expiresInSeconds: token.expires_in };
   }
 }
 
@@ -212,14 +200,14 @@ function authFailure(operation: string, body: unknown): ApplicationFailure {
   });
 }
 
-const optional = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());
+const optional = optionalEnv(z.string().trim());
 const envSchema = z.object({
   M365_TENANT_ID: optional,
   M365_CLIENT_ID: optional,
   M365_CLIENT_SECRET: optional,
   M365_MAILBOXES: optional,
-  GRAPH_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
-  GRAPH_LOGIN_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  GRAPH_BASE_URL: optionalEnv(z.url()),
+  GRAPH_LOGIN_URL: optionalEnv(z.url()),
 });
 
 export interface GraphFromEnv {
@@ -232,7 +220,7 @@ export interface GraphFromEnv {
 export function graphClientFromEnv(env: Record<string, string | undefined>, extra: Pick<GraphClientOptions, 'timeoutMs' | 'dispatcher'> = {}): GraphFromEnv | undefined {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+    const names = invalidVariables(parsed.error);
     throw new Error(`Microsoft 365 configuration invalid: ${names.join(', ')} must be absolute URLs`);
   }
   const e = parsed.data;
@@ -242,7 +230,7 @@ export function graphClientFromEnv(env: Record<string, string | undefined>, extr
     return undefined;
   }
   if (missing.length) throw new Error(`Microsoft 365 partly configured: set ${missing.join(', ')} (or unset all of ${CREDENTIAL_ENV.join(', ')})`);
-  const mailboxes = e.M365_MAILBOXES ? [...new Set(e.M365_MAILBOXES.split(',').map((m) => m.trim()).filter(Boolean))] : [];
+  const mailboxes = commaList(e.M365_MAILBOXES);
   const client = new GraphClient({
     ...extra,
     tenantId: e.M365_TENANT_ID as string,

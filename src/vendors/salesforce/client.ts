@@ -10,7 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { FailureTypes, formatInfo, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
+import { invalidVariables, optionalEnv } from '../../env';
+import { FailureTypes, formatInfo, isSafeToken, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
+import { TokenCache } from '../token-cache';
 import {
   bulkJobInfoSchema,
   compositeDeleteResultSchema,
@@ -121,15 +123,13 @@ export function escapeSosl(value: string): string {
   return value.replace(/[?&|!{}[\]()^~*:\\"'+-]/g, (c) => `\\${c}`);
 }
 
-/** Short machine tokens only (as VendorHttp enforces), since some failures here are built locally. */
-const TOKEN = /^[A-Za-z0-9_.:-]{1,80}$/;
-
 /** `errorCode`s (REST, Bulk 2.0) or the OAuth `error`; never `message`, which can quote the record or query. */
 export function describeSalesforceError(body: unknown): VendorErrorInfo {
   const rest = restErrorSchema.safeParse(body);
-  if (rest.success) return { codes: [...new Set(rest.data.map((e) => e.errorCode))].filter((c) => TOKEN.test(c)) };
+  // Safe tokens only (as VendorHttp enforces), since some failures here are built locally.
+  if (rest.success) return { codes: [...new Set(rest.data.map((e) => e.errorCode))].filter(isSafeToken) };
   const oauth = oauthErrorSchema.safeParse(body);
-  if (oauth.success && TOKEN.test(oauth.data.error)) return { codes: [oauth.data.error] };
+  if (oauth.success && isSafeToken(oauth.data.error)) return { codes: [oauth.data.error] };
   return {};
 }
 
@@ -166,8 +166,8 @@ export class SalesforceClient {
   private readonly api: VendorHttp;
   private readonly login: VendorHttp;
   private readonly dispatcher: Dispatcher;
-  private cached?: Session;
-  private pending?: Promise<Session>;
+  /** One client-credentials session for the org. */
+  private readonly sessions = new TokenCache<Session, 'org'>({ fetch: async () => ({ token: await this.fetchSession() }) });
 
   constructor(private readonly options: SalesforceClientOptions) {
     this.hardDeleteMode = options.hardDelete;
@@ -362,18 +362,21 @@ export class SalesforceClient {
     }
   }
 
-  /** A REST call on the session's instance; on 401 INVALID_SESSION_ID, one more try with a new token. */
+  /**
+   * A REST call on the session's instance. A 401 INVALID_SESSION_ID (session timeout, admin action)
+   * gets one fresh token, then VendorHttp's 401 handling.
+   */
   private async send(req: VendorRequest): Promise<VendorResponse> {
-    const session = await this.session();
-    const first = await this.api.send(this.onInstance(session, { ...req, passStatuses: [...(req.passStatuses ?? []), 401] }));
-    if (first.status !== 401) return first;
-    const info = describeSalesforceError(first.body);
-    if (!info.codes?.includes('INVALID_SESSION_ID')) {
+    const res = await this.sessions.withToken(
+      'org',
+      (session, retry) => this.api.send(this.onInstance(session, retry ? req : { ...req, passStatuses: [...(req.passStatuses ?? []), 401] })),
+      (first) => first.status === 401 && !!describeSalesforceError(first.body).codes?.includes('INVALID_SESSION_ID'),
+    );
+    if (res.status === 401 && !req.passStatuses?.includes(401)) {
+      const info = describeSalesforceError(res.body);
       throw ApplicationFailure.create({ type: FailureTypes.auth, nonRetryable: true, message: `Salesforce ${req.operation}: HTTP 401${formatInfo(info)}: check the Salesforce credentials` });
     }
-    // Expired or revoked (session timeout, admin action): a fresh token once, then VendorHttp's 401 handling.
-    this.forget(session);
-    return this.api.send(this.onInstance(await this.session(), req));
+    return res;
   }
 
   private onInstance(session: Session, req: VendorRequest): VendorRequest {
@@ -388,19 +391,6 @@ export class SalesforceClient {
       path: `${this.dataPath}/jobs/ingest/${jobId}/batches`,
       raw: { body: csv, contentType: 'text/csv' },
     });
-  }
-
-  private forget(session: Session): void {
-    // Only the token that failed: a concurrent caller may already hold a fresh one.
-    if (this.cached === session) this.cached = undefined;
-  }
-
-  private async session(): Promise<Session> {
-    if (this.cached) return this.cached;
-    // Concurrent callers share one token request.
-    this.pending ??= this.fetchSession().finally(() => (this.pending = undefined));
-    this.cached = await this.pending;
-    return this.cached;
   }
 
   /** Client-credentials token; Salesforce states no lifetime, so it is kept until INVALID_SESSION_ID. */
@@ -428,22 +418,21 @@ function deleteResultOf(r: { success: boolean; errors: { statusCode: string }[] 
   if (codes.includes('ENTITY_IS_DELETED')) return 'already-deleted';
   // A well-formed id that points at nothing: purged from the Recycle Bin, or hard-deleted.
   if (codes.includes('INVALID_CROSS_REFERENCE_KEY') || codes.includes('NOT_FOUND')) return 'not-found';
-  const code = codes.find((c) => TOKEN.test(c)) ?? 'UNKNOWN_ERROR';
+  const code = codes.find(isSafeToken) ?? 'UNKNOWN_ERROR';
   return { error: code };
 }
 
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const HINTS: Record<string, string> = {
   SALESFORCE_LOGIN_URL: "an http(s) URL, the org's My Domain",
   SALESFORCE_API_VERSION: 'like v62.0',
   SALESFORCE_HARD_DELETE: 'bulk or none',
 };
 const envSchema = z.object({
-  SALESFORCE_LOGIN_URL: z.preprocess(blank, z.url({ protocol: /^https?$/ }).optional()),
-  SALESFORCE_CLIENT_ID: z.preprocess(blank, z.string().trim().optional()),
-  SALESFORCE_CLIENT_SECRET: z.preprocess(blank, z.string().trim().optional()),
-  SALESFORCE_API_VERSION: z.preprocess(blank, z.string().trim().regex(/^v?\d{2,3}\.0$/).optional()),
-  SALESFORCE_HARD_DELETE: z.preprocess(blank, z.enum(['bulk', 'none']).optional()),
+  SALESFORCE_LOGIN_URL: optionalEnv(z.url({ protocol: /^https?$/ })),
+  SALESFORCE_CLIENT_ID: optionalEnv(z.string().trim()),
+  SALESFORCE_CLIENT_SECRET: optionalEnv(z.string().trim()),
+  SALESFORCE_API_VERSION: optionalEnv(z.string().trim().regex(/^v?\d{2,3}\.0$/)),
+  SALESFORCE_HARD_DELETE: optionalEnv(z.enum(['bulk', 'none'])),
 });
 
 /** Undefined when Salesforce is not configured at all; throws naming the variables (never their values) otherwise. */
@@ -453,7 +442,7 @@ export function salesforceClientFromEnv(
 ): SalesforceClient | undefined {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+    const names = invalidVariables(parsed.error);
     throw new Error(`Salesforce configuration invalid: ${names.map((n) => `${n} (${HINTS[n] ?? 'invalid'})`).join(', ')}`);
   }
   const e = parsed.data;
