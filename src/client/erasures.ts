@@ -224,8 +224,9 @@ export function reportConnectorCallback(client: Client, requestId: string, callb
 
 /**
  * Sends an update to a running erasure. A finished one is refused before anything is sent; the
- * workflow's validator refusal comes back as its reason; a worker that does not take the update
- * within the deadline fails the call (the update is not left queued for later).
+ * workflow's validator refusal comes back as its reason. When no worker takes the update within
+ * the deadline the call fails with Temporal's deadline error (the API answers 503), rather than
+ * hanging while workers are down.
  */
 async function operatorAction(client: Client, requestId: string, send: (handle: WorkflowHandle<typeof erasureWorkflow>) => Promise<void>): Promise<void> {
   const handle = erasureHandle(client, requestId);
