@@ -135,3 +135,20 @@ test('api-key prints a new key and the hashed entry the intake service accepts i
   expect(apiKeyVerifier(config.DSR_INTAKE_API_KEYS)(`Bearer ${key}`)).toEqual({ name: 'onetrust', via: 'api-key' });
   expect((await cli(['api-key', 'bad name'])).code).not.toBe(0);
 });
+
+test('with no worker running, status answers from the search attributes and an operator action gives up after its deadline, saying so', async () => {
+  await h.stopWorkers();
+  const requestId = uniqueRequestId('cli-no-worker');
+  try {
+    expect((await cli(['erase', '--request-id', requestId, '--email', 'nobody.home@example.com'], h.env)).code).toBe(0);
+    const status = await cli(['status', requestId], h.env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual({ requestId, runId: expect.any(String), startedAt: expect.any(String), status: 'Running', step: 'crm' });
+    const retry = await cli(['retry', requestId], h.env);
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toContain('no worker took the action within 15s (are the workers running?)');
+  } finally {
+    await h.handle(requestId).terminate('test over');
+    await h.startWorkers();
+  }
+});

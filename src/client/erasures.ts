@@ -3,7 +3,15 @@
  * and the tests go through, so they submit, report status and act as an operator the same way
  * (same fallbacks, same refusals).
  */
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { fromPayloadsAtIndex, type Payload } from '@temporalio/common';
 import { z } from 'zod';
 import { InvalidRequestError, type ErasureRequest } from '../subject/request';
@@ -139,6 +147,11 @@ export class ErasureRefusedError extends Error {
   }
 }
 
+/** No worker took an operator action within the deadline (workers down, or all busy). */
+export class NoWorkerAnsweredError extends Error {
+  override name = 'NoWorkerAnsweredError';
+}
+
 /** Every status an erasure can be reported in: the workflow's own while it runs, then how its execution closed. */
 export const ERASURE_STATUSES = ['Running', 'WaitingForGong', 'ActionRequired', 'Completed', 'Failed', 'Terminated', 'Cancelled', 'TimedOut'] as const;
 export type ErasureStatusName = (typeof ERASURE_STATUSES)[number];
@@ -225,8 +238,8 @@ export function reportConnectorCallback(client: Client, requestId: string, callb
 /**
  * Sends an update to a running erasure. A finished one is refused before anything is sent; the
  * workflow's validator refusal comes back as its reason. When no worker takes the update within
- * the deadline the call fails with Temporal's deadline error (the API answers 503), rather than
- * hanging while workers are down.
+ * the deadline the call fails rather than hanging while workers are down; Temporal may still
+ * deliver the update once a worker is back, so the caller is told to check before sending again.
  */
 async function operatorAction(client: Client, requestId: string, send: (handle: WorkflowHandle<typeof erasureWorkflow>) => Promise<void>): Promise<void> {
   const handle = erasureHandle(client, requestId);
@@ -236,6 +249,11 @@ async function operatorAction(client: Client, requestId: string, send: (handle: 
     await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new ErasureRefusedError('refused', err.cause?.message ?? 'refused by the erasure');
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw new NoWorkerAnsweredError(
+        `no worker took the action within ${UPDATE_DEADLINE_MS / 1000}s (are the workers running?); it may still be applied once one does: check the status before sending it again`,
+      );
+    }
     throw err;
   }
 }

@@ -11,7 +11,18 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isAllowedCallbackUrl } from '../callbacks/hosts';
-import { ErasureNotFoundError, ErasureRefusedError, erasureStatus, reportConnectorCallback, retryErasure, skipErasure, submitErasure, type ErasureStatusReport, type Submitted } from '../client/erasures';
+import {
+  ErasureNotFoundError,
+  ErasureRefusedError,
+  erasureStatus,
+  NoWorkerAnsweredError,
+  reportConnectorCallback,
+  retryErasure,
+  skipErasure,
+  submitErasure,
+  type ErasureStatusReport,
+  type Submitted,
+} from '../client/erasures';
 import { InvalidRequestError, parseErasureRequest, parseOrInvalid, type ErasureRequest } from '../subject/request';
 import { ketchDeleteResponse, ketchError, ketchStatusFor, parseKetchDeleteRequest } from '../vendors/ketch/protocol';
 import type { IntakeRecord, StatusCallback } from '../workflows/types';
@@ -108,6 +119,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     if (err instanceof ErasureNotFoundError || err instanceof WorkflowNotFoundError) return sendError(req, reply, 404, 'not_found', 'no erasure with that request id');
     // Not running, or the workflow's validator said no (not waiting for an operator, no such order...): its reason is ours.
     if (err instanceof ErasureRefusedError) return sendError(req, reply, 409, err.code, err.message);
+    if (err instanceof NoWorkerAnsweredError) return sendError(req, reply, 503, 'unavailable', err.message);
     if (e.statusCode === 429) return sendError(req, reply, 429, 'rate_limited', e.message ?? 'rate limited');
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return sendError(req, reply, e.statusCode, ...fastifyClientError(e.code));
     req.log.error({ errName: e.name, errCode: e.code }, 'request failed');
