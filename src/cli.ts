@@ -8,13 +8,13 @@
  *   dsr-erasure callback ID --connector http:NAME --state completed|not_found|failed
  * Connects like the worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...).
  */
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { hashApiKey } from './intake/config';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadServiceConfig } from './config';
 import { connectClient } from './client/connect';
-import { erasureHandle, erasureProgress, submitErasure } from './client/erasures';
+import { ErasureNotFoundError, ErasureRefusedError, erasureStatus, reportConnectorCallback, retryErasure, skipErasure, submitErasure } from './client/erasures';
 import { formatSummary, IMPORT_LIMITS, ImportFileError, importErasures } from './cli/import';
 import { formatList, LIST_LIMITS, LIST_STATUSES, listErasures, type ListStatus } from './cli/list';
 import { importProgress } from './cli/progress';
@@ -86,13 +86,15 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
       // Validate before connecting: bad input never reaches Temporal.
       const request = parseErasureRequest({ requestId: opts.requestId, emails: opts.email, phones: opts.phone });
       const config = loadServiceConfig(env);
-      const { handle, outcome, started, workflowId } = await submitErasure(await connect(), request, { taskQueue: config.DSR_TASK_QUEUE, intake: { source: 'cli' } });
+      const { handle, outcome, workflowId, ...submitted } = await submitErasure(await connect(), request, { taskQueue: config.DSR_TASK_QUEUE, intake: { source: 'cli' } });
       if (outcome === 'conflict') {
         throw new RequestConflictError(`refused: request id ${request.requestId} already exists with different identifiers; nothing was started (a new request needs a new id)`);
       }
-      err(outcome === 'started' ? `started ${workflowId}` : `${workflowId} already exists with the same identifiers; attached to it (nothing new started)`);
+      // The run id names this run in the Web UI and `temporal workflow show`; an existing erasure's is its latest run's.
+      const runId = submitted.runId ?? (await handle.describe()).runId;
+      err(outcome === 'started' ? `started ${workflowId} (run ${runId})` : `${workflowId} (run ${runId}) already exists with the same identifiers; attached to it (nothing new started)`);
       if (opts.wait) print(await handle.result());
-      else print({ workflowId, outcome, started });
+      else print({ workflowId, runId, outcome });
     });
 
   program
@@ -137,18 +139,16 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
 
   program
     .command('status <requestId>')
-    .description('show the current step and per-step results')
+    .description('show the status, current step and per-step results (the receipt once completed)')
     .action(async (requestId: string) => {
-      const handle = erasureHandle(await connect(), requestId);
-      const { status } = await handle.describe();
-      print(status.name === 'COMPLETED' ? await handle.result() : await erasureProgress(await connect(), requestId));
+      print(await erasureStatus(await connect(), requestId));
     });
 
   program
     .command('retry <requestId>')
     .description('run the failed item of an erasure waiting for an operator again')
     .action(async (requestId: string) => {
-      await erasureHandle(await connect(), requestId).executeUpdate('retry', { args: [] });
+      await retryErasure(await connect(), requestId);
       err('retrying');
     });
 
@@ -157,7 +157,7 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
     .description('skip the failed item of an erasure waiting for an operator; the receipt keeps the reason')
     .requiredOption('--reason <text>', 'why it is safe to skip')
     .action(async (requestId: string, opts: { reason: string }) => {
-      await erasureHandle(await connect(), requestId).executeUpdate('skip', { args: [{ reason: opts.reason }] });
+      await skipErasure(await connect(), requestId, opts.reason);
       err('skipped');
     });
 
@@ -168,7 +168,7 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
     .addOption(new Option('--state <state>', 'what the system reported').choices(['completed', 'not_found', 'failed']).makeOptionMandatory())
     .option('--reference <ref>', "the system's own reference for the erasure")
     .action(async (requestId: string, opts: { connector: string; state: 'completed' | 'not_found' | 'failed'; reference?: string }) => {
-      await erasureHandle(await connect(), requestId).executeUpdate('connectorCallback', { args: [{ connector: opts.connector, state: opts.state, reference: opts.reference }] });
+      await reportConnectorCallback(await connect(), requestId, { connector: opts.connector, state: opts.state, reference: opts.reference });
       err('delivered');
     });
 
@@ -185,13 +185,10 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
   return { program, state };
 }
 
-export function buildCli(deps: CliDeps = {}): Command {
-  return createCli(deps).program;
-}
-
 /**
  * Runs one command line (`argv` as process.argv: node, script, args...) and returns the exit code:
- * 0 on success, 2 for invalid input (or rejected import rows, or a conflicting request id), 1 otherwise.
+ * 0 on success, 2 for invalid input (or rejected import rows, or a conflicting request id), 1 otherwise
+ * (an operator action the erasure refused included: the reason is printed).
  */
 export async function executeCli(argv: string[], deps: CliDeps = {}): Promise<number> {
   const { program, state } = createCli(deps);
@@ -201,8 +198,8 @@ export async function executeCli(argv: string[], deps: CliDeps = {}): Promise<nu
     return state.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode; // commander has printed the usage error or help
-    if (e instanceof InvalidRequestError || e instanceof ConfigError || e instanceof RequestConflictError || e instanceof ImportFileError) err(e.message);
-    else if (e instanceof WorkflowUpdateFailedError) err(`refused: ${e.cause?.message ?? e.message}`);
+    if (e instanceof InvalidRequestError || e instanceof ConfigError || e instanceof RequestConflictError || e instanceof ImportFileError || e instanceof ErasureNotFoundError) err(e.message);
+    else if (e instanceof ErasureRefusedError) err(`refused: ${e.message}`);
     else err(e instanceof Error ? e.message : String(e));
     return e instanceof InvalidRequestError || e instanceof RequestConflictError || e instanceof ImportFileError ? 2 : 1;
   } finally {

@@ -12,6 +12,7 @@ import { executeCli } from '../src/cli';
 import { CONFLICT_REASON, formatSummary, importErasures, type ImportSummary } from '../src/cli/import';
 import type { ListedErasure } from '../src/cli/list';
 import { storedInput } from '../src/client/erasures';
+import { erasureWorkflowId } from '../src/temporal/names';
 import { startHarness, temporalAddress, uniqueRequestId, type Harness } from './helpers/harness';
 
 let h: Harness;
@@ -25,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(started.map((id) => h.client.workflow.getHandle(`erasure-${id}`).terminate('test cleanup').catch(() => undefined)));
+  await Promise.all(started.map((id) => h.handle(id).terminate('test cleanup').catch(() => undefined)));
   await h.teardown();
   await rm(dir, { recursive: true, force: true });
 });
@@ -100,10 +101,10 @@ test('import starts valid rows, rejects bad and repeated ones by line, and a re-
   started.push(a, b, d, e);
 
   // What was started: normalised identifiers, and where the request came from.
-  const input = await storedInput(h.client, `erasure-${a}`);
+  const input = await storedInput(h.client, erasureWorkflowId(a));
   expect(input?.subject).toEqual({ emails: ['ann@example.com', 'ann.two@example.com'], phones: [] });
   expect(input?.intake).toEqual({ source: 'csv-import', regulation: 'gdpr', receivedAt: '2026-11-20T09:00:00Z', dueAt: '2026-12-20T09:00:00.000Z' });
-  expect((await storedInput(h.client, `erasure-${d}`))?.subject.phones).toEqual(['+14255550102']);
+  expect((await storedInput(h.client, erasureWorkflowId(d)))?.subject.phones).toEqual(['+14255550102']);
 
   // Safe to re-run: nothing new, every valid row already present, the same rejections.
   const again = await cli(['import', path, '--rate', '50', '--json']);
@@ -121,18 +122,19 @@ test('import starts valid rows, rejects bad and repeated ones by line, and a re-
   expect(third.stderr).toContain(`line 2 (${a}): ${CONFLICT_REASON}`);
   expectNoPersonalData(again.stdout, again.stderr, third.stdout, third.stderr);
   started.push(f);
-  expect((await storedInput(h.client, `erasure-${a}`))?.subject.emails).toEqual(['ann@example.com', 'ann.two@example.com']);
+  expect((await storedInput(h.client, erasureWorkflowId(a)))?.subject.emails).toEqual(['ann@example.com', 'ann.two@example.com']);
 
   // list --status Running shows them (ErasureStatus set at start), with their step.
   const ours = new Set(started);
   const running = await listUntil(['--status', 'Running'], (rows) => rows.filter((r) => ours.has(r.requestId)).length === ours.size);
   for (const row of running.filter((r) => ours.has(r.requestId))) expect(row).toMatchObject({ status: 'Running', step: 'crm', startedAt: expect.any(String) });
   const text = await cli(['list', '--status', 'Running', '--limit', '10000']);
+  expect(text.stdout.split('\n')[0]).toMatch(/^REQUEST ID\s+STATUS\s+STEP\s+STARTED$/);
   expect(text.stdout.split('\n').find((l) => l.startsWith(`${a} `))).toMatch(new RegExp(`^${a}\\s+Running\\s+crm\\s+\\d{4}-\\d\\d-\\d\\dT`));
   expect((await cli(['list', '--status', 'Completed', '--json', '--limit', '10000'])).stdout).not.toContain(a);
 
   // A terminated erasure keeps ErasureStatus=Running; list goes by the execution status.
-  await h.client.workflow.getHandle(`erasure-${e}`).terminate('test: operator stopped it');
+  await h.handle(e).terminate('test: operator stopped it');
   await listUntil(['--status', 'Terminated'], (rows) => rows.some((r) => r.requestId === e && r.status === 'Terminated'));
   await listUntil(['--status', 'Running'], (rows) => !rows.some((r) => r.requestId === e));
 });
@@ -175,7 +177,7 @@ test('--dry-run validates every row without connecting; --rate is bounded', asyn
     dryRun: true,
     rejected: [
       { line: 2, requestId: 'r-1', reasons: [expect.stringMatching(/^received_at must be an ISO 8601 date/)] },
-      { line: 4, requestId: 'r-3', reasons: ['emails at least one email address or phone number is required'] },
+      { line: 4, requestId: 'r-3', reasons: ['emails must contain at least one email address, or phones at least one phone number'] },
     ],
   });
   expect(res.stderr).toContain('dry run: 3 rows, 1 valid, 2 rejected; nothing was started');

@@ -6,6 +6,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { parseEnv } from '../src/config';
 import { apiKeyVerifier } from '../src/intake/auth';
 import { intakeEnvSchema } from '../src/intake/config';
+import { erasureWorkflowId } from '../src/temporal/names';
 import type { ErasureReceipt } from '../src/workflows/types';
 import { bundleWorkflows, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 
@@ -84,8 +85,19 @@ test('retry and skip steer a request waiting for an operator', async () => {
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain('not waiting for an operator');
 
-  const receipt = await h.client.workflow.getHandle(`erasure-${requestId}`).result();
-  expect(receipt.skipped[0].reason).toBe('contact removed by hand in HubSpot, ticket DPO-7');
+  const receipt = await h.handle(requestId).result();
+  expect(receipt.skipped[0]?.reason).toBe('contact removed by hand in HubSpot, ticket DPO-7');
+
+  // Refused as the API refuses (409 there): the reason printed, a non-zero exit.
+  const finished = await cli(['skip', requestId, '--reason', 'too late'], env);
+  expect(finished.code).toBe(1);
+  expect(finished.stderr).toContain('refused: this erasure is completed; nothing to act on');
+  const callback = await cli(['callback', requestId, '--connector', 'http:warehouse', '--state', 'completed'], env);
+  expect(callback.code).toBe(1);
+  expect(callback.stderr).toContain('refused: this erasure is completed');
+  const unknown = await cli(['status', uniqueRequestId('never-submitted')], env);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain('no erasure with request id');
 });
 
 test('erase prints its outcome, and refuses a request id already used for someone else (exit 2, nothing started)', async () => {
@@ -93,11 +105,15 @@ test('erase prints its outcome, and refuses a request id already used for someon
   const env = h.env;
   const first = await cli(['erase', '--request-id', requestId, '--email', 'first.person@example.com'], env);
   expect(first.code).toBe(0);
-  expect(JSON.parse(first.stdout)).toEqual({ workflowId: `erasure-${requestId}`, outcome: 'started', started: true });
+  const started = JSON.parse(first.stdout);
+  expect(started).toEqual({ workflowId: erasureWorkflowId(requestId), runId: expect.stringMatching(/^[0-9a-f-]{36}$/), outcome: 'started' });
+  expect(first.stderr).toContain(`started ${erasureWorkflowId(requestId)} (run ${started.runId})`);
+  expect((await h.handle(requestId).describe()).runId).toBe(started.runId);
 
   const same = await cli(['erase', '--request-id', requestId, '--email', 'First.Person@example.com'], env);
   expect(same.code).toBe(0);
-  expect(JSON.parse(same.stdout)).toMatchObject({ outcome: 'exists', started: false });
+  expect(JSON.parse(same.stdout)).toEqual({ workflowId: erasureWorkflowId(requestId), runId: started.runId, outcome: 'exists' });
+  expect(JSON.parse((await cli(['status', requestId], env)).stdout)).toMatchObject({ requestId, runId: started.runId });
 
   const other = await cli(['erase', '--request-id', requestId, '--email', 'second.person@example.com', '--phone', '+1 425 555 0199'], env);
   expect(other.code).toBe(2);
@@ -105,7 +121,7 @@ test('erase prints its outcome, and refuses a request id already used for someon
   expect(other.stderr).toContain('already exists with different identifiers; nothing was started');
   for (const value of ['second.person', '4255550199', '555 0199']) expect(other.stderr).not.toContain(value);
   // Still the first person's erasure, run once.
-  const { history } = await h.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: `erasure-${requestId}` } });
+  const { history } = await h.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: erasureWorkflowId(requestId) } });
   expect(history?.events?.filter((e) => e.workflowExecutionStartedEventAttributes)).toHaveLength(1);
 });
 
@@ -118,4 +134,21 @@ test('api-key prints a new key and the hashed entry the intake service accepts i
   const config = parseEnv(intakeEnvSchema, { DSR_INTAKE_API_KEYS: entry });
   expect(apiKeyVerifier(config.DSR_INTAKE_API_KEYS)(`Bearer ${key}`)).toEqual({ name: 'onetrust', via: 'api-key' });
   expect((await cli(['api-key', 'bad name'])).code).not.toBe(0);
+});
+
+test('with no worker running, status answers from the search attributes and an operator action gives up after its deadline, saying so', async () => {
+  await h.stopWorkers();
+  const requestId = uniqueRequestId('cli-no-worker');
+  try {
+    expect((await cli(['erase', '--request-id', requestId, '--email', 'nobody.home@example.com'], h.env)).code).toBe(0);
+    const status = await cli(['status', requestId], h.env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual({ requestId, runId: expect.any(String), startedAt: expect.any(String), status: 'Running', step: 'crm' });
+    const retry = await cli(['retry', requestId], h.env);
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toContain('no worker took the action within 15s (are the workers running?)');
+  } finally {
+    await h.handle(requestId).terminate('test over');
+    await h.startWorkers();
+  }
 });

@@ -5,11 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDataConverter } from '../src/security/data-converter';
 import { loadSecurityConfig } from '../src/security/keys';
+import { retryUpdate } from '../src/workflows/definitions';
 import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { historyToJson } from './helpers/history';
 import { startCallbackReceiver } from './helpers/intake';
 
 const EMAIL = 'kim.lee@example.com';
@@ -92,7 +93,7 @@ test('a fresh history, including operator steering and status callbacks, replays
     callbacks: [{ protocol: 'dsr-erasure', url: receiver.url('/hook') }],
   });
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
-  await handle.executeUpdate('retry', { args: [] });
+  await handle.executeUpdate(retryUpdate);
   const receipt = await handle.result();
   await receiver.close();
   expect(receipt.notifications?.map((n) => `${n.event}:${n.state}`)).toEqual(['action_required:delivered', 'completed:delivered']);
@@ -100,7 +101,7 @@ test('a fresh history, including operator steering and status callbacks, replays
   await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: await fixtureDataConverter() }, history, handle.workflowId);
   // Add a fixture for a new workflow version (never overwrite old ones: running workflows still
   // have those histories): RECORD_FIXTURE=1 npx jest test/durability.test.ts -t "fresh history"
-  if (process.env.RECORD_FIXTURE) writeFileSync(join(FIXTURES, `erasure-history-${new Date().toISOString().slice(0, 10)}.json`), historyToJSON(history));
+  if (process.env.RECORD_FIXTURE) writeFileSync(join(FIXTURES, `erasure-history-${new Date().toISOString().slice(0, 10)}.json`), historyToJson(history));
 });
 
 test('every recorded history from earlier versions still replays', async () => {

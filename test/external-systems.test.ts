@@ -4,7 +4,9 @@
  * the order CRM -> email -> Gong holding throughout.
  */
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { SANDBOX_MAILBOXES } from '../src/sandbox';
 import type { LoggedRequest } from '../src/vendors/sim/server';
+import { connectorCallbackUpdate, retryUpdate, skipUpdate } from '../src/workflows/definitions';
 import type { ErasureSettings } from '../src/workflows/types';
 import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 import { startIntake } from './helpers/intake';
@@ -67,9 +69,9 @@ test('a system that calls back: the workflow waits for the connectorCallback upd
   await new Promise((r) => setTimeout(r, 1_500));
   expect(harness.sandbox.graph!.controls.log).toHaveLength(0);
   // Callbacks for connectors without an outstanding order, and malformed ones, are refused.
-  await expect(handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:nope', state: 'completed' }] })).rejects.toThrow();
-  await expect(handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:tickets', state: 'completed', deleted: -1 }] })).rejects.toThrow();
-  await handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:tickets', state: 'completed', reference: 'TCK-42' }] });
+  await expect(handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:nope', state: 'completed' }] })).rejects.toThrow();
+  await expect(handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:tickets', state: 'completed', deleted: -1 }] })).rejects.toThrow();
+  await handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:tickets', state: 'completed', reference: 'TCK-42' }] });
   const receipt = await handle.result();
   expect(receipt.crm.external).toEqual([expect.objectContaining({ connector: 'http:tickets', state: 'completed', via: 'callback', reference: 'TCK-42' })]);
   expect(receipt.email.outcomes[0]!.deleted).toBeGreaterThan(0);
@@ -116,10 +118,10 @@ test('a system reporting failure puts the request in "action required"; skip kee
   expect(waiting.actionRequired).toMatchObject({ step: 'crm', item: 'http:legacy-crm order', errorType: 'ExternalErasureFailed' });
   expect(JSON.stringify(waiting)).not.toContain(EMAIL);
   // retry sends a new order (a new idempotency key: the old one would answer `failed` again).
-  await handle.executeUpdate('retry', { args: [] });
+  await handle.executeUpdate(retryUpdate);
   await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
   expect([...harness.sandbox.http.get('legacy-crm')!.vendor.orders.keys()]).toEqual([`${requestId}:legacy-crm`, `${requestId}:legacy-crm:2`]);
-  await handle.executeUpdate('skip', { args: [{ reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }] });
+  await handle.executeUpdate(skipUpdate, { args: [{ reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }] });
   const receipt = await handle.result();
   expect(receipt.outcome).toBe('erased-with-exceptions');
   expect(receipt.crm.external).toEqual([]);
@@ -137,12 +139,12 @@ test('a system that accepts and never finishes escalates after externalMaxWait',
   const waiting = await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   expect(waiting.actionRequired?.errorType).toBe('ExternalErasureOverdue');
   // retry keeps waiting; the callback then completes it.
-  await handle.executeUpdate('retry', { args: [] });
-  await handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:slow', state: 'not_found' }] });
+  await handle.executeUpdate(retryUpdate);
+  await handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:slow', state: 'not_found' }] });
   const receipt = await handle.result();
   expect(receipt.crm.external[0]).toMatchObject({ state: 'not_found', via: 'callback' });
   // The order is settled: a late callback is refused rather than silently dropped.
-  await expect(handle.executeUpdate('connectorCallback', { args: [{ connector: 'http:slow', state: 'failed' }] })).rejects.toThrow();
+  await expect(handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:slow', state: 'failed' }] })).rejects.toThrow();
 });
 
 test('Salesforce + an HTTP connector as the CRM step, Gmail as the email step: the order holds', async () => {
@@ -172,7 +174,7 @@ test('Salesforce + an HTTP connector as the CRM step, Gmail as the email step: t
   expect(salesforce.recycleBin()).toHaveLength(0);
   expect(receipt.crm.external[0]).toMatchObject({ connector: 'http:warehouse', state: 'completed', via: 'status-url' });
   expect(receipt.email.outcomes[0]).toMatchObject({ connector: 'gmail', deleted: 4 });
-  for (const user of ['dpo@sandbox.example', 'sales@sandbox.example', 'support@sandbox.example']) {
+  for (const user of SANDBOX_MAILBOXES) {
     expect(google.messages(user).filter((m) => [m.from, ...m.to, ...m.cc, ...m.bcc].includes(EMAIL))).toHaveLength(0);
   }
   expect(google.controls.log.some((r) => r.operation.includes('trash'))).toBe(false);

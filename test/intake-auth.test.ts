@@ -57,6 +57,27 @@ describe('API keys', () => {
   test.each([undefined, '', 'key-for-ops-0123456789', 'Bearer wrong-key-0123456789', 'Basic a2V5', 'Bearer short'])('refuses %p', (header) => {
     expect(() => verify(header)).toThrow(AuthError);
   });
+
+  // "malformed" only for a header that is not `Bearer <token>`; a wrong key of any length is a wrong key.
+  test.each([
+    [undefined, /^missing credentials/],
+    ['', /^missing credentials/],
+    ['key-for-ops-0123456789', /^malformed Authorization header/],
+    ['Basic a2V5', /^malformed Authorization header/],
+    ['Bearer ', /^malformed Authorization header/],
+    ['Bearer short', /^invalid API key/],
+    ['Bearer wrong-key-0123456789', /^invalid API key/],
+    [`Bearer ${'k'.repeat(600)}`, /^invalid API key/],
+  ])('says why %p is refused, without quoting it', (header, reason) => {
+    let message = '';
+    try {
+      verify(header);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(reason);
+    for (const token of ['short', 'wrong-key', 'a2V5', 'kkkk']) expect(message).not.toContain(token);
+  });
 });
 
 describe('callback hosts', () => {

@@ -42,13 +42,22 @@ afterAll(async () => {
 });
 
 describe('authentication', () => {
-  test('every route but health needs an API key; a wrong one is refused', async () => {
+  test('every route but health and the OpenAPI document needs an API key; a wrong one is refused, saying so', async () => {
     expect((await intake.call('GET', '/healthz', { key: null })).status).toBe(200);
+    const doc = await intake.call('GET', '/openapi.json', { key: null });
+    expect(doc.status).toBe(200);
+    expect(doc.json.paths['/openapi.json'].get.security).toEqual([]);
     const missing = await intake.call('POST', '/v1/erasures', { key: null, body: { requestId: 'x-1', emails: [EMAIL] } });
     expect(missing.status).toBe(401);
     expect(missing.json.error.message).toMatch(/missing credentials/);
     expect((await intake.call('POST', '/v1/erasures', { key: 'not-a-valid-key-at-all', body: { requestId: 'x-1', emails: [EMAIL] } })).status).toBe(401);
-    expect((await intake.call('GET', '/openapi.json', { key: null })).status).toBe(401);
+    // A short wrong key is a wrong key, not a malformed header.
+    const short = await intake.call('GET', '/v1/erasures/x-1', { key: 'abc123' });
+    expect(short.status).toBe(401);
+    expect(short.json.error.message).toMatch(/^invalid API key/);
+    const basic = await intake.call('GET', '/v1/erasures/x-1', { key: null, headers: { authorization: 'Basic abc' } });
+    expect(basic.status).toBe(401);
+    expect(basic.json.error.message).toMatch(/^malformed Authorization header/);
     expect((await intake.call('GET', '/v1/erasures/x-1', { key: 'Basic abc' })).status).toBe(401);
   });
 
@@ -107,8 +116,15 @@ describe('validation', () => {
     expect(res.text).not.toContain('4255552671');
   });
 
+  test('a phone with an extension is told extensions are not accepted, not that it lacks a +', async () => {
+    const res = await intake.call('POST', '/v1/erasures', { body: { requestId: 'ext-1', phones: ['+1 206 555 0142 ext 12'] } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.fields).toEqual([{ field: 'phones[0]', message: expect.stringMatching(/^must be the number alone: extensions are not accepted/) }]);
+    expect(res.text).not.toContain('0142');
+  });
+
   test('no identifiers, a request id with an email in it, a bad date are rejected by field', async () => {
-    expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'none-1' } })).json.error.fields).toEqual([{ field: 'emails', message: 'at least one email address or phone number is required' }]);
+    expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'none-1' } })).json.error.fields).toEqual([{ field: 'emails', message: 'must contain at least one email address, or phones at least one phone number' }]);
     expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'jane@example.com', emails: [EMAIL] } })).json.error.fields[0].field).toBe('requestId');
     expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'date-1', emails: [EMAIL], receivedAt: 'yesterday' } })).json.error.fields[0].field).toBe('receivedAt');
   });
@@ -136,18 +152,22 @@ describe('submission and status', () => {
     const first = await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], phones: [PHONE] } });
     expect(first.status).toBe(202);
     expect(first.headers.location).toBe(`/v1/erasures/${requestId}`);
-    expect(first.json).toMatchObject({ requestId, status: 'Running', statusUrl: `/v1/erasures/${requestId}` });
+    expect(first.json).toMatchObject({ requestId, runId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'Running', statusUrl: `/v1/erasures/${requestId}` });
 
     // Same person, identifiers in another order and spelling: the same request.
-    const repeat = await intake.call('POST', '/v1/erasures', { body: { requestId, phones: ['+1 425 555 2671'], emails: ['Jane.Doe@Example.com'] } });
+    const repeat = await intake.call('POST', '/v1/erasures', { body: { requestId, phones: ['+1 425 555 2671'], emails: ['Jane.Doe@Example.com'], regulation: 'ccpa' } });
     expect(repeat.status).toBe(200);
     expect(repeat.json.requestId).toBe(requestId);
+    expect(repeat.json.runId).toBe(first.json.runId);
+    // The intake record 202 and GET carry: the first submission's (the repeat started nothing).
+    expect(repeat.json.intake).toEqual(first.json.intake);
+    expect(first.json.intake).toEqual({ source: 'api', submittedBy: 'intake-test' });
 
     const conflict = await intake.call('POST', '/v1/erasures', { body: { requestId, emails: ['someone.else@example.com'] } });
     expect(conflict.status).toBe(409);
     expect(conflict.text).not.toContain('someone.else');
 
-    const receipt = await h.client.workflow.getHandle(`erasure-${requestId}`).result() as ErasureReceipt;
+    const receipt = await h.handle(requestId).result() as ErasureReceipt;
     expect(receipt.outcome).toBe('erased');
     const done = await intake.call('GET', `/v1/erasures/${requestId}`);
     expect(done.json).toMatchObject({ requestId, status: 'Completed', step: 'done', receipt: { outcome: 'erased' } });
@@ -201,7 +221,7 @@ describe('operator actions and callbacks', () => {
     const again = await intake.call('POST', `/v1/erasures/${requestId}/retry`);
     expect([409]).toContain(again.status);
 
-    const receipt = (await h.client.workflow.getHandle(`erasure-${requestId}`).result()) as ErasureReceipt;
+    const receipt = (await h.handle(requestId).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased-with-exceptions');
     const completed = receiver.delivered().map((r) => JSON.parse(r.body) as StatusEvent).find((e) => e.requestId === requestId && e.event === 'completed');
     expect(completed).toMatchObject({ status: 'Completed', step: 'done', outcome: 'erased-with-exceptions' });
@@ -220,7 +240,7 @@ describe('operator actions and callbacks', () => {
     const requestId = uniqueRequestId('refused');
     receiver.failNext(1, 400);
     await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], callbackUrl: receiver.url(`/refuse/${requestId}`) } });
-    const receipt = (await h.client.workflow.getHandle(`erasure-${requestId}`).result()) as ErasureReceipt;
+    const receipt = (await h.handle(requestId).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased');
     expect(receipt.notifications).toEqual([expect.objectContaining({ event: 'completed', state: 'failed', error: expect.stringMatching(/HTTP 400/) })]);
   });
@@ -234,7 +254,7 @@ describe('operator actions and callbacks', () => {
       return r.status === 409 ? r : undefined;
     });
     expect(res.json.error.message).toMatch(/not waiting for an operator|completed/);
-    await h.client.workflow.getHandle(`erasure-${requestId}`).result();
+    await h.handle(requestId).result();
   });
 });
 
@@ -258,7 +278,7 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     expect(again.status).toBe(200);
     expect((again.body as { kind: string }).kind).toBe('DeleteResponse');
 
-    const receipt = (await h.client.workflow.getHandle(`erasure-ketch-${uid}`).result()) as ErasureReceipt;
+    const receipt = (await h.handle(`ketch-${uid}`).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased');
     expect(receipt.subject.map((s) => s.kind)).toEqual(['email', 'phone']); // account_id is not an identity we erase by
     expect(receipt.intake).toMatchObject({ source: 'ketch', regulation: 'gdpr', submittedBy: 'intake-test', dueAt: expect.any(String) });

@@ -10,12 +10,15 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { erasureHandle } from '../src/client/erasures';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { EncryptionCodec } from '../src/security/codec';
 import { createDataConverter } from '../src/security/data-converter';
 import { generateKey, loadSecurityConfig } from '../src/security/keys';
+import { erasureWorkflowId } from '../src/temporal/names';
+import { retryUpdate, skipUpdate } from '../src/workflows/definitions';
 import { FAST, bundleWorkflows, startHarness, temporalAddress, uniqueRequestId, type Harness } from './helpers/harness';
+import { historyToJson } from './helpers/history';
 
 const logLines: string[] = [];
 let metricsUrl: string;
@@ -94,7 +97,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   const ids: string[] = [];
   const submit = async (s: (typeof SUBJECTS)[number], prefix: string, settings = FAST) => {
     const requestId = uniqueRequestId(prefix);
-    ids.push(`erasure-${requestId}`);
+    ids.push(erasureWorkflowId(requestId));
     return { requestId, ...(await h.submit({ requestId, emails: s.emails, phones: s.phones }, settings)) };
   };
 
@@ -109,7 +112,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   );
   const b = await submit(bravo!, 'leak-400');
   await h.waitForProgress(b.requestId, (p) => p.status === 'ActionRequired');
-  await b.handle.executeUpdate('retry', { args: [] });
+  await b.handle.executeUpdate(retryUpdate);
   await b.handle.result();
   // 3. Rate limits and server errors, retried.
   h.sandbox.gong!.controls.inject({ kind: 'status', status: 429, retryAfterSeconds: 1, body: { requestId: 'r1', errors: [`limit for ${charlie!.emails[0]}`] } }, { operation: 'erase-data-for-email-address' });
@@ -120,7 +123,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   h.sandbox.gong!.vendor.setStuckDeletion(true);
   const d = await submit(delta!, 'leak-stuck', { ...FAST, verifyMaxTotalWait: '1s' });
   await h.waitForProgress(d.requestId, (p) => p.status === 'ActionRequired');
-  await d.handle.executeUpdate('skip', { args: [{ reason: 'escalated to Gong support, case 1234' }] });
+  await d.handle.executeUpdate(skipUpdate, { args: [{ reason: 'escalated to Gong support, case 1234' }] });
   await d.handle.result();
   h.sandbox.gong!.vendor.setStuckDeletion(false);
   // 5. A worker-side failure message that would quote the identifier if failures were not encoded:
@@ -129,7 +132,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   await e.handle.result();
   // 6. The CLI, end to end.
   const cliRequest = uniqueRequestId('leak-cli');
-  ids.push(`erasure-${cliRequest}`);
+  ids.push(erasureWorkflowId(cliRequest));
   const args = ['erase', '--request-id', cliRequest, ...foxtrot!.emails.flatMap((x) => ['--email', x]), ...foxtrot!.phones.flatMap((x) => ['--phone', x]), '--wait'];
   const cli = await promisify(execFile)(process.execPath, [join(__dirname, '..', 'bin', 'dsr-erasure.js'), ...args], { env: { ...process.env, ...h.env } });
   const status = await promisify(execFile)(process.execPath, [join(__dirname, '..', 'bin', 'dsr-erasure.js'), 'status', b.requestId], { env: { ...process.env, ...h.env } });
@@ -140,7 +143,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   const found: string[] = [];
   for (const id of ids) {
     const handle = raw.workflow.getHandle(id);
-    const history = historyToJSON(await handle.fetchHistory());
+    const history = historyToJson(await handle.fetchHistory());
     found.push(...leaks(expand(history), `history ${id}`));
     // Failure messages are encrypted too: our own wording never appears in plaintext.
     expect(history).not.toContain('the vendor rejected the request');
@@ -184,11 +187,11 @@ test('keys rotate: a workflow started under the old key completes under the new 
   await h.startWorkers({ DSR_PAYLOAD_KEYS: rotated });
   const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection, dataConverter: await createDataConverter(loadSecurityConfig({ DSR_PAYLOAD_KEYS: rotated }).payloadKeys) });
-  const receipt = await client.workflow.getHandle(`erasure-${requestId}`).result();
+  const receipt = await erasureHandle(client, requestId).result();
   expect(receipt.gong.verification.outcome).toBe('verified');
 
   // The history holds payloads under both keys.
-  const history = historyToJSON(await handle.fetchHistory());
+  const history = historyToJson(await handle.fetchHistory());
   const keyIds = new Set([...history.matchAll(/"encryption-key-id":\s*"([^"]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString()));
   expect([...keyIds].sort()).toEqual(['test-key-1', 'test-key-2']);
 

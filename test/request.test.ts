@@ -66,3 +66,14 @@ test('error messages never echo the rejected value (it may be personal data)', (
   expect(err.message).not.toContain('jane.doe');
   expect(err.message).not.toContain('7123');
 });
+
+test('messages read as sentences after the field name, and say what is really wrong', () => {
+  expect(rejection({ requestId: 'r1' }).message).toBe('invalid erasure request: emails must contain at least one email address, or phones at least one phone number');
+  for (const phone of ['+1 206 555 0142 ext 12', '+1 206 555 0142 ext. 12', '+1 (206) 555-0142 x12', '+1 206 555 0142 extension 9']) {
+    const err = rejection({ requestId: 'r1', phones: [phone] });
+    expect(err.issues).toEqual([{ field: 'phones[0]', message: 'must be the number alone: extensions are not accepted (give just the number, e.g. +1 425 555 2671)' }]);
+    expect(err.message).not.toContain('0142');
+  }
+  // Without a +, or with too few digits, the rule itself is the reason.
+  for (const phone of ['425 555 2671', '+12']) expect(rejection({ requestId: 'r1', phones: [phone] }).issues[0]!.message).toMatch(/^must start with \+ and a country code/);
+});

@@ -4,7 +4,10 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { SANDBOX_MAILBOXES } from '../src/sandbox';
+import { erasureWorkflowId } from '../src/temporal/names';
 import type { LoggedRequest } from '../src/vendors/sim/server';
+import { retryUpdate, skipUpdate } from '../src/workflows/definitions';
 import type { ErasureReceipt } from '../src/workflows/types';
 import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 
@@ -33,8 +36,8 @@ const span = (log: LoggedRequest[]) => ({ first: Math.min(...log.map((r) => r.at
 
 test('erases from the CRM, then email, then Gong, verifies, and returns a receipt', async () => {
   const requestId = uniqueRequestId('happy');
-  const { handle, started } = await h.submit({ requestId, emails: ['Jane.Doe@Example.com'], phones: [PHONE_RAW] });
-  expect(started).toBe(true);
+  const { handle, outcome } = await h.submit({ requestId, emails: ['Jane.Doe@Example.com'], phones: [PHONE_RAW] });
+  expect(outcome).toBe('started');
   const receipt: ErasureReceipt = await handle.result();
 
   // Order, from what the vendors actually received.
@@ -46,7 +49,7 @@ test('erases from the CRM, then email, then Gong, verifies, and returns a receip
 
   // Everything is gone from every system.
   expect(h.sandbox.hubspot!.contacts()).toHaveLength(0);
-  for (const upn of ['dpo@sandbox.example', 'sales@sandbox.example', 'support@sandbox.example']) {
+  for (const upn of SANDBOX_MAILBOXES) {
     expect(h.sandbox.graph!.messages(upn).filter((m) => [m.from, ...m.to, ...m.cc].includes(EMAIL))).toHaveLength(0);
   }
   const gongLog = h.sandbox.gong!.controls.log;
@@ -101,7 +104,7 @@ test('when Gong never finishes, the request escalates; an operator retry re-eras
   expect(waiting.actionRequired?.reason).not.toContain(EMAIL);
 
   h.sandbox.gong!.vendor.setStuckDeletion(false);
-  await handle.executeUpdate('retry', { args: [] });
+  await handle.executeUpdate(retryUpdate);
   const receipt = await handle.result();
   expect(receipt.gong.verification.outcome).toBe('verified');
   expect(receipt.gong.erasures).toHaveLength(2);
@@ -142,7 +145,7 @@ test('a 400 puts the request in "action required" until an operator retries it',
   const described = await handle.describe();
   expect(described.searchAttributes).toMatchObject({ ErasureStatus: ['ActionRequired'], ErasureStep: ['crm'] });
 
-  await handle.executeUpdate('retry', { args: [] });
+  await handle.executeUpdate(retryUpdate);
   const receipt = await handle.result();
   expect(receipt.outcome).toBe('erased');
   expect(receipt.operatorActions).toHaveLength(1);
@@ -154,8 +157,8 @@ test('an operator can skip a failing item with a reason the receipt keeps', asyn
   const requestId = uniqueRequestId('skip');
   const { handle } = await h.submit({ requestId, emails: [EMAIL] });
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.step === 'email');
-  await expect(handle.executeUpdate('skip', { args: [{ reason: '  ' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-  await handle.executeUpdate('skip', { args: [{ reason: 'mailbox migrated off Microsoft 365; ticket DPO-42' }] });
+  await expect(handle.executeUpdate(skipUpdate, { args: [{ reason: '  ' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await handle.executeUpdate(skipUpdate, { args: [{ reason: 'mailbox migrated off Microsoft 365; ticket DPO-42' }] });
   const receipt = await handle.result();
   expect(receipt.outcome).toBe('erased-with-exceptions');
   expect(receipt.skipped).toEqual([expect.objectContaining({ step: 'email', item: 'm365 email#1', reason: 'mailbox migrated off Microsoft 365; ticket DPO-42' })]);
@@ -167,7 +170,7 @@ test('operator updates are refused while nothing is waiting', async () => {
   const requestId = uniqueRequestId('norefuse');
   const { handle } = await h.submit({ requestId, emails: [EMAIL] }, { ...FAST, verifyInitialWait: '1m' });
   await h.waitForProgress(requestId, (p) => p.step === 'gong-verify');
-  await expect(handle.executeUpdate('retry', { args: [] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await expect(handle.executeUpdate(retryUpdate)).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
   await handle.terminate('test over');
 });
 
@@ -177,13 +180,13 @@ test('submitting the same request twice gives one workflow and one set of deleti
     h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }),
     h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }),
   ]);
-  expect([a.started, b.started].sort()).toEqual([false, true]);
+  expect([a.outcome, b.outcome].sort()).toEqual(['exists', 'started']);
   const first = await a.handle.result();
   const again = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] });
-  expect(again.started).toBe(false);
+  expect(again.outcome).toBe('exists');
   expect(await again.handle.result()).toEqual(first);
   const runs = [];
-  for await (const wf of h.client.workflow.list({ query: `WorkflowId = "erasure-${requestId}"` })) runs.push(wf);
+  for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${erasureWorkflowId(requestId)}"` })) runs.push(wf);
   expect(runs).toHaveLength(1);
   const gongErases = h.sandbox.gong!.controls.log.filter((r) => r.operation.startsWith('erase-'));
   expect(gongErases).toHaveLength(2);
@@ -196,7 +199,7 @@ test('a request whose run was terminated can be submitted again; bad settings ar
   await h.waitForProgress(requestId, (p) => p.step === 'gong-verify');
   await first.handle.terminate('operator terminated by mistake');
   const again = await h.submit({ requestId, emails: [EMAIL] });
-  expect(again.started).toBe(true);
+  expect(again.outcome).toBe('started');
   expect((await again.handle.result()).outcome).toBe('erased');
 
   await expect(h.submit({ requestId: uniqueRequestId('badsettings'), emails: [EMAIL] }, { verifyInitialWait: 'soon' as never })).rejects.toThrow(/settings\.verifyInitialWait/);
@@ -207,9 +210,12 @@ test('a retry and a skip sent at the same moment: exactly one decision is taken 
   const requestId = uniqueRequestId('race');
   const { handle } = await h.submit({ requestId, emails: [EMAIL] });
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
-  const results = await Promise.allSettled([handle.executeUpdate('retry', { args: [] }), handle.executeUpdate('skip', { args: [{ reason: 'race' }] })]);
-  const accepted = results.filter((r) => r.status === 'fulfilled').length;
+  const [retry, skip] = await Promise.allSettled([handle.executeUpdate(retryUpdate), handle.executeUpdate(skipUpdate, { args: [{ reason: 'race' }] })]);
+  // One is taken, the other refused by the workflow (the wait it answers is over).
+  expect([retry.status, skip.status].sort()).toEqual(['fulfilled', 'rejected']);
+  const refused = [retry, skip].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  expect(refused.reason).toBeInstanceOf(WorkflowUpdateFailedError);
   const receipt = await handle.result();
-  expect(receipt.operatorActions).toHaveLength(accepted);
-  expect(accepted).toBeGreaterThanOrEqual(1);
+  expect(receipt.operatorActions.map((a) => a.action)).toEqual([retry.status === 'fulfilled' ? 'retry' : 'skip']);
+  expect(receipt.skipped).toHaveLength(skip.status === 'fulfilled' ? 1 : 0);
 });

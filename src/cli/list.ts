@@ -7,15 +7,16 @@
  * it had when it was stopped, so `Running` also requires a running execution.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { CLOSED_STATUS } from '../client/erasures';
 import { erasureWorkflowId } from '../temporal/names';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
+import { erasureWorkflow } from '../workflows/erasure';
 
 export const LIST_STATUSES = ['Running', 'WaitingForGong', 'ActionRequired', 'Completed', 'Failed', 'Terminated'] as const;
 export type ListStatus = (typeof LIST_STATUSES)[number];
 
 export const LIST_LIMITS = { defaultLimit: 100, maxLimit: 10_000 } as const;
 
-const WORKFLOW_TYPE = 'erasureWorkflow';
 const PREFIX = erasureWorkflowId('');
 
 export interface ListedErasure {
@@ -28,7 +29,7 @@ export interface ListedErasure {
 
 /** The visibility query for a status (all erasures when none). Values come from a fixed set. */
 export function listQuery(status?: ListStatus): string {
-  const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+  const clauses = [`WorkflowType = '${erasureWorkflow.name}'`];
   switch (status) {
     case undefined:
       break;
@@ -48,10 +49,8 @@ export function listQuery(status?: ListStatus): string {
   return clauses.join(' AND ');
 }
 
-const CLOSED: Record<string, string> = { COMPLETED: 'Completed', FAILED: 'Failed', TERMINATED: 'Terminated', CANCELLED: 'Cancelled', TIMED_OUT: 'TimedOut' };
-
 export function toListed(info: WorkflowExecutionInfo): ListedErasure {
-  const closed = CLOSED[info.status.name];
+  const closed = CLOSED_STATUS[info.status.name];
   const step = info.typedSearchAttributes.get(ErasureStep);
   return {
     requestId: info.workflowId.startsWith(PREFIX) ? info.workflowId.slice(PREFIX.length) : info.workflowId,
@@ -73,9 +72,12 @@ export async function listErasures(client: Client, opts: { status?: ListStatus; 
   return { erasures, more: false };
 }
 
-/** One line per erasure: request id, status, step, start time, in aligned columns. */
+const LIST_HEADER = ['REQUEST ID', 'STATUS', 'STEP', 'STARTED'];
+
+/** A header row, then one line per erasure: request id, status, step, start time, in aligned columns. Nothing when there are none. */
 export function formatList(erasures: ListedErasure[]): string[] {
-  const rows = erasures.map((e) => [e.requestId, e.status, e.step ?? '-', e.startedAt]);
-  const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
+  if (erasures.length === 0) return [];
+  const rows = [LIST_HEADER, ...erasures.map((e) => [e.requestId, e.status, e.step ?? '-', e.startedAt])];
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  '));
 }

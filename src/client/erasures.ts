@@ -1,14 +1,25 @@
 /**
- * Starting and steering erasures from a Temporal client (CLI, intake service, tests).
+ * Starting and steering erasures from a Temporal client: the one place the CLI, the intake service
+ * and the tests go through, so they submit, report status and act as an operator the same way
+ * (same fallbacks, same refusals).
  */
-import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { fromPayloadsAtIndex, type Payload } from '@temporalio/common';
 import { erasureSettingsSchema } from '../settings-schema';
 import { InvalidRequestError, type ErasureRequest } from '../subject/request';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflowId } from '../temporal/names';
-import type { erasureWorkflow } from '../workflows/erasure';
-import type { ErasureProgress, ErasureSettings, ErasureWorkflowInput, IntakeRecord, StatusCallback } from '../workflows/types';
+import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from '../workflows/definitions';
+import { erasureWorkflow } from '../workflows/erasure';
+import type { ActionRequired, ConnectorCallback, ErasureProgress, ErasureReceipt, ErasureSettings, ErasureWorkflowInput, IntakeRecord, StatusCallback } from '../workflows/types';
 
 /** Per-request overrides are checked here: a bad value inside the workflow would stall it, not fail clearly. */
 export const settingsSchema = erasureSettingsSchema.partial().strict();
@@ -29,7 +40,10 @@ export interface Submitted {
    * identifiers; nothing was started and the caller must refuse (an id reused by mistake).
    */
   outcome: 'started' | 'exists' | 'conflict';
-  started: boolean;
+  /** `started`: the run just started (for the others, `erasureStatus` tells the latest run). */
+  runId?: string;
+  /** How the erasure was submitted: this submission's record when started, the first one's when it already existed. */
+  intake?: IntakeRecord;
 }
 
 /**
@@ -40,7 +54,7 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
   const workflowId = erasureWorkflowId(request.requestId);
   const settings = opts.settings === undefined ? undefined : (parseOrThrow(opts.settings) as Partial<ErasureSettings>);
   try {
-    const handle = await client.workflow.start('erasureWorkflow', {
+    const handle = await client.workflow.start(erasureWorkflow, {
       workflowId,
       taskQueue: opts.taskQueue,
       args: [{ requestId: request.requestId, subject: { emails: request.emails, phones: request.phones }, settings, intake: opts.intake, callbacks: opts.callbacks?.length ? opts.callbacks : undefined }],
@@ -52,12 +66,14 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
         { key: ErasureStep, value: 'crm' },
       ],
     });
-    return { handle: handle as WorkflowHandle<typeof erasureWorkflow>, workflowId, outcome: 'started', started: true };
+    return { handle, workflowId, outcome: 'started', runId: handle.firstExecutionRunId, intake: opts.intake };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const stored = await storedInput(client, workflowId);
     const same = stored !== undefined && sameIdentifiers(stored.subject, request);
-    return { handle: client.workflow.getHandle<typeof erasureWorkflow>(workflowId), workflowId, outcome: same ? 'exists' : 'conflict', started: false };
+    return same
+      ? { handle: erasureHandle(client, request.requestId), workflowId, outcome: 'exists', intake: stored.intake }
+      : { handle: erasureHandle(client, request.requestId), workflowId, outcome: 'conflict' };
   }
 }
 
@@ -66,14 +82,16 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
  * identifiers exist nowhere else in plaintext-free form we could compare against.
  */
 export async function storedInput(client: Client, workflowId: string): Promise<ErasureWorkflowInput | undefined> {
-  const { history } = await client.workflowService.getWorkflowExecutionHistory({
-    namespace: client.options.namespace,
-    execution: { workflowId },
-    maximumPageSize: 1,
-  });
+  const namespace = client.options.namespace;
+  const { history } = await client.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId }, maximumPageSize: 1 });
   const started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
   if (!started) return undefined;
-  return decodeFromPayloadsAtIndex<ErasureWorkflowInput>(client.workflow.options.loadedDataConverter, 0, started.input?.payloads);
+  // What the SDK does to a workflow's input: the codecs in reverse order of encoding, then the payload converter.
+  const { payloadConverter, payloadCodecs } = client.workflow.options.loadedDataConverter;
+  const context = { type: 'workflow', namespace, workflowId } as const;
+  let payloads = (started.input?.payloads ?? []) as Payload[];
+  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads, context);
+  return fromPayloadsAtIndex<ErasureWorkflowInput>(payloadConverter, 0, payloads, context);
 }
 
 /** Same person: the same set of (normalised) emails and phones, in any order. */
@@ -92,6 +110,133 @@ export function erasureHandle(client: Client, requestId: string): WorkflowHandle
   return client.workflow.getHandle<typeof erasureWorkflow>(erasureWorkflowId(requestId));
 }
 
-export async function erasureProgress(client: Client, requestId: string): Promise<ErasureProgress> {
-  return erasureHandle(client, requestId).query<ErasureProgress>('progress');
+/** No erasure was ever submitted under this request id (or its history is past retention). */
+export class ErasureNotFoundError extends Error {
+  override name = 'ErasureNotFoundError';
+}
+
+/**
+ * An operator action the erasure did not take: `not_running` (it has finished, failed or was
+ * stopped), or `refused` by the workflow itself (nothing waits for an operator, no such order...),
+ * whose reason is the message.
+ */
+export class ErasureRefusedError extends Error {
+  override name = 'ErasureRefusedError';
+  constructor(
+    readonly code: 'not_running' | 'refused',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No worker took an operator action within the deadline (workers down, or all busy). */
+export class NoWorkerAnsweredError extends Error {
+  override name = 'NoWorkerAnsweredError';
+}
+
+/** Every status an erasure can be reported in: the workflow's own while it runs, then how its execution closed. */
+export const ERASURE_STATUSES = ['Running', 'WaitingForGong', 'ActionRequired', 'Completed', 'Failed', 'Terminated', 'Cancelled', 'TimedOut'] as const;
+export type ErasureStatusName = (typeof ERASURE_STATUSES)[number];
+
+/** The status of a closed execution, by Temporal's execution status name. */
+export const CLOSED_STATUS: Partial<Record<string, ErasureStatusName>> = { COMPLETED: 'Completed', FAILED: 'Failed', TERMINATED: 'Terminated', CANCELLED: 'Cancelled', TIMED_OUT: 'TimedOut' };
+
+export interface ErasureStatusReport {
+  requestId: string;
+  /** The run reported on (the latest for this request id). */
+  runId: string;
+  status: ErasureStatusName;
+  step?: string;
+  startedAt: string;
+  intake?: IntakeRecord;
+  actionRequired?: ActionRequired;
+  /** The full progress (keyed hashes, counts, vendor request ids) while running, when a worker answered. */
+  progress?: ErasureProgress;
+  /** The receipt once completed. */
+  receipt?: ErasureReceipt;
+}
+
+/** How long a status call waits for a worker to answer the progress query. */
+const QUERY_DEADLINE_MS = 3_000;
+/** How long an operator action waits for a worker to take it. */
+const UPDATE_DEADLINE_MS = 15_000;
+
+async function describe(handle: WorkflowHandle, requestId: string): Promise<WorkflowExecutionDescription> {
+  try {
+    return await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new ErasureNotFoundError(`no erasure with request id ${requestId}`);
+    throw err;
+  }
+}
+
+/**
+ * Where an erasure stands: the receipt once completed; while running, the live progress from the
+ * workflow's progress query, or its search attributes (status and step) when no worker answers
+ * within a few seconds. `detail: false` skips the query: cheap even while workers are down, and
+ * all a repeated submission needs.
+ */
+export async function erasureStatus(client: Client, requestId: string, { detail = true } = {}): Promise<ErasureStatusReport> {
+  const handle = erasureHandle(client, requestId);
+  const description = await describe(handle, requestId);
+  const base = { requestId, runId: description.runId, startedAt: description.startTime.toISOString() };
+  const execution = description.status.name;
+  if (execution === 'COMPLETED') {
+    const receipt = await handle.result();
+    return { ...base, status: 'Completed', step: 'done', intake: receipt.intake, receipt };
+  }
+  const closed = CLOSED_STATUS[execution];
+  if (closed) return { ...base, status: closed };
+  const fromSearchAttributes = (): ErasureStatusReport => ({
+    ...base,
+    status: (description.typedSearchAttributes.get(ErasureStatus) as ErasureStatusName | undefined) ?? 'Running',
+    step: description.typedSearchAttributes.get(ErasureStep),
+  });
+  if (!detail) return fromSearchAttributes();
+  try {
+    const progress = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(progressQuery));
+    return { ...base, status: progress.status, step: progress.step, intake: progress.intake, actionRequired: progress.actionRequired, progress };
+  } catch {
+    // No worker answered (all down, or not yet started): the search attributes still tell where it is.
+    return fromSearchAttributes();
+  }
+}
+
+/** Operator: run the failed item of an erasure waiting for an operator again. */
+export function retryErasure(client: Client, requestId: string): Promise<void> {
+  return operatorAction(client, requestId, (handle) => handle.executeUpdate(retryUpdate));
+}
+
+/** Operator: skip the failed item of an erasure waiting for an operator; the receipt keeps the reason. */
+export function skipErasure(client: Client, requestId: string, reason: string): Promise<void> {
+  return operatorAction(client, requestId, (handle) => handle.executeUpdate(skipUpdate, { args: [{ reason }] }));
+}
+
+/** An HTTP connector's accepted order finished (its system called back, or an operator reports it). */
+export function reportConnectorCallback(client: Client, requestId: string, callback: ConnectorCallback): Promise<void> {
+  return operatorAction(client, requestId, (handle) => handle.executeUpdate(connectorCallbackUpdate, { args: [callback] }));
+}
+
+/**
+ * Sends an update to a running erasure. A finished one is refused before anything is sent; the
+ * workflow's validator refusal comes back as its reason. When no worker takes the update within
+ * the deadline the call fails rather than hanging while workers are down; Temporal may still
+ * deliver the update once a worker is back, so the caller is told to check before sending again.
+ */
+async function operatorAction(client: Client, requestId: string, send: (handle: WorkflowHandle<typeof erasureWorkflow>) => Promise<void>): Promise<void> {
+  const handle = erasureHandle(client, requestId);
+  const { status } = await describe(handle, requestId);
+  if (status.name !== 'RUNNING') throw new ErasureRefusedError('not_running', `this erasure is ${status.name.toLowerCase()}; nothing to act on`);
+  try {
+    await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new ErasureRefusedError('refused', err.cause?.message ?? 'refused by the erasure');
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw new NoWorkerAnsweredError(
+        `no worker took the action within ${UPDATE_DEADLINE_MS / 1000}s (are the workers running?); it may still be applied once one does: check the status before sending it again`,
+      );
+    }
+    throw err;
+  }
 }

@@ -15,17 +15,23 @@ export class AuthError extends Error {
   override name = 'AuthError';
 }
 
+/** Lengths a token may have to be compared with the configured keys at all (ours are 47 characters). */
+const API_KEY_LENGTH = { min: 16, max: 512 } as const;
+const INVALID_KEY = 'invalid API key: it matches none configured for this service';
+
 export function apiKeyVerifier(keys: { name: string; value: string }[]) {
   const hashes = keys.map((k) => ({ name: k.name, hash: Buffer.from(k.value, 'hex') }));
   return (authorization: string | undefined): Principal => {
-    const token = /^Bearer ([\x21-\x7e]{16,512})$/.exec(authorization ?? '')?.[1];
     if (!authorization) throw new AuthError('missing credentials: send Authorization: Bearer <api key>');
+    const token = /^Bearer ([\x21-\x7e]+)$/.exec(authorization)?.[1];
     if (!token) throw new AuthError('malformed Authorization header: expected Bearer <api key>');
+    // A well-formed header with a token no key could be (too short or long) is a wrong key, not a malformed header.
+    if (token.length < API_KEY_LENGTH.min || token.length > API_KEY_LENGTH.max) throw new AuthError(INVALID_KEY);
     const given = createHash('sha256').update(token, 'utf8').digest();
     let match: string | undefined;
     // Hashes have equal length, so timingSafeEqual applies; every key is compared, whichever matches.
     for (const k of hashes) if (timingSafeEqual(k.hash, given) && match === undefined) match = k.name;
-    if (match === undefined) throw new AuthError('invalid API key');
+    if (match === undefined) throw new AuthError(INVALID_KEY);
     return { name: match, via: 'api-key' };
   };
 }

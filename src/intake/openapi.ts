@@ -112,6 +112,7 @@ export function buildOpenApi(publicUrl?: string) {
         },
       },
       '/healthz': { get: { summary: 'Liveness (no credentials)', security: [], responses: { '200': { description: 'up' } } } },
+      '/openapi.json': { get: { summary: 'This document (no credentials: it holds no personal data)', security: [], responses: { '200': { description: 'the OpenAPI document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     },
     components: {
       schemas: components,

@@ -3,6 +3,7 @@
  * field); the same schemas generate the OpenAPI document (openapi.ts).
  */
 import { z } from 'zod';
+import { ERASURE_STATUSES } from '../client/erasures';
 import { HTTP_CONNECTOR_ID } from '../vendors/generic-http/names';
 import { atLeastOneIdentifier, erasureRequestFields, requestIdSchema } from '../subject/request';
 
@@ -43,13 +44,12 @@ export const emptyBodySchema = z.object({}).strict();
 
 export const requestIdParamSchema = z.object({ id: requestIdSchema }).strict();
 
-const statusValues = ['Running', 'WaitingForGong', 'ActionRequired', 'Completed', 'Failed', 'Terminated', 'Cancelled', 'TimedOut'] as const;
-export type PublicStatus = (typeof statusValues)[number];
-
 export const statusResponseSchema = z
   .object({
     requestId: z.string(),
-    status: z.enum(statusValues),
+    /** The run reported on: the latest for this request id (a failed or terminated one may have been submitted again). */
+    runId: z.string().optional(),
+    status: z.enum(ERASURE_STATUSES),
     step: z.string().optional(),
     startedAt: z.string().optional(),
     statusUrl: z.string(),

@@ -7,11 +7,22 @@
  * (never the URL), the caller's credential name, the status and the time taken; error answers
  * name fields, never submitted values.
  */
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isAllowedCallbackUrl } from '../callbacks/hosts';
-import { erasureHandle, submitErasure, type Submitted } from '../client/erasures';
+import {
+  ErasureNotFoundError,
+  ErasureRefusedError,
+  erasureStatus,
+  NoWorkerAnsweredError,
+  reportConnectorCallback,
+  retryErasure,
+  skipErasure,
+  submitErasure,
+  type ErasureStatusReport,
+  type Submitted,
+} from '../client/erasures';
 import { InvalidRequestError, parseErasureRequest, parseOrInvalid, type ErasureRequest } from '../subject/request';
 import { ketchDeleteResponse, ketchError, ketchStatusFor, parseKetchDeleteRequest } from '../vendors/ketch/protocol';
 import type { IntakeRecord, StatusCallback } from '../workflows/types';
@@ -19,11 +30,10 @@ import { apiKeyVerifier, AuthError, signatureVerifier, type Principal } from './
 import type { IntakeConfig } from './config';
 import { buildOpenApi } from './openapi';
 import { connectorCallbackBodySchema, DEADLINE_DAYS, emptyBodySchema, requestIdParamSchema, skipBodySchema, submitBodySchema, type StatusResponse } from './schemas';
-import { erasureStatus, RequestNotFoundError } from './status';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** How the route authenticates; every route but health has one. */
+    /** How the route authenticates; every route but health and the OpenAPI document has one. */
     auth?: 'api-key' | 'signature' | 'none';
     /** Ketch's routes answer errors in Ketch's Error format. */
     format?: 'ketch';
@@ -46,9 +56,6 @@ export interface IntakeDeps {
   logLevel?: string;
   now?: () => number;
 }
-
-/** How long an operator action waits for a worker to take it before answering 503. */
-const UPDATE_DEADLINE_MS = 15_000;
 
 export class HttpError extends Error {
   constructor(
@@ -109,7 +116,10 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     if (err instanceof InvalidRequestError) return sendError(req, reply, 400, 'invalid_request', 'the request is invalid; see fields', err.issues);
     if (err instanceof AuthError) return sendError(req, reply, 401, 'unauthorized', err.message);
     if (err instanceof HttpError) return sendError(req, reply, err.statusCode, err.code, err.message);
-    if (err instanceof RequestNotFoundError || err instanceof WorkflowNotFoundError) return sendError(req, reply, 404, 'not_found', 'no erasure with that request id');
+    if (err instanceof ErasureNotFoundError || err instanceof WorkflowNotFoundError) return sendError(req, reply, 404, 'not_found', 'no erasure with that request id');
+    // Not running, or the workflow's validator said no (not waiting for an operator, no such order...): its reason is ours.
+    if (err instanceof ErasureRefusedError) return sendError(req, reply, 409, err.code, err.message);
+    if (err instanceof NoWorkerAnsweredError) return sendError(req, reply, 503, 'unavailable', err.message);
     if (e.statusCode === 429) return sendError(req, reply, 429, 'rate_limited', e.message ?? 'rate limited');
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return sendError(req, reply, e.statusCode, ...fastifyClientError(e.code));
     req.log.error({ errName: e.name, errCode: e.code }, 'request failed');
@@ -118,7 +128,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   });
 
   const statusUrl = (requestId: string) => `${config.DSR_INTAKE_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/v1/erasures/${encodeURIComponent(requestId)}`;
-  const statusOf = (requestId: string, detail = true) => erasureStatus(client, requestId, statusUrl(requestId), { detail });
+  const statusOf = async (requestId: string, detail = true) => statusResponse(await erasureStatus(client, requestId, { detail }), statusUrl(requestId));
 
   /** Starts (or finds) the erasure; refuses an id that already names someone else. */
   async function start(request: ErasureRequest, intake: IntakeRecord, callbacks: StatusCallback[]): Promise<Submitted> {
@@ -139,16 +149,19 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     const submitted = await start({ requestId: body.requestId, emails: body.emails, phones: body.phones }, prune(intake), callbacks);
     if (submitted.outcome === 'started') {
       const url = statusUrl(body.requestId);
-      const answer: StatusResponse = { requestId: body.requestId, status: 'Running', step: 'crm', statusUrl: url, intake: { ...prune(intake) } };
+      const answer: StatusResponse = { requestId: body.requestId, runId: submitted.runId, status: 'Running', step: 'crm', statusUrl: url, intake: { ...prune(intake) } };
       return reply.code(202).header('location', url).send(answer);
     }
-    return reply.code(200).send(await statusOf(body.requestId, false)); // the summary; statusUrl has the details
+    // The summary (statusUrl has the details), with how the erasure was first submitted, as 202 and GET have it.
+    const summary = await statusOf(body.requestId, false);
+    return reply.code(200).send({ ...summary, intake: summary.intake ?? (submitted.intake as StatusResponse['intake']) });
   }
 
   const idOf = (req: FastifyRequest) => parseOrInvalid(requestIdParamSchema, req.params).id;
 
   app.get('/healthz', { config: { auth: 'none', rateLimit: false } }, async () => ({ ok: true }));
-  app.get('/openapi.json', { config: { auth: 'api-key' } }, async () => buildOpenApi(config.DSR_INTAKE_PUBLIC_URL));
+  // Documentation, readable before a caller has a key; it holds no personal data. Rate-limited per address.
+  app.get('/openapi.json', { config: { auth: 'none' } }, async () => buildOpenApi(config.DSR_INTAKE_PUBLIC_URL));
 
   app.post('/v1/erasures', { config: { auth: 'api-key' } }, (req, reply) => submitRoute(req, reply, 'api'));
   app.post('/v1/webhooks/erasures', { config: { auth: 'signature' } }, (req, reply) => submitRoute(req, reply, 'webhook'));
@@ -158,21 +171,21 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   app.post('/v1/erasures/:id/retry', { config: { auth: 'api-key' } }, async (req, reply) => {
     const id = idOf(req);
     if (req.body !== undefined && req.body !== null) parseOrInvalid(emptyBodySchema, req.body);
-    await operatorUpdate(id, 'retry', []);
+    await retryErasure(client, id);
     return reply.code(202).send({ requestId: id, accepted: true });
   });
 
   app.post('/v1/erasures/:id/skip', { config: { auth: 'api-key' } }, async (req, reply) => {
     const id = idOf(req);
     const { reason } = parseOrInvalid(skipBodySchema, req.body ?? {});
-    await operatorUpdate(id, 'skip', [{ reason }]);
+    await skipErasure(client, id, reason);
     return reply.code(202).send({ requestId: id, accepted: true });
   });
 
   app.post('/v1/erasures/:id/connector-callback', { config: { auth: 'api-key' } }, async (req, reply) => {
     const id = idOf(req);
     const callback = parseOrInvalid(connectorCallbackBodySchema, req.body ?? {});
-    await operatorUpdate(id, 'connectorCallback', [callback]);
+    await reportConnectorCallback(client, id, callback);
     return reply.code(202).send({ requestId: id, accepted: true });
   });
 
@@ -187,20 +200,6 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     return reply.code(200).send(ketchDeleteResponse(ketch.metadata, { ...ketchStatusFor({ status }), requestID: request.requestId }));
   });
 
-  /** retry / skip / connectorCallback: 404 for no such erasure, 409 when the workflow refuses. */
-  async function operatorUpdate(requestId: string, update: 'retry' | 'skip' | 'connectorCallback', args: [] | [unknown]) {
-    const handle = erasureHandle(client, requestId);
-    const { status } = await handle.describe();
-    if (status.name !== 'RUNNING') throw new HttpError(409, 'not_running', `this erasure is ${status.name.toLowerCase()}; nothing to act on`);
-    try {
-      await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => handle.executeUpdate(update, { args: args as [unknown] }));
-    } catch (err) {
-      // The workflow's validator refused (not waiting for an operator, no such order...): its message is ours.
-      if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', err.cause?.message ?? 'refused by the erasure');
-      throw err;
-    }
-  }
-
   function sendError(req: FastifyRequest, reply: FastifyReply, statusCode: number, code: string, message: string, fields?: { field: string; message: string }[]) {
     if (req.routeOptions.config?.format === 'ketch') {
       const detail = fields?.length ? `${message}: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}` : message;
@@ -210,6 +209,11 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   }
 
   return app;
+}
+
+/** The API's form of a status report: with the URL to poll. */
+function statusResponse(report: ErasureStatusReport, statusUrl: string): StatusResponse {
+  return { ...report, statusUrl } as StatusResponse;
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {

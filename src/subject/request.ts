@@ -42,16 +42,19 @@ export function normalisePhone(raw: string): string | undefined {
   return `+${digits}`;
 }
 
+/** `ext 12`, `ext. 12`, `extension 12`, `x12` at the end: Gong erases by number, and an extension is not part of it. */
+const EXTENSION = /\d\s*(?:ext(?:ension)?\.?|x)\s*\d+\s*$/i;
+
 const phoneSchema = z
   .string({ error: 'must be a string' })
   .max(LIMITS.phoneMaxLength, `must be at most ${LIMITS.phoneMaxLength} characters`)
   .transform((raw, ctx) => {
     const phone = normalisePhone(raw);
     if (!phone) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must start with + and a country code, with ${LIMITS.phoneMinDigits}-${LIMITS.phoneMaxDigits} digits (e.g. +1 425 555 2671)`,
-      });
+      const message = EXTENSION.test(raw)
+        ? 'must be the number alone: extensions are not accepted (give just the number, e.g. +1 425 555 2671)'
+        : `must start with + and a country code, with ${LIMITS.phoneMinDigits}-${LIMITS.phoneMaxDigits} digits (e.g. +1 425 555 2671)`;
+      ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     }
     return phone;
@@ -67,9 +70,13 @@ export const erasureRequestFields = {
   phones: z.array(phoneSchema).max(LIMITS.maxPhones, `at most ${LIMITS.maxPhones} phone numbers`).default([]).transform(dedupe),
 };
 
+/**
+ * Reported on `emails` (a field, so forms can point at it), worded to read right after the field
+ * name as every message does: "emails must contain ..., or phones ...".
+ */
 export const atLeastOneIdentifier = {
   check: (r: { emails: string[]; phones: string[] }) => r.emails.length + r.phones.length > 0,
-  params: { message: 'at least one email address or phone number is required', path: ['emails'] },
+  params: { message: 'must contain at least one email address, or phones at least one phone number', path: ['emails'] },
 };
 
 export const erasureRequestSchema = z.object(erasureRequestFields).strict().refine(atLeastOneIdentifier.check, atLeastOneIdentifier.params);

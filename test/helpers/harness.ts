@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { submitErasure, type SubmitOptions } from '../../src/client/erasures';
+import { erasureHandle, submitErasure, type SubmitOptions } from '../../src/client/erasures';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/security/data-converter';
 import { generateKey, loadSecurityConfig } from '../../src/security/keys';
 import { startSandbox, type SandboxOptions } from '../../src/sandbox';
 import { parseErasureRequest, type ErasureRequestInput } from '../../src/subject/request';
 import { createWorkers } from '../../src/temporal/workers';
 import { deploymentFromEnv } from '../../src/worker';
+import { progressQuery } from '../../src/workflows/definitions';
 import type { ErasureProgress, ErasureSettings } from '../../src/workflows/types';
 
 /** Worker lifecycle chatter hides test output; warnings and errors still show. A test file may install its own first. */
@@ -103,12 +104,14 @@ export async function startHarness(opts: HarnessOptions) {
       const request = parseErasureRequest(input);
       return submitErasure(client, request, { taskQueue: harness.taskQueue, settings, ...extra });
     },
+    /** The erasure's workflow handle, typed (query, updates, result), as the client module names it. */
+    handle: (requestId: string) => erasureHandle(client, requestId),
     async waitForProgress(requestId: string, predicate: (p: ErasureProgress) => boolean, timeoutMs = 60_000) {
-      const handle = client.workflow.getHandle(`erasure-${requestId}`);
+      const handle = erasureHandle(client, requestId);
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         try {
-          const progress = await handle.query<ErasureProgress>('progress');
+          const progress = await handle.query(progressQuery);
           if (predicate(progress)) return progress;
         } catch {
           // not started yet, or no worker has picked it up

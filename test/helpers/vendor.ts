@@ -15,13 +15,25 @@ export function recordingContext<P>(resumeFrom?: unknown, onBeat?: (details: P) 
   };
 }
 
-/** The ApplicationFailure a promise rejects with; its message and details may name none of `forbidden`. */
-export async function failureOf(p: Promise<unknown>, forbidden: string[] = []): Promise<ApplicationFailure> {
+/** What a vendor failure must be, beyond being an ApplicationFailure that quotes none of `forbidden`. */
+export interface ExpectedFailure {
+  type?: string;
+  nonRetryable?: boolean;
+}
+
+/**
+ * The ApplicationFailure a promise rejects with (the one check every vendor test makes): of the
+ * expected type and retryability when given, and naming none of `forbidden` (the identifiers, in
+ * every form they could leak) in its message or details.
+ */
+export async function failureOf(p: Promise<unknown>, forbidden: string[] = [], expected: ExpectedFailure = {}): Promise<ApplicationFailure> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,
   );
   if (!(err instanceof ApplicationFailure)) throw new Error(`expected ApplicationFailure, got ${String(err)}`);
+  if (expected.type !== undefined) expect(err.type).toBe(expected.type);
+  if (expected.nonRetryable !== undefined) expect(err.nonRetryable).toBe(expected.nonRetryable);
   const text = `${err.message} ${JSON.stringify(err.details ?? [])}`.toLowerCase();
   for (const value of forbidden) expect(text).not.toContain(value.toLowerCase());
   return err;

@@ -2,7 +2,6 @@
  * GongClient against the Gong simulator over real HTTP (no Temporal server needed).
  * Every failure is checked for type, retryability and for not quoting the identifier.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { Agent, request } from 'undici';
 import type { Identifier } from '../../src/subject/identifiers';
 import { createGongActivities } from '../../src/vendors/gong/activities';
@@ -11,6 +10,7 @@ import { GongClient, gongClientFromEnv, type GongAuth } from '../../src/vendors/
 import { createGongSimulator, GONG_SIM_CREDENTIALS, type GongSimOptions, type GongSimulator } from '../../src/vendors/gong/simulator';
 import { basicAuth, FailureTypes } from '../../src/vendors/http';
 import type { SimServer } from '../../src/vendors/sim/server';
+import { failureOf } from '../helpers/vendor';
 
 const EMAIL = 'ada.lovelace@example.com';
 const PHONE = '+14255552671';
@@ -37,22 +37,8 @@ function client(opts: { auth?: GongAuth; baseUrl?: string; timeoutMs?: number } 
   return new GongClient({ baseUrl: opts.baseUrl ?? sim.url, auth: opts.auth ?? basic, timeoutMs: opts.timeoutMs, dispatcher });
 }
 
-function expectNoIdentifier(text: string): void {
-  for (const needle of [EMAIL, encodeURIComponent(EMAIL), 'ada.lovelace', PHONE, '14255552671', '5552671']) expect(text).not.toContain(needle);
-}
-
-async function expectFailure(promise: Promise<unknown>, type: string, nonRetryable: boolean): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  const failure = err as ApplicationFailure;
-  expect(failure.type).toBe(type);
-  expect(failure.nonRetryable).toBe(nonRetryable);
-  expectNoIdentifier(failure.message);
-  return failure;
-}
+const IDENTIFIER_FORMS = [EMAIL, encodeURIComponent(EMAIL), 'ada.lovelace', PHONE, '14255552671', '5552671'];
+const expectFailure = (promise: Promise<unknown>, type: string, nonRetryable: boolean) => failureOf(promise, IDENTIFIER_FORMS, { type, nonRetryable });
 
 beforeEach(() => startSim());
 afterEach(async () => {

@@ -1,11 +1,11 @@
 /** HubSpot connector against the HubSpot simulator over real HTTP (no Temporal server needed). */
-import { ApplicationFailure } from '@temporalio/common';
 import { Agent } from 'undici';
 import type { ConnectorContext } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import { HubSpotClient, hubspotClientFromEnv } from '../../src/vendors/hubspot/client';
 import { createHubSpotConnector } from '../../src/vendors/hubspot/connector';
 import { createHubSpotSimulator, type HubSpotSimOptions, type HubSpotSimulator } from '../../src/vendors/hubspot/simulator';
+import { failureOf } from '../helpers/vendor';
 
 const TOKEN = 'pat-test-token';
 const EMAIL = 'jane.doe@example.com';
@@ -28,15 +28,7 @@ const client = (token = TOKEN) => new HubSpotClient({ baseUrl: sim.url, accessTo
 const connector = (token = TOKEN) => createHubSpotConnector(client(token));
 
 /** Runs erase expecting a failure, and checks the failure never quotes the identifier. */
-async function eraseFailure(identifier: Identifier, token = TOKEN): Promise<ApplicationFailure> {
-  const err = await connector(token)
-    .erase(identifier, ctx)
-    .then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  const failure = err as ApplicationFailure;
-  for (const pii of [EMAIL, PHONE, PHONE.slice(1)]) expect(failure.message).not.toContain(pii);
-  return failure;
-}
+const eraseFailure = (identifier: Identifier, token = TOKEN) => failureOf(connector(token).erase(identifier, ctx), [EMAIL, PHONE, PHONE.slice(1)]);
 
 beforeAll(() => {
   dispatcher = new Agent({ keepAliveTimeout: 1_000 });
