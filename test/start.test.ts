@@ -5,7 +5,7 @@
  * a busy port is named by the variable that moves it. Linux: processes are found through /proc.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +24,16 @@ interface Started {
 }
 
 let current: Started | undefined;
+const scratchDirs: string[] = [];
 
 afterEach(() => {
   // A failed test must not leave its stack running for the rest of the run.
   if (current?.npm.pid) for (const pid of processGroup(current.npm.pid)) tryKill(pid, 'SIGKILL');
   current = undefined;
+});
+
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function tryKill(pid: number, signal: NodeJS.Signals): void {
@@ -76,6 +81,7 @@ function portIsFree(port: number): Promise<boolean> {
 /** A scratch checkout: the project's files linked in, its own state directory. */
 function scratchDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'dsr-npm-start-'));
+  scratchDirs.push(dir);
   for (const name of ['package.json', 'tsconfig.json', 'src', 'node_modules']) symlinkSync(join(ROOT, name), join(dir, name));
   return dir;
 }
