@@ -165,14 +165,14 @@ let exiting = false;
 async function stopAndExit(failure?: unknown): Promise<void> {
   if (exiting) return;
   exiting = true;
-  if (failure !== undefined && !(failure instanceof StopRequested)) {
-    console.error(failure instanceof Error ? `${failure instanceof ConfigError ? '' : `${failure.name}: `}${failure.message}` : 'start failed');
-  }
+  // After Ctrl-C a startup step may fail because the terminal's SIGINT reached the dev server too: not news.
+  const failed = failure !== undefined && !(failure instanceof StopRequested) && !stack.signal;
+  if (failed) console.error(failure instanceof Error ? `${failure instanceof ConfigError ? '' : `${failure.name}: `}${failure.message}` : 'start failed');
   const notStopped = await stack.stopAll(STOP_TIMEOUT_MS);
   if (notStopped.length) console.error(`could not stop: ${notStopped.join('; ')}`);
-  else if (stack.signalledAt) console.error(`stopped everything in ${((Date.now() - stack.signalledAt) / 1000).toFixed(1)} s`);
+  else if (stack.signalledAt) console.error(`stopped everything ${Date.now() - stack.signalledAt} ms after ${stack.signal}`);
   // Exit explicitly: the SDK's native runtime keeps handles open after everything has stopped.
-  process.exit((failure !== undefined && !(failure instanceof StopRequested)) || notStopped.length ? 1 : 0);
+  process.exit(failed || notStopped.length ? 1 : 0);
 }
 
 // A crash anywhere (a simulator's socket, a stray rejection) still takes the dev server down with it.
