@@ -4,7 +4,11 @@
  *   - the Temporal dev server (state in .dsr-erasure/temporal.db, Web UI on :8233, short retention)
  *   - the codec server, wired into the Web UI so it shows decrypted payloads
  *   - a local simulator for every vendor without credentials, with a sandbox subject seeded
- *   - the workers
+ *   - the workers and the intake API
+ * Ctrl-C, or SIGTERM to npm or to this process, stops all of it (src/dev/stack.ts). The npm script
+ * is `exec node --import tsx src/start.ts`: without `exec`, npm's SIGTERM would reach only the `sh`
+ * that npm runs scripts in, which dies without passing it on; tsx's own launcher would add a
+ * second relay (one that SIGKILLs its child if it does not confirm a signal within 30 ms).
  */
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
