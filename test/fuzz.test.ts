@@ -1,6 +1,6 @@
 /**
  * Fuzzes the intake API from its own OpenAPI document with schemathesis (PyPI; installed by
- * scripts/fuzz-setup.sh, which .ci/run runs): valid and invalid bodies, parameters and headers
+ * scripts/test-setup.ts, which `npm test` runs first): valid and invalid bodies, parameters and headers
  * against the real service on a real Temporal server. Nothing may answer 5xx, every answer must be
  * one the document declares, every rejection a 4xx carrying a message (the Error schema).
  */
@@ -8,11 +8,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { schemathesisBin } from '../scripts/test-setup';
 import { bundleWorkflows, startHarness, type Harness } from './helpers/harness';
 import { EXAMPLE_REQUEST_ID } from '../src/intake/openapi';
 import { API_KEY, startIntake } from './helpers/intake';
 
-const ST = process.env.SCHEMATHESIS_BIN ?? join(__dirname, '..', '.venv-fuzz', 'bin', 'st');
+const ST = schemathesisBin();
 /** Bounded so CI stays quick; raise locally with FUZZ_MAX_EXAMPLES. */
 const MAX_EXAMPLES = process.env.FUZZ_MAX_EXAMPLES ?? '40';
 
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 test('schemathesis finds no 5xx and no undeclared answer', async () => {
-  if (!existsSync(ST)) throw new Error(`schemathesis not found at ${ST}: run scripts/fuzz-setup.sh (needs python3 and PyPI)`);
+  if (!existsSync(ST)) throw new Error(`schemathesis not found at ${ST}: \`npm test\` installs it first (or run \`npx tsx scripts/test-setup.ts\`)`);
   const dir = mkdtempSync(join(tmpdir(), 'dsr-fuzz-'));
   const docPath = join(dir, 'openapi.json');
   writeFileSync(docPath, (await intake.call('GET', '/openapi.json')).text);

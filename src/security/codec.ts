@@ -62,11 +62,19 @@ export class EncryptionCodec implements PayloadCodec {
         const key = this.keys.get(keyId);
         if (!key) throw new Error(`payload encrypted with key id "${keyId}", which is not in DSR_PAYLOAD_KEYS`);
         const data = payload.data ?? new Uint8Array();
-        const plain = await webcrypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: data.subarray(0, IV_BYTES), additionalData: utf8.encode(keyId) },
-          key,
-          data.subarray(IV_BYTES),
-        );
+        let plain: ArrayBuffer;
+        try {
+          plain = await webcrypto.subtle.decrypt(
+            { name: 'AES-GCM', iv: data.subarray(0, IV_BYTES), additionalData: utf8.encode(keyId) },
+            key,
+            data.subarray(IV_BYTES),
+          );
+        } catch {
+          // WebCrypto's own message ("The operation failed for an operation-specific reason") names nothing.
+          throw new Error(
+            `payload under key id "${keyId}" does not decrypt: it was altered, or encrypted with another key listed under the same id`,
+          );
+        }
         return temporal.api.common.v1.Payload.decode(new Uint8Array(plain));
       }),
     );

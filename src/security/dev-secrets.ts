@@ -4,6 +4,7 @@
  * them when DSR_PAYLOAD_KEYS is unset, so `npx dsr-erasure` works beside `npm start` as is.
  * Never for production: there, keys come from the environment (a secret manager).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKey } from './keys';
@@ -19,7 +20,17 @@ export interface DevSecrets {
 }
 
 export const DEV_STATE_DIR = '.dsr-erasure';
-const FILE = 'dev-secrets.json';
+export const DEV_SECRETS_FILE = 'dev-secrets.json';
+const FILE = DEV_SECRETS_FILE;
+
+/**
+ * A key id of its own for each generated key (date plus random suffix), so a payload from another
+ * checkout's `npm start` fails naming a key id this ring lacks, rather than two keys sharing an id
+ * and the payload failing as if tampered with.
+ */
+export function devPayloadKeyId(now = new Date()): string {
+  return `dev-${now.toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
+}
 
 export function readDevSecrets(cwd = process.cwd()): DevSecrets | undefined {
   const file = join(cwd, DEV_STATE_DIR, FILE);
@@ -33,7 +44,7 @@ export function loadOrCreateDevSecrets(cwd = process.cwd()): DevSecrets {
   mkdirSync(join(cwd, DEV_STATE_DIR), { recursive: true });
   const token = () => generateKey(24).replace(/[+/=]/g, 'x');
   const secrets: DevSecrets = {
-    DSR_PAYLOAD_KEYS: `dev-${new Date().toISOString().slice(0, 10)}:${generateKey()}`,
+    DSR_PAYLOAD_KEYS: `${devPayloadKeyId()}:${generateKey()}`,
     DSR_SUBJECT_HASH_KEY: generateKey(),
     codecToken: token(),
     intakeApiKey: `dev-${token()}`,

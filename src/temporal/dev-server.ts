@@ -2,8 +2,7 @@
  * Starts the official Temporal CLI dev server (`temporal server start-dev`) through the SDK's
  * ephemeral-server support, with this service's search attributes registered.
  */
-import type { Duration } from '@temporalio/common';
-import { msToTs } from '@temporalio/common/lib/time';
+import { google } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli } from './cli-binary';
 import { erasureSearchAttributes } from './search-attributes';
@@ -31,8 +30,9 @@ export interface DevServerOptions {
   /**
    * How long closed workflows (and their histories) are kept. Histories hold the request's
    * identifiers, encrypted; the shorter they live, the fewer copies exist. Receipts are the proof.
+   * In seconds; the server keeps whole hours or days.
    */
-  retention?: Duration;
+  retentionSeconds?: number;
   log?: (msg: string) => void;
 }
 
@@ -52,10 +52,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
       extraArgs,
     },
   });
-  if (opts.retention !== undefined) {
+  if (opts.retentionSeconds !== undefined) {
     await env.connection.workflowService.updateNamespace({
       namespace: opts.namespace ?? 'default',
-      config: { workflowExecutionRetentionTtl: msToTs(opts.retention) },
+      // fromObject turns the number into the int64 (Long) the proto field holds.
+      config: { workflowExecutionRetentionTtl: google.protobuf.Duration.fromObject({ seconds: opts.retentionSeconds }) },
     });
   }
   return env;

@@ -1,0 +1,40 @@
+/** `npm start`'s generated development keys: each has its own key id, so instances' payloads do not mix silently. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { EncryptionCodec, KEY_ID_METADATA } from '../src/security/codec';
+import { loadOrCreateDevSecrets, readDevSecrets } from '../src/security/dev-secrets';
+import { generateKey, loadSecurityConfig } from '../src/security/keys';
+
+const instance = () => loadOrCreateDevSecrets(mkdtempSync(join(tmpdir(), 'dsr-dev-secrets-')));
+const codecOf = async (payloadKeys: string) => EncryptionCodec.create(loadSecurityConfig({ DSR_PAYLOAD_KEYS: payloadKeys }).payloadKeys);
+
+test('each generated development key has a key id of its own', async () => {
+  const [a, b] = [instance(), instance()];
+  const [idA, idB] = [(await codecOf(a.DSR_PAYLOAD_KEYS)).activeKeyId, (await codecOf(b.DSR_PAYLOAD_KEYS)).activeKeyId];
+  expect(idA).toMatch(/^dev-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$/);
+  expect(idA).not.toBe(idB);
+});
+
+test('a payload from another instance fails with a message naming its key id', async () => {
+  const [a, b] = [await codecOf(instance().DSR_PAYLOAD_KEYS), await codecOf(instance().DSR_PAYLOAD_KEYS)];
+  const [payload] = await a.encode([defaultPayloadConverter.toPayload('jane.doe@example.com')]);
+  expect(Buffer.from(payload!.metadata![KEY_ID_METADATA]!).toString()).toBe(a.activeKeyId);
+  const failure = b.decode([payload!]);
+  await expect(failure).rejects.toThrow(`key id "${a.activeKeyId}", which is not in DSR_PAYLOAD_KEYS`);
+  await expect(failure).rejects.not.toThrow('jane.doe');
+});
+
+test('a payload under a known key id but another key says so, naming the key id', async () => {
+  const [a, b] = [await codecOf(`dev-same:${generateKey()}`), await codecOf(`dev-same:${generateKey()}`)];
+  const [payload] = await a.encode([defaultPayloadConverter.toPayload('jane.doe@example.com')]);
+  await expect(b.decode([payload!])).rejects.toThrow('payload under key id "dev-same" does not decrypt');
+});
+
+test('the secrets are kept: a second start reads the same keys', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dsr-dev-secrets-'));
+  const first = loadOrCreateDevSecrets(dir);
+  expect(loadOrCreateDevSecrets(dir)).toEqual(first);
+  expect(readDevSecrets(dir)).toEqual(first);
+});
