@@ -18,9 +18,11 @@ describe('phone numbers follow Gong’s rule', () => {
     ['+1(425) 555-2671', '+14255552671'],
     ['+1 425 555 26 71', '+14255552671'],
     ['  +44 20 7123 4567 ', '+442071234567'],
+    ['+1 425.555.2671', '+14255552671'],
+    ['+1\u00a0425\u2011555\u20112671', '+14255552671'],
   ])('%s -> %s', (raw, normalised) => expect(normalisePhone(raw)).toBe(normalised));
 
-  test.each(['425 555 2671', '001 425 555 2671', '+0 425 555 2671', '+1 425 555 2671 ext 12', '+12', '+1234567890123456', ''])(
+  test.each(['425 555 2671', '001 425 555 2671', '+0 425 555 2671', '+1 425 555 2671 ext 12', '+1 425 555 2671 #12', '+1 425 555 2671;ext=12', '+1 425 555 2671,,12', '+1 425 555 2671 / 2672', '+1 425 555 2671*', '+12', '+1234567890123456', ''])(
     'rejects %j',
     (raw) => expect(normalisePhone(raw)).toBeUndefined(),
   );
@@ -69,7 +71,7 @@ test('error messages never echo the rejected value (it may be personal data)', (
 
 test('messages read as sentences after the field name, and say what is really wrong', () => {
   expect(rejection({ requestId: 'r1' }).message).toBe('invalid erasure request: emails must contain at least one email address, or phones at least one phone number');
-  for (const phone of ['+1 206 555 0142 ext 12', '+1 206 555 0142 ext. 12', '+1 (206) 555-0142 x12', '+1 206 555 0142 extension 9']) {
+  for (const phone of ['+1 206 555 0142 ext 12', '+1 206 555 0142 ext. 12', '+1 (206) 555-0142 x12', '+1 206 555 0142 extension 9', '+1 206 555 0142 #12', '+1 206 555 0142;ext=12', '+1 206 555 0142,,12']) {
     const err = rejection({ requestId: 'r1', phones: [phone] });
     expect(err.issues).toEqual([{ field: 'phones[0]', message: 'must be the number alone: extensions are not accepted (give just the number, e.g. +1 425 555 2671)' }]);
     expect(err.message).not.toContain('0142');

@@ -35,7 +35,7 @@ const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filte
 export const intakeEnvSchema = z.object({
   DSR_INTAKE_HOST: z.preprocess(blankAsUndefined, z.string().default('127.0.0.1')),
   DSR_INTAKE_PORT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
-  DSR_INTAKE_API_KEYS: entries(z.string().regex(/^[0-9a-f]{64}$/, 'the value must be the hex SHA-256 of the key (see README)')),
+  DSR_INTAKE_API_KEYS: entries(z.string().regex(/^[0-9a-f]{64}$/, 'the value must be the hex SHA-256 of the key (`npx dsr-erasure api-key NAME` prints it)')),
   DSR_INTAKE_WEBHOOK_SECRETS: entries(z.string().min(32, 'webhook secrets must be at least 32 characters')),
   /** Requests per minute per API key or webhook secret. */
   DSR_INTAKE_RATE_LIMIT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(100_000).default(120)),
@@ -49,7 +49,7 @@ export const intakeEnvSchema = z.object({
 
 export type IntakeConfig = z.output<typeof intakeEnvSchema>;
 
-/** What goes into DSR_INTAKE_API_KEYS for a key: `dsr-erasure hash-key` prints it. */
+/** What goes into DSR_INTAKE_API_KEYS for a key: `dsr-erasure api-key NAME` prints it. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }

@@ -29,7 +29,7 @@ export const skipBodySchema = z
   .strict()
 ;
 
-/** An HTTP-connector system reporting that the order it accepted finished (README: HTTP connector protocol). */
+/** An HTTP-connector system reporting that the order it accepted finished (docs/http-connector-protocol.md). */
 export const connectorCallbackBodySchema = z
   .object({
     connector: z.string().regex(HTTP_CONNECTOR_ID, 'must be an HTTP connector id such as http:warehouse'),

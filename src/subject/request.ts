@@ -35,15 +35,24 @@ const emailSchema = z
 export function normalisePhone(raw: string): string | undefined {
   const trimmed = raw.trim();
   if (!trimmed.startsWith('+')) return undefined;
-  if (/[A-Za-z]/.test(trimmed)) return undefined; // letters are not formatting: extensions, typos
+  // Only spacing, brackets, dots and dashes are formatting. Letters, `#`, `*`, `,`, `;` and `/`
+  // introduce extensions, dial pauses or a second number: stripping them would append digits and
+  // erase someone else's number.
+  if (!PHONE_FORMATTING.test(trimmed.slice(1))) return undefined;
   const digits = trimmed.slice(1).replace(/\D/g, '');
   if (digits.length < LIMITS.phoneMinDigits || digits.length > LIMITS.phoneMaxDigits) return undefined;
   if (digits.startsWith('0')) return undefined; // country codes never start with 0
   return `+${digits}`;
 }
 
-/** `ext 12`, `ext. 12`, `extension 12`, `x12` at the end: Gong erases by number, and an extension is not part of it. */
-const EXTENSION = /\d\s*(?:ext(?:ension)?\.?|x)\s*\d+\s*$/i;
+/** Digits with spacing (any Unicode space), brackets, dots and dashes (hyphens, en/em dashes, minus). */
+const PHONE_FORMATTING = /^[\d\s().\-\u2010-\u2015\u2212]*$/;
+
+/**
+ * `ext 12`, `ext. 12`, `extension 12`, `x12`, `#12`, `;ext=12` (RFC 3966), `,12` (a dial pause) at
+ * the end: Gong erases by number, and an extension is not part of it.
+ */
+const EXTENSION = /\d\s*(?:ext(?:ension)?\.?|x|#|;\s*ext\s*=|,+)\s*\d+\s*$/i;
 
 const phoneSchema = z
   .string({ error: 'must be a string' })

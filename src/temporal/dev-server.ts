@@ -11,7 +11,7 @@ import { erasureSearchAttributes } from './search-attributes';
  * One partition per task queue. The server splits a queue's rate limit evenly over its partitions
  * (4 by default), so a partition that runs dry wastes its share: with 4, Gong ran at ~0.90 of its
  * limit in bench/gong-rate, with 1 at ~0.97. Production clusters should set the same for the Gong
- * queue (README, "How the Gong limit is enforced").
+ * queue (docs/operations.md, "The Gong limit").
  */
 const DEV_DYNAMIC_CONFIG: Record<string, unknown> = {
   'matching.numTaskqueueReadPartitions': 1,

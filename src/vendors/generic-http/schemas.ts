@@ -1,6 +1,6 @@
 /**
  * The dsr-erasure HTTP connector protocol, version 1: how we ask a system we have no connector for
- * (an in-house CRM, a data warehouse, a ticketing tool) to erase a subject. README documents it.
+ * (an in-house CRM, a data warehouse, a ticketing tool) to erase a subject. docs/http-connector-protocol.md documents it.
  */
 import { z } from 'zod';
 
