@@ -19,6 +19,8 @@ import { formatSummary, IMPORT_LIMITS, ImportFileError, importErasures } from '.
 import { formatList, LIST_LIMITS, LIST_STATUSES, listErasures, type ListStatus } from './cli/list';
 import { importProgress } from './cli/progress';
 import { InvalidRequestError, parseErasureRequest } from './subject/request';
+import { CONNECTOR_CALLBACK_STATES } from './workflows/connector-callback';
+import type { ConnectorCallback } from './workflows/types';
 
 /** What the CLI talks to; tests run it in-process with their own. */
 export interface CliDeps {
@@ -165,9 +167,9 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
     .command('callback <requestId>')
     .description("report that an HTTP connector's accepted order finished (for systems that call back)")
     .requiredOption('--connector <id>', 'the connector, e.g. http:warehouse')
-    .addOption(new Option('--state <state>', 'what the system reported').choices(['completed', 'not_found', 'failed']).makeOptionMandatory())
+    .addOption(new Option('--state <state>', 'what the system reported').choices(CONNECTOR_CALLBACK_STATES).makeOptionMandatory())
     .option('--reference <ref>', "the system's own reference for the erasure")
-    .action(async (requestId: string, opts: { connector: string; state: 'completed' | 'not_found' | 'failed'; reference?: string }) => {
+    .action(async (requestId: string, opts: { connector: string; state: ConnectorCallback['state']; reference?: string }) => {
       await reportConnectorCallback(await connect(), requestId, { connector: opts.connector, state: opts.state, reference: opts.reference });
       err('delivered');
     });

@@ -18,6 +18,7 @@ import { InvalidRequestError, type ErasureRequest } from '../subject/request';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflowId } from '../temporal/names';
 import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from '../workflows/definitions';
+import { connectorCallbackProblem } from '../workflows/connector-callback';
 import { erasureWorkflow } from '../workflows/erasure';
 import type { ActionRequired, ConnectorCallback, ErasureProgress, ErasureReceipt, ErasureSettings, ErasureWorkflowInput, IntakeRecord, StatusCallback } from '../workflows/types';
 
@@ -214,7 +215,10 @@ export function skipErasure(client: Client, requestId: string, reason: string): 
 }
 
 /** An HTTP connector's accepted order finished (its system called back, or an operator reports it). */
-export function reportConnectorCallback(client: Client, requestId: string, callback: ConnectorCallback): Promise<void> {
+export async function reportConnectorCallback(client: Client, requestId: string, callback: ConnectorCallback): Promise<void> {
+  // The workflow's validator would refuse it too; checking first names the field and sends nothing.
+  const problem = connectorCallbackProblem(callback);
+  if (problem) throw new InvalidRequestError([problem]);
   return operatorAction(client, requestId, (handle) => handle.executeUpdate(connectorCallbackUpdate, { args: [callback] }));
 }
 

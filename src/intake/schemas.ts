@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ERASURE_STATUSES } from '../client/erasures';
 import { HTTP_CONNECTOR_ID } from '../vendors/generic-http/names';
+import { CONNECTOR_CALLBACK_STATES, CONNECTOR_REFERENCE, MAX_REPORTED_DELETIONS } from '../workflows/connector-callback';
 import { atLeastOneIdentifier, erasureRequestFields, requestIdSchema } from '../subject/request';
 
 export const regulationSchema = z
@@ -33,9 +34,9 @@ export const skipBodySchema = z
 export const connectorCallbackBodySchema = z
   .object({
     connector: z.string().regex(HTTP_CONNECTOR_ID, 'must be an HTTP connector id such as http:warehouse'),
-    state: z.enum(['completed', 'not_found', 'failed'], { error: 'must be completed, not_found or failed' }),
-    deleted: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative').max(1e9).optional(),
-    reference: z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, 'must be a plain token').optional(),
+    state: z.enum(CONNECTOR_CALLBACK_STATES, { error: 'must be completed, not_found or failed' }),
+    deleted: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative').max(MAX_REPORTED_DELETIONS).optional(),
+    reference: z.string().regex(CONNECTOR_REFERENCE, 'must be a plain token').optional(),
   })
   .strict()
 ;

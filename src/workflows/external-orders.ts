@@ -7,6 +7,7 @@
 import { condition } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { ConnectorDescriptor, ConnectorStep, ExternalOrderResult, ExternalStatus } from '../connectors/types';
+import { connectorCallbackProblem } from './connector-callback';
 import { now } from './progress';
 import { durationMs } from './settings';
 import type { StepContext } from './step-context';
@@ -30,9 +31,8 @@ export class ExternalOrderCallbacks {
   /** Validator of the `connectorCallback` update. */
   validate(cb: ConnectorCallback): void {
     if (!this.outstanding.has(cb?.connector)) throw new Error('no order to that connector is outstanding in this erasure');
-    if (!['completed', 'not_found', 'failed'].includes(cb.state)) throw new Error('state must be completed, not_found or failed');
-    if (cb.deleted !== undefined && !(Number.isInteger(cb.deleted) && cb.deleted >= 0)) throw new Error('deleted must be a non-negative integer');
-    if (cb.reference !== undefined && !/^[A-Za-z0-9._:/-]{0,200}$/.test(cb.reference)) throw new Error('reference must be a plain token');
+    const problem = connectorCallbackProblem(cb);
+    if (problem) throw new Error(`${problem.field} ${problem.message}`);
   }
 
   receive(cb: ConnectorCallback): void {
