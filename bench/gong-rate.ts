@@ -30,8 +30,19 @@ const limit = Number(values.limit);
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const server = await startDevServer();
-  const sandbox = await startSandbox({ gong: { ratePerSecond: limit }, hubspot: { ratePerSecond: 0 }, graph: { ratePerSecond: 0 } });
-  const env = { ...sandbox.env, DSR_PAYLOAD_KEYS: `bench:${generateKey()}`, DSR_SUBJECT_HASH_KEY: generateKey(), GONG_RATE_LIMIT_PER_SECOND: String(limit), DSR_TASK_QUEUE: 'bench', DSR_GONG_TASK_QUEUE: 'bench-gong' };
+  const sandbox = await startSandbox({
+    gong: { ratePerSecond: limit },
+    hubspot: { ratePerSecond: 0 },
+    graph: { ratePerSecond: 0 },
+  });
+  const env = {
+    ...sandbox.env,
+    DSR_PAYLOAD_KEYS: `bench:${generateKey()}`,
+    DSR_SUBJECT_HASH_KEY: generateKey(),
+    GONG_RATE_LIMIT_PER_SECOND: String(limit),
+    DSR_TASK_QUEUE: 'bench',
+    DSR_GONG_TASK_QUEUE: 'bench-gong',
+  };
   const connection = await NativeConnection.connect({ address: server.connection.options.address });
   const deployment = await deploymentFromEnv(env);
   const workers = await createWorkers({ ...deployment, connection, namespace: 'default' });
@@ -49,11 +60,24 @@ async function main() {
   await Promise.all(handles.map((h) => h.result()));
 
   const log = sandbox.gong!.controls.log;
-  const accepted = log.filter((r) => r.status === 200).map((r) => r.at).sort((a, b) => a - b);
+  const accepted = log
+    .filter((r) => r.status === 200)
+    .map((r) => r.at)
+    .sort((a, b) => a - b);
   const rejected = log.filter((r) => r.status === 429).length;
   const seconds = (accepted.at(-1)! - accepted[0]!) / 1000;
   const rate = (accepted.length - 1) / seconds;
-  console.log(JSON.stringify({ requests, limitPerSecond: limit, gongCalls: accepted.length, seconds: +seconds.toFixed(2), achievedPerSecond: +rate.toFixed(3), ratio: +(rate / limit).toFixed(3), http429: rejected }));
+  console.log(
+    JSON.stringify({
+      requests,
+      limitPerSecond: limit,
+      gongCalls: accepted.length,
+      seconds: +seconds.toFixed(2),
+      achievedPerSecond: +rate.toFixed(3),
+      ratio: +(rate / limit).toFixed(3),
+      http429: rejected,
+    }),
+  );
 
   for (const w of workers) w.shutdown();
   await running;

@@ -21,7 +21,9 @@ import { generateKey, loadSecurityConfig } from '../src/security/keys';
 import { parseErasureRequest } from '../src/subject/request';
 import { startDevServer } from '../src/temporal/dev-server';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: { requests: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '8' } },
+});
 const n = Number(values.requests);
 const concurrency = Number(values.concurrency);
 const KEY = 'bench-api-key-0123456789abcdef';
@@ -29,9 +31,11 @@ const KEY = 'bench-api-key-0123456789abcdef';
 async function timed(label: string, task: (i: number) => Promise<void>) {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   return { label, perSecond: +(n / seconds).toFixed(1) };
 }
@@ -39,24 +43,56 @@ async function timed(label: string, task: (i: number) => Promise<void>) {
 async function main() {
   const server = await startDevServer();
   const keys = { DSR_PAYLOAD_KEYS: `bench:${generateKey()}` };
-  const client = new Client({ connection: server.connection, dataConverter: await createDataConverter(loadSecurityConfig(keys).payloadKeys) });
-  const config = parseEnv(intakeEnvSchema, { DSR_INTAKE_API_KEYS: `bench:${hashApiKey(KEY)}`, DSR_INTAKE_RATE_LIMIT: '100000' });
-  const app = await createIntakeServer({ client, config, taskQueue: 'bench', callbackAllowedHosts: [], logStream: { write: () => undefined } });
+  const client = new Client({
+    connection: server.connection,
+    dataConverter: await createDataConverter(loadSecurityConfig(keys).payloadKeys),
+  });
+  const config = parseEnv(intakeEnvSchema, {
+    DSR_INTAKE_API_KEYS: `bench:${hashApiKey(KEY)}`,
+    DSR_INTAKE_RATE_LIMIT: '100000',
+  });
+  const app = await createIntakeServer({
+    client,
+    config,
+    taskQueue: 'bench',
+    callbackAllowedHosts: [],
+    logStream: { write: () => undefined },
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const run = Date.now();
-  const subject = (i: number) => ({ emails: [`bench.${i}@example.com`], phones: [`+1425555${String(1000 + (i % 9000)).padStart(4, '0')}`] });
+  const subject = (i: number) => ({
+    emails: [`bench.${i}@example.com`],
+    phones: [`+1425555${String(1000 + (i % 9000)).padStart(4, '0')}`],
+  });
   const post = async (body: unknown) => {
-    const res = await request(`${url}/v1/erasures`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await request(`${url}/v1/erasures`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     await res.body.dump();
     if (res.statusCode >= 300 && res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
   };
 
   const direct = await timed('direct submitErasure', async (i) => {
-    await submitErasure(client, parseErasureRequest({ requestId: `direct-${run}-${i}`, ...subject(i) }), { taskQueue: 'bench' });
+    await submitErasure(client, parseErasureRequest({ requestId: `direct-${run}-${i}`, ...subject(i) }), {
+      taskQueue: 'bench',
+    });
   });
   const api = await timed('POST /v1/erasures (new)', (i) => post({ requestId: `api-${run}-${i}`, ...subject(i) }));
-  const repeat = await timed('POST /v1/erasures (repeat)', (i) => post({ requestId: `api-${run}-${i}`, ...subject(i) }));
-  console.log(JSON.stringify({ requests: n, concurrency, direct: direct.perSecond, api: api.perSecond, apiRepeat: repeat.perSecond, apiOverDirect: +(api.perSecond / direct.perSecond).toFixed(3) }));
+  const repeat = await timed('POST /v1/erasures (repeat)', (i) =>
+    post({ requestId: `api-${run}-${i}`, ...subject(i) }),
+  );
+  console.log(
+    JSON.stringify({
+      requests: n,
+      concurrency,
+      direct: direct.perSecond,
+      api: api.perSecond,
+      apiRepeat: repeat.perSecond,
+      apiOverDirect: +(api.perSecond / direct.perSecond).toFixed(3),
+    }),
+  );
 
   await app.close();
   await server.teardown();

@@ -44,7 +44,10 @@ function ensureTemporalCli(): void {
         'Fix the Go build (it needs the Go module proxy), or set TEMPORAL_CLI_PATH to a `temporal` binary.',
     );
   }
-  if (!path) console.error('Temporal CLI: none cached and no Go; the Temporal SDK downloads it when the tests start (needs internet access).');
+  if (!path)
+    console.error(
+      'Temporal CLI: none cached and no Go; the Temporal SDK downloads it when the tests start (needs internet access).',
+    );
 }
 
 function ensureSchemathesis(): void {
@@ -59,7 +62,12 @@ function ensureSchemathesis(): void {
     );
   }
   try {
-    run(join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+    run(join(VENV, 'bin', 'pip'), [
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      `schemathesis==${SCHEMATHESIS_VERSION}`,
+    ]);
   } catch (err) {
     throw new SetupError(
       `${(err as Error).message}\ninstalling schemathesis needs access to PyPI (or a mirror in PIP_INDEX_URL), ` +

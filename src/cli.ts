@@ -14,7 +14,15 @@ import { hashApiKey } from './intake/config';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadServiceConfig } from './config';
 import { connectClient } from './client/connect';
-import { ErasureNotFoundError, ErasureRefusedError, erasureStatus, reportConnectorCallback, retryErasure, skipErasure, submitErasure } from './client/erasures';
+import {
+  ErasureNotFoundError,
+  ErasureRefusedError,
+  erasureStatus,
+  reportConnectorCallback,
+  retryErasure,
+  skipErasure,
+  submitErasure,
+} from './client/erasures';
 import { formatSummary, IMPORT_LIMITS, ImportFileError, importErasures } from './cli/import';
 import { formatList, LIST_LIMITS, LIST_STATUSES, listErasures, type ListStatus } from './cli/list';
 import { importProgress } from './cli/progress';
@@ -73,7 +81,9 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
     },
   };
 
-  const program = new Command('dsr-erasure').description('Erase a data subject from the CRM, then email, then Gong; verified.');
+  const program = new Command('dsr-erasure').description(
+    'Erase a data subject from the CRM, then email, then Gong; verified.',
+  );
   // Before any subcommand is added, so they inherit it: errors come back to runCli instead of exiting.
   program.exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
 
@@ -81,28 +91,51 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
     .command('erase')
     .description('submit an erasure request (idempotent by request id)')
     .requiredOption('--request-id <id>', "the intake system's request id")
-    .addOption(new Option('--email <address>', 'an email address of the person (repeatable)').argParser(collect).default([]))
-    .addOption(new Option('--phone <number>', 'a phone number with + and country code (repeatable)').argParser(collect).default([]))
+    .addOption(
+      new Option('--email <address>', 'an email address of the person (repeatable)').argParser(collect).default([]),
+    )
+    .addOption(
+      new Option('--phone <number>', 'a phone number with + and country code (repeatable)')
+        .argParser(collect)
+        .default([]),
+    )
     .option('--wait', 'wait for the receipt and print it as JSON')
     .action(async (opts: { requestId: string; email: string[]; phone: string[]; wait?: boolean }) => {
       // Validate before connecting: bad input never reaches Temporal.
       const request = parseErasureRequest({ requestId: opts.requestId, emails: opts.email, phones: opts.phone });
       const config = loadServiceConfig(env);
-      const { handle, outcome, workflowId, ...submitted } = await submitErasure(await connect(), request, { taskQueue: config.DSR_TASK_QUEUE, intake: { source: 'cli' } });
+      const { handle, outcome, workflowId, ...submitted } = await submitErasure(await connect(), request, {
+        taskQueue: config.DSR_TASK_QUEUE,
+        intake: { source: 'cli' },
+      });
       if (outcome === 'conflict') {
-        throw new RequestConflictError(`refused: request id ${request.requestId} already exists with different identifiers; nothing was started (a new request needs a new id)`);
+        throw new RequestConflictError(
+          `refused: request id ${request.requestId} already exists with different identifiers; nothing was started (a new request needs a new id)`,
+        );
       }
-      // The run id names this run in the Web UI and `temporal workflow show`; an existing erasure's is its latest run's.
+      // The run id names this run in the Web UI and `temporal workflow show`; an existing erasure's is its latest
+      // run's.
       const runId = submitted.runId ?? (await handle.describe()).runId;
-      err(outcome === 'started' ? `started ${workflowId} (run ${runId})` : `${workflowId} (run ${runId}) already exists with the same identifiers; attached to it (nothing new started)`);
+      err(
+        outcome === 'started'
+          ? `started ${workflowId} (run ${runId})`
+          : `${workflowId} (run ${runId}) already exists with the same identifiers; attached to it (nothing new started)`,
+      );
       if (opts.wait) print(await handle.result());
       else print({ workflowId, runId, outcome });
     });
 
   program
     .command('import <file>')
-    .description('start one erasure per row of a CSV file (request_id, emails, phones[, regulation, received_at]); safe to re-run')
-    .option('--rate <n>', `starts per second, at most ${IMPORT_LIMITS.maxRate}`, numberOption(0.1, IMPORT_LIMITS.maxRate, false), IMPORT_LIMITS.defaultRate)
+    .description(
+      'start one erasure per row of a CSV file (request_id, emails, phones[, regulation, received_at]); safe to re-run',
+    )
+    .option(
+      '--rate <n>',
+      `starts per second, at most ${IMPORT_LIMITS.maxRate}`,
+      numberOption(0.1, IMPORT_LIMITS.maxRate, false),
+      IMPORT_LIMITS.defaultRate,
+    )
     .option('--dry-run', 'validate every row and print the summary; start nothing, do not connect')
     .option('--json', 'also print the summary as JSON on stdout')
     .action(async (file: string, opts: { rate: number; dryRun?: boolean; json?: boolean }) => {
@@ -110,13 +143,17 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
       const progress = importProgress(stderr);
       let summary;
       try {
-        summary = await importErasures(connect, { path: file }, {
-          taskQueue: config.DSR_TASK_QUEUE,
-          ratePerSecond: opts.rate,
-          dryRun: opts.dryRun,
-          onValidated: ({ toStart, rejected }) => progress.begin(toStart, rejected),
-          onRow: ({ outcome }) => progress.row(outcome),
-        });
+        summary = await importErasures(
+          connect,
+          { path: file },
+          {
+            taskQueue: config.DSR_TASK_QUEUE,
+            ratePerSecond: opts.rate,
+            dryRun: opts.dryRun,
+            onValidated: ({ toStart, rejected }) => progress.begin(toStart, rejected),
+            onRow: ({ outcome }) => progress.row(outcome),
+          },
+        );
       } finally {
         progress.end();
       }
@@ -129,7 +166,12 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
     .command('list')
     .description('list erasures (request id, status, step, start time) through Temporal visibility')
     .addOption(new Option('--status <status>', 'only erasures in this status').choices(LIST_STATUSES))
-    .option('--limit <n>', `at most this many (default ${LIST_LIMITS.defaultLimit})`, numberOption(1, LIST_LIMITS.maxLimit, true), LIST_LIMITS.defaultLimit)
+    .option(
+      '--limit <n>',
+      `at most this many (default ${LIST_LIMITS.defaultLimit})`,
+      numberOption(1, LIST_LIMITS.maxLimit, true),
+      LIST_LIMITS.defaultLimit,
+    )
     .option('--json', 'print a JSON array')
     .action(async (opts: { status?: ListStatus; limit: number; json?: boolean }) => {
       const { erasures, more } = await listErasures(await connect(), { status: opts.status, limit: opts.limit });
@@ -167,18 +209,29 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
     .command('callback <requestId>')
     .description("report that an HTTP connector's accepted order finished (for systems that call back)")
     .requiredOption('--connector <id>', 'the connector, e.g. http:warehouse')
-    .addOption(new Option('--state <state>', 'what the system reported').choices(CONNECTOR_CALLBACK_STATES).makeOptionMandatory())
+    .addOption(
+      new Option('--state <state>', 'what the system reported')
+        .choices(CONNECTOR_CALLBACK_STATES)
+        .makeOptionMandatory(),
+    )
     .option('--reference <ref>', "the system's own reference for the erasure")
-    .action(async (requestId: string, opts: { connector: string; state: ConnectorCallback['state']; reference?: string }) => {
-      await reportConnectorCallback(await connect(), requestId, { connector: opts.connector, state: opts.state, reference: opts.reference });
-      err('delivered');
-    });
+    .action(
+      async (requestId: string, opts: { connector: string; state: ConnectorCallback['state']; reference?: string }) => {
+        await reportConnectorCallback(await connect(), requestId, {
+          connector: opts.connector,
+          state: opts.state,
+          reference: opts.reference,
+        });
+        err('delivered');
+      },
+    );
 
   program
     .command('api-key <name>')
     .description('generate an intake API key: prints the key (give it to the caller) and its DSR_INTAKE_API_KEYS entry')
     .action((name: string) => {
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new ConfigError('api-key: the name may contain letters, digits and . _ - (at most 64)');
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
+        throw new ConfigError('api-key: the name may contain letters, digits and . _ - (at most 64)');
       const key = `dsr_${randomBytes(32).toString('base64url')}`;
       out(`key:                 ${key}`);
       out(`DSR_INTAKE_API_KEYS: ${name}:${hashApiKey(key)}`);
@@ -200,10 +253,19 @@ export async function executeCli(argv: string[], deps: CliDeps = {}): Promise<nu
     return state.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode; // commander has printed the usage error or help
-    if (e instanceof InvalidRequestError || e instanceof ConfigError || e instanceof RequestConflictError || e instanceof ImportFileError || e instanceof ErasureNotFoundError) err(e.message);
+    if (
+      e instanceof InvalidRequestError ||
+      e instanceof ConfigError ||
+      e instanceof RequestConflictError ||
+      e instanceof ImportFileError ||
+      e instanceof ErasureNotFoundError
+    )
+      err(e.message);
     else if (e instanceof ErasureRefusedError) err(`refused: ${e.message}`);
     else err(e instanceof Error ? e.message : String(e));
-    return e instanceof InvalidRequestError || e instanceof RequestConflictError || e instanceof ImportFileError ? 2 : 1;
+    return e instanceof InvalidRequestError || e instanceof RequestConflictError || e instanceof ImportFileError
+      ? 2
+      : 1;
   } finally {
     await state.close();
   }

@@ -7,8 +7,22 @@ import { createCodecServer } from './security/codec-server';
 import { loadSecurityConfig } from './security/keys';
 
 const codecEnvSchema = z.object({
-  DSR_CODEC_TOKENS: z.preprocess(blankAsUndefined, z.string({ error: 'is required: comma-separated tokens of 24+ characters' }).transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))),
-  DSR_CODEC_CORS_ORIGINS: z.preprocess(blankAsUndefined, z.string().default('http://localhost:8233,http://localhost:8080').transform((s) => s.split(',').map((t) => t.trim()))),
+  DSR_CODEC_TOKENS: z.preprocess(
+    blankAsUndefined,
+    z.string({ error: 'is required: comma-separated tokens of 24+ characters' }).transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ),
+  DSR_CODEC_CORS_ORIGINS: z.preprocess(
+    blankAsUndefined,
+    z
+      .string()
+      .default('http://localhost:8233,http://localhost:8080')
+      .transform((s) => s.split(',').map((t) => t.trim())),
+  ),
   DSR_CODEC_HOST: z.preprocess(blankAsUndefined, z.string().default('127.0.0.1')),
   DSR_CODEC_PORT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(65535).default(8888)),
 });
@@ -22,6 +36,8 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? `${err instanceof ConfigError ? '' : `${err.name}: `}${err.message}` : 'codec server failed');
+  console.error(
+    err instanceof Error ? `${err instanceof ConfigError ? '' : `${err.name}: `}${err.message}` : 'codec server failed',
+  );
   process.exit(1);
 });

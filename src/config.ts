@@ -7,9 +7,12 @@ import { blankAsUndefined, optionalEnv } from './env';
 import { durationTextSchema, type ErasureSettings } from './settings-schema';
 import { TASK_QUEUES } from './temporal/names';
 
-const list = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 /**
  * The erasure settings a deployment sets through its environment, each a duration; the workflow's
@@ -26,10 +29,9 @@ const SETTINGS_ENV_VARS = {
 } as const satisfies Record<string, keyof ErasureSettings>;
 type SettingsEnvVar = keyof typeof SETTINGS_ENV_VARS;
 
-const settingsEnvSchema = Object.fromEntries(Object.keys(SETTINGS_ENV_VARS).map((name) => [name, optionalEnv(durationTextSchema)])) as Record<
-  SettingsEnvVar,
-  ReturnType<typeof optionalEnv<typeof durationTextSchema>>
->;
+const settingsEnvSchema = Object.fromEntries(
+  Object.keys(SETTINGS_ENV_VARS).map((name) => [name, optionalEnv(durationTextSchema)]),
+) as Record<SettingsEnvVar, ReturnType<typeof optionalEnv<typeof durationTextSchema>>>;
 
 export const serviceEnvSchema = z.object({
   // Blank means unset everywhere (src/env.ts) except these two: a blank step list is refused by the
@@ -43,7 +45,10 @@ export const serviceEnvSchema = z.object({
   /** Share of that limit to use; lower it if Gong answers 429s (the quota is shared with other integrations). */
   GONG_RATE_HEADROOM: z.preprocess(blankAsUndefined, z.coerce.number().min(0.1).max(1).default(0.97)),
   /** `main`, `gong` or both (default): run the Gong worker in exactly one process. */
-  DSR_WORKER_ROLES: z.preprocess(blankAsUndefined, list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong'])),
+  DSR_WORKER_ROLES: z.preprocess(
+    blankAsUndefined,
+    list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong']),
+  ),
   /** Hosts status callbacks may be sent to: `hooks.example.com`, `*.example.com`. Empty: none. */
   DSR_CALLBACK_ALLOWED_HOSTS: list.default([]),
   /** Signs our status callbacks (X-DSR-Signature); receivers verify with the same secret. */
@@ -72,7 +77,10 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
 /** This deployment's settings: the worker's planning activity hands them to each workflow. */
 export function settingsFromConfig(config: ServiceConfig): Partial<ErasureSettings> {
   const settings: Partial<ErasureSettings> = { gongTaskQueue: config.DSR_GONG_TASK_QUEUE };
-  for (const [name, key] of Object.entries(SETTINGS_ENV_VARS) as [SettingsEnvVar, (typeof SETTINGS_ENV_VARS)[SettingsEnvVar]][]) {
+  for (const [name, key] of Object.entries(SETTINGS_ENV_VARS) as [
+    SettingsEnvVar,
+    (typeof SETTINGS_ENV_VARS)[SettingsEnvVar],
+  ][]) {
     const value = config[name];
     if (value) settings[key] = value;
   }

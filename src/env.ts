@@ -31,5 +31,12 @@ export function invalidVariables(error: z.ZodError): string[] {
 
 /** A comma-separated list (`a@x.example, b@x.example,`): entries trimmed, blanks and repeats dropped. */
 export function commaList(value: string | undefined): string[] {
-  return [...new Set((value ?? '').split(',').map((m) => m.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      (value ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

@@ -7,14 +7,25 @@ import { connectClient } from './client/connect';
 import { intakeEnvSchema } from './intake/config';
 import { createIntakeServer, type IntakeDeps } from './intake/server';
 
-export async function startIntake(env: NodeJS.ProcessEnv = process.env, options: Pick<IntakeDeps, 'logStream' | 'logLevel'> = {}) {
+export async function startIntake(
+  env: NodeJS.ProcessEnv = process.env,
+  options: Pick<IntakeDeps, 'logStream' | 'logLevel'> = {},
+) {
   const config = parseEnv(intakeEnvSchema, env);
   const service = loadServiceConfig(env);
   if (!config.DSR_INTAKE_API_KEYS.length && !config.DSR_INTAKE_WEBHOOK_SECRETS.length) {
-    throw new ConfigError('DSR_INTAKE_API_KEYS: set at least one API key (name:sha256-hex; `npx dsr-erasure api-key NAME` makes one), or DSR_INTAKE_WEBHOOK_SECRETS');
+    throw new ConfigError(
+      'DSR_INTAKE_API_KEYS: set at least one API key (name:sha256-hex; `npx dsr-erasure api-key NAME` makes one), or DSR_INTAKE_WEBHOOK_SECRETS',
+    );
   }
   const client = await connectClient(env);
-  const app = await createIntakeServer({ client, config, taskQueue: service.DSR_TASK_QUEUE, callbackAllowedHosts: service.DSR_CALLBACK_ALLOWED_HOSTS, ...options });
+  const app = await createIntakeServer({
+    client,
+    config,
+    taskQueue: service.DSR_TASK_QUEUE,
+    callbackAllowedHosts: service.DSR_CALLBACK_ALLOWED_HOSTS,
+    ...options,
+  });
   const address = await app.listen({ host: config.DSR_INTAKE_HOST, port: config.DSR_INTAKE_PORT });
   return {
     app,
@@ -34,7 +45,9 @@ if (require.main === module) {
       process.once('SIGTERM', stop);
     },
     (err: unknown) => {
-      console.error(err instanceof Error ? `${err instanceof ConfigError ? '' : `${err.name}: `}${err.message}` : 'intake failed');
+      console.error(
+        err instanceof Error ? `${err instanceof ConfigError ? '' : `${err.name}: `}${err.message}` : 'intake failed',
+      );
       process.exit(1);
     },
   );

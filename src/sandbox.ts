@@ -85,7 +85,11 @@ export async function startSandbox(opts: SandboxOptions = {}) {
  * What `npm start` simulates: Gong and each configured connector when none of its credentials is
  * set (a half-configured vendor is left to fail at start-up, naming what is missing).
  */
-export function toSimulate(env: NodeJS.ProcessEnv): { vendors: SandboxVendor[]; http: SandboxHttpSystem[]; ids: string[] } {
+export function toSimulate(env: NodeJS.ProcessEnv): {
+  vendors: SandboxVendor[];
+  http: SandboxHttpSystem[];
+  ids: string[];
+} {
   const config = loadServiceConfig(env);
   const vendors = usedBy(config)
     .filter((vendor) => !credentialsSet(vendor, env))

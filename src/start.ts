@@ -29,7 +29,8 @@ import { assertPortsFree, listenNamingPort, type DevPort } from './dev/ports';
 import { DevStack, StopRequested } from './dev/stack';
 
 /** A fixed port (0 would pick a random one, which the printed examples could not name). */
-const port = (fallback: number) => z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(65_535).default(fallback));
+const port = (fallback: number) =>
+  z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(65_535).default(fallback));
 
 const SANDBOX_SUBJECT = { emails: ['jane.doe@example.com'], phones: ['+14255552671'] };
 const devEnvSchema = z.object({
@@ -40,9 +41,12 @@ const devEnvSchema = z.object({
   /** Namespace retention for closed erasures, in the whole hours or days the server accepts. */
   DSR_RETENTION: z
     .preprocess(blankAsUndefined, z.string().optional())
-    .pipe(z.string()
-    .regex(/^\d+(h|d)$/, 'must be like 24h or 3d')
-    .default('3d'))
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+(h|d)$/, 'must be like 24h or 3d')
+        .default('3d'),
+    )
     .transform((text) => ({ text, seconds: Number.parseInt(text, 10) * (text.endsWith('d') ? 86_400 : 3_600) })),
 });
 
@@ -89,7 +93,9 @@ async function main(stack: DevStack) {
   stack.throwIfStopping();
 
   const { vendors: simulatedVendors, http, ids: simulated } = toSimulate(process.env);
-  const sandbox = await stack.step(startSandbox({ vendors: simulatedVendors, http, gong: { deletionDelayMs: 10_000 } }));
+  const sandbox = await stack.step(
+    startSandbox({ vendors: simulatedVendors, http, gong: { deletionDelayMs: 10_000 } }),
+  );
   stack.add('vendor simulators', () => sandbox.stop());
   sandbox.seedSubject(SANDBOX_SUBJECT);
   const temporalAddress = `127.0.0.1:${dev.DSR_DEV_TEMPORAL_PORT}`;
@@ -99,9 +105,13 @@ async function main(stack: DevStack) {
     ...keys,
     TEMPORAL_ADDRESS: temporalAddress,
     // A simulated Gong deletes in seconds, so the sandbox verifies after seconds, not hours.
-    ...(simulatedVendors.includes('gong') && !envValue(process.env, 'DSR_VERIFY_INITIAL_WAIT') ? { DSR_VERIFY_INITIAL_WAIT: '15s' } : {}),
+    ...(simulatedVendors.includes('gong') && !envValue(process.env, 'DSR_VERIFY_INITIAL_WAIT')
+      ? { DSR_VERIFY_INITIAL_WAIT: '15s' }
+      : {}),
     // Simulated HTTP-connector systems answer within seconds.
-    ...(http.length && !envValue(process.env, 'DSR_EXTERNAL_POLL_INTERVAL') ? { DSR_EXTERNAL_POLL_INTERVAL: '3s' } : {}),
+    ...(http.length && !envValue(process.env, 'DSR_EXTERNAL_POLL_INTERVAL')
+      ? { DSR_EXTERNAL_POLL_INTERVAL: '3s' }
+      : {}),
     DSR_INTAKE_API_KEYS: envValue(process.env, 'DSR_INTAKE_API_KEYS') ?? `dev:${hashApiKey(secrets.intakeApiKey)}`,
     DSR_CALLBACK_SIGNING_SECRET: envValue(process.env, 'DSR_CALLBACK_SIGNING_SECRET') ?? secrets.callbackSigningSecret,
     DSR_INTAKE_HOST: intakeHost,
@@ -156,10 +166,16 @@ async function stopAndExit(failure?: unknown): Promise<void> {
   exiting = true;
   // After Ctrl-C a startup step may fail because the terminal's SIGINT reached the dev server too: not news.
   const failed = failure !== undefined && !(failure instanceof StopRequested) && !stack.signal;
-  if (failed) console.error(failure instanceof Error ? `${failure instanceof ConfigError ? '' : `${failure.name}: `}${failure.message}` : 'start failed');
+  if (failed)
+    console.error(
+      failure instanceof Error
+        ? `${failure instanceof ConfigError ? '' : `${failure.name}: `}${failure.message}`
+        : 'start failed',
+    );
   const notStopped = await stack.stopAll(STOP_TIMEOUT_MS);
   if (notStopped.length) console.error(`could not stop: ${notStopped.join('; ')}`);
-  else if (stack.signalledAt) console.error(`stopped everything ${Date.now() - stack.signalledAt} ms after ${stack.signal}`);
+  else if (stack.signalledAt)
+    console.error(`stopped everything ${Date.now() - stack.signalledAt} ms after ${stack.signal}`);
   // Exit explicitly: the SDK's native runtime keeps handles open after everything has stopped.
   process.exit(failed || notStopped.length ? 1 : 0);
 }

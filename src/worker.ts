@@ -15,10 +15,13 @@ import type { GongClient } from './vendors/gong/client';
 import { gong as gongVendor } from './vendors';
 
 /** Everything a worker needs from configuration; fails at start-up naming what is wrong. */
-export async function deploymentFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Omit<WorkerDeps, 'connection' | 'namespace'>> {
+export async function deploymentFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Omit<WorkerDeps, 'connection' | 'namespace'>> {
   const config = loadServiceConfig(env);
   const security = loadSecurityConfig(env);
-  if (!security.subjectHashKey) throw new ConfigError('DSR_SUBJECT_HASH_KEY: is required on workers (base64, at least 32 bytes)');
+  if (!security.subjectHashKey)
+    throw new ConfigError('DSR_SUBJECT_HASH_KEY: is required on workers (base64, at least 32 bytes)');
   const connectors = connectorsFromEnv(config, env);
   let gong: GongClient | undefined;
   try {
@@ -57,7 +60,9 @@ if (require.main === module) {
     })
     .catch((err: unknown) => {
       // Messages only: a stack or error object could carry more than we mean to print.
-      console.error(err instanceof Error ? `${err.name === 'ConfigError' ? '' : `${err.name}: `}${err.message}` : 'worker failed');
+      console.error(
+        err instanceof Error ? `${err.name === 'ConfigError' ? '' : `${err.name}: `}${err.message}` : 'worker failed',
+      );
       process.exit(1);
     });
 }

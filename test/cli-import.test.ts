@@ -26,21 +26,35 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(started.map((id) => h.handle(id).terminate('test cleanup').catch(() => undefined)));
+  await Promise.all(
+    started.map((id) =>
+      h
+        .handle(id)
+        .terminate('test cleanup')
+        .catch(() => undefined),
+    ),
+  );
   await h.teardown();
   await rm(dir, { recursive: true, force: true });
 });
 
 function sink(tty = false) {
   let text = '';
-  const stream = Object.assign(new Writable({ write: (chunk, _enc, done) => ((text += String(chunk)), done()) }), { isTTY: tty, columns: 120 });
+  const stream = Object.assign(new Writable({ write: (chunk, _enc, done) => ((text += String(chunk)), done()) }), {
+    isTTY: tty,
+    columns: 120,
+  });
   return { stream, text: () => text };
 }
 
 async function cli(args: string[], opts: { env?: Record<string, string>; tty?: boolean } = {}) {
   const stdout = sink();
   const stderr = sink(opts.tty);
-  const code = await executeCli(['node', 'dsr-erasure', ...args], { env: opts.env ?? h.env, stdout: stdout.stream, stderr: stderr.stream });
+  const code = await executeCli(['node', 'dsr-erasure', ...args], {
+    env: opts.env ?? h.env,
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+  });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
@@ -64,13 +78,33 @@ async function listUntil(args: string[], predicate: (rows: ListedErasure[]) => b
 }
 
 // Personal data used below; none may appear in any output.
-const PERSONAL = ['ann@example.com', 'ann.two@example.com', '4255550101', 'carl@example.com', '7946 0958', '2079460958', '0170 5551234', '5551234', 'dup@example.com', 'dora', '4255550102', 'erin@example.com', 'other@example.com'];
+const PERSONAL = [
+  'ann@example.com',
+  'ann.two@example.com',
+  '4255550101',
+  'carl@example.com',
+  '7946 0958',
+  '2079460958',
+  '0170 5551234',
+  '5551234',
+  'dup@example.com',
+  'dora',
+  '4255550102',
+  'erin@example.com',
+  'other@example.com',
+];
 const expectNoPersonalData = (...outputs: string[]) => {
   for (const out of outputs) for (const value of PERSONAL) expect(out.toLowerCase()).not.toContain(value.toLowerCase());
 };
 
 test('import starts valid rows, rejects bad and repeated ones by line, and a re-run starts nothing; list shows them', async () => {
-  const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((x) => uniqueRequestId(`csv-${x}`)) as [string, string, string, string, string];
+  const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((x) => uniqueRequestId(`csv-${x}`)) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const path = await csvFile(
     'people.csv',
     [
@@ -103,7 +137,12 @@ test('import starts valid rows, rejects bad and repeated ones by line, and a re-
   // What was started: normalised identifiers, and where the request came from.
   const input = await storedInput(h.client, erasureWorkflowId(a));
   expect(input?.subject).toEqual({ emails: ['ann@example.com', 'ann.two@example.com'], phones: [] });
-  expect(input?.intake).toEqual({ source: 'csv-import', regulation: 'gdpr', receivedAt: '2026-11-20T09:00:00Z', dueAt: '2026-12-20T09:00:00.000Z' });
+  expect(input?.intake).toEqual({
+    source: 'csv-import',
+    regulation: 'gdpr',
+    receivedAt: '2026-11-20T09:00:00Z',
+    dueAt: '2026-12-20T09:00:00.000Z',
+  });
   expect((await storedInput(h.client, erasureWorkflowId(d)))?.subject.phones).toEqual(['+14255550102']);
 
   // Safe to re-run: nothing new, every valid row already present, the same rejections.
@@ -113,40 +152,78 @@ test('import starts valid rows, rejects bad and repeated ones by line, and a re-
 
   // A request id reused with someone else's address is refused; a new row beside it still starts.
   const f = uniqueRequestId('csv-f');
-  const conflicting = await csvFile('conflict.csv', ['emails,request_id,phones', `other@example.com,${a},`, `erin@example.com,${e},`, `other@example.com,${f},`]);
+  const conflicting = await csvFile('conflict.csv', [
+    'emails,request_id,phones',
+    `other@example.com,${a},`,
+    `erin@example.com,${e},`,
+    `other@example.com,${f},`,
+  ]);
   const startedAt = Date.now();
   const third = await cli(['import', conflicting, '--rate', '10', '--json']);
   expect(Date.now() - startedAt).toBeGreaterThanOrEqual(190); // 3 starts at 10/s: at least 2 intervals
   expect(third.code).toBe(2);
-  expect(JSON.parse(third.stdout)).toEqual({ rows: 3, valid: 3, started: 1, alreadyPresent: 1, rejected: [{ line: 2, requestId: a, reasons: [CONFLICT_REASON] }] });
+  expect(JSON.parse(third.stdout)).toEqual({
+    rows: 3,
+    valid: 3,
+    started: 1,
+    alreadyPresent: 1,
+    rejected: [{ line: 2, requestId: a, reasons: [CONFLICT_REASON] }],
+  });
   expect(third.stderr).toContain(`line 2 (${a}): ${CONFLICT_REASON}`);
   expectNoPersonalData(again.stdout, again.stderr, third.stdout, third.stderr);
   started.push(f);
-  expect((await storedInput(h.client, erasureWorkflowId(a)))?.subject.emails).toEqual(['ann@example.com', 'ann.two@example.com']);
+  expect((await storedInput(h.client, erasureWorkflowId(a)))?.subject.emails).toEqual([
+    'ann@example.com',
+    'ann.two@example.com',
+  ]);
 
   // list --status Running shows them (ErasureStatus set at start), with their step.
   const ours = new Set(started);
-  const running = await listUntil(['--status', 'Running'], (rows) => rows.filter((r) => ours.has(r.requestId)).length === ours.size);
-  for (const row of running.filter((r) => ours.has(r.requestId))) expect(row).toMatchObject({ status: 'Running', step: 'crm', startedAt: expect.any(String) });
+  const running = await listUntil(
+    ['--status', 'Running'],
+    (rows) => rows.filter((r) => ours.has(r.requestId)).length === ours.size,
+  );
+  for (const row of running.filter((r) => ours.has(r.requestId)))
+    expect(row).toMatchObject({ status: 'Running', step: 'crm', startedAt: expect.any(String) });
   const text = await cli(['list', '--status', 'Running', '--limit', '10000']);
   expect(text.stdout.split('\n')[0]).toMatch(/^REQUEST ID\s+STATUS\s+STEP\s+STARTED$/);
-  expect(text.stdout.split('\n').find((l) => l.startsWith(`${a} `))).toMatch(new RegExp(`^${a}\\s+Running\\s+crm\\s+\\d{4}-\\d\\d-\\d\\dT`));
+  expect(text.stdout.split('\n').find((l) => l.startsWith(`${a} `))).toMatch(
+    new RegExp(`^${a}\\s+Running\\s+crm\\s+\\d{4}-\\d\\d-\\d\\dT`),
+  );
   expect((await cli(['list', '--status', 'Completed', '--json', '--limit', '10000'])).stdout).not.toContain(a);
 
   // A terminated erasure keeps ErasureStatus=Running; list goes by the execution status.
   await h.handle(e).terminate('test: operator stopped it');
-  await listUntil(['--status', 'Terminated'], (rows) => rows.some((r) => r.requestId === e && r.status === 'Terminated'));
+  await listUntil(['--status', 'Terminated'], (rows) =>
+    rows.some((r) => r.requestId === e && r.status === 'Terminated'),
+  );
   await listUntil(['--status', 'Running'], (rows) => !rows.some((r) => r.requestId === e));
 });
 
 test('a malformed file or header is refused with its line and csv-parse code, before connecting, never quoting cells', async () => {
   const offline = { ...h.env, TEMPORAL_ADDRESS: '127.0.0.1:1' };
-  const quote = await csvFile('quote.csv', ['request_id,emails,phones', 'r-1,ann@example.com,', 'r-2,"carl@example.com,', 'r-3,erin@example.com,']);
+  const quote = await csvFile('quote.csv', [
+    'request_id,emails,phones',
+    'r-1,ann@example.com,',
+    'r-2,"carl@example.com,',
+    'r-3,erin@example.com,',
+  ]);
   const res = await cli(['import', quote, '--json'], { env: offline });
   expect(res.code).toBe(2);
-  expect(JSON.parse(res.stdout)).toEqual({ rows: 0, valid: 0, started: 0, alreadyPresent: 0, invalidFile: true, rejected: [{ line: 3, reasons: ['malformed CSV (CSV_QUOTE_NOT_CLOSED); nothing was started'] }] });
+  expect(JSON.parse(res.stdout)).toEqual({
+    rows: 0,
+    valid: 0,
+    started: 0,
+    alreadyPresent: 0,
+    invalidFile: true,
+    rejected: [{ line: 3, reasons: ['malformed CSV (CSV_QUOTE_NOT_CLOSED); nothing was started'] }],
+  });
 
-  const width = await csvFile('width.csv', ['request_id,emails,phones', 'r-1,ann@example.com,', 'r-2,carl@example.com,,0170 5551234'], { eol: '\r\n' });
+  const width = await csvFile(
+    'width.csv',
+    ['request_id,emails,phones', 'r-1,ann@example.com,', 'r-2,carl@example.com,,0170 5551234'],
+    { eol: '\r\n' },
+  );
   const res2 = await cli(['import', width], { env: offline });
   expect(res2.code).toBe(2);
   expect(res2.stderr).toContain('line 3: malformed CSV (CSV_RECORD_INCONSISTENT_FIELDS_LENGTH)');
@@ -155,9 +232,13 @@ test('a malformed file or header is refused with its line and csv-parse code, be
   const headless = await csvFile('headless.csv', ['r-1,ann@example.com,+1 425 555 0101']);
   const res3 = await cli(['import', headless], { env: offline });
   expect(res3.code).toBe(2);
-  expect(res3.stderr).toContain('line 1: column 1 is not a known column; column 2 is not a known column; column 3 is not a known column; missing column request_id');
+  expect(res3.stderr).toContain(
+    'line 1: column 1 is not a known column; column 2 is not a known column; column 3 is not a known column; missing column request_id',
+  );
   const typo = await csvFile('typo.csv', ['request_id,email,phones', 'r-1,ann@example.com,']);
-  expect((await cli(['import', typo], { env: offline })).stderr).toContain('column 2 is not a known column (did you mean emails?)');
+  expect((await cli(['import', typo], { env: offline })).stderr).toContain(
+    'column 2 is not a known column (did you mean emails?)',
+  );
   expectNoPersonalData(res.stdout, res.stderr, res2.stderr, res3.stderr);
 
   const missing = await cli(['import', join(dir, 'nope.csv')], { env: offline });
@@ -166,7 +247,12 @@ test('a malformed file or header is refused with its line and csv-parse code, be
 
 test('--dry-run validates every row without connecting; --rate is bounded', async () => {
   const offline = { ...h.env, TEMPORAL_ADDRESS: '127.0.0.1:1' };
-  const path = await csvFile('dry.csv', ['request_id,emails,phones,received_at', 'r-1,ann@example.com,,2026-11-24T09:00', 'r-2,,+1 425 555 0101,', 'r-3,,,']);
+  const path = await csvFile('dry.csv', [
+    'request_id,emails,phones,received_at',
+    'r-1,ann@example.com,,2026-11-24T09:00',
+    'r-2,,+1 425 555 0101,',
+    'r-3,,,',
+  ]);
   const res = await cli(['import', path, '--dry-run', '--json'], { env: offline });
   expect(res.code).toBe(2);
   expect(JSON.parse(res.stdout)).toEqual({
@@ -177,7 +263,11 @@ test('--dry-run validates every row without connecting; --rate is bounded', asyn
     dryRun: true,
     rejected: [
       { line: 2, requestId: 'r-1', reasons: [expect.stringMatching(/^received_at must be an ISO 8601 date/)] },
-      { line: 4, requestId: 'r-3', reasons: ['emails must contain at least one email address, or phones at least one phone number'] },
+      {
+        line: 4,
+        requestId: 'r-3',
+        reasons: ['emails must contain at least one email address, or phones at least one phone number'],
+      },
     ],
   });
   expect(res.stderr).toContain('dry run: 3 rows, 1 valid, 2 rejected; nothing was started');
@@ -204,9 +294,22 @@ test('when Temporal fails a start, the import stops taking rows and says which w
   const broken = new Client({ connection, dataConverter: h.client.options.dataConverter });
   await connection.close();
   const [x, y, z] = ['x', 'y', 'z'].map((s) => uniqueRequestId(`csv-${s}`));
-  const text = ['request_id,emails,phones', `${x},ann@example.com,+1 425 555 0101`, `${y},erin@example.com,`, `${z},carl@example.com,`].join('\n');
+  const text = [
+    'request_id,emails,phones',
+    `${x},ann@example.com,+1 425 555 0101`,
+    `${y},erin@example.com,`,
+    `${z},carl@example.com,`,
+  ].join('\n');
   const summary = await importErasures(broken, { text }, { taskQueue: h.taskQueue, ratePerSecond: 50, maxInFlight: 1 });
-  expect(summary).toMatchObject({ rows: 3, valid: 3, started: 0, alreadyPresent: 0, rejected: [], notAttempted: 2, errors: [{ line: 2, requestId: x, error: expect.any(String) }] });
+  expect(summary).toMatchObject({
+    rows: 3,
+    valid: 3,
+    started: 0,
+    alreadyPresent: 0,
+    rejected: [],
+    notAttempted: 2,
+    errors: [{ line: 2, requestId: x, error: expect.any(String) }],
+  });
   const printed = formatSummary(summary).join('\n');
   expect(printed).toContain(`line 2 (${x}): not started: `);
   expect(printed).toContain('2 valid rows were not tried. Re-run the same file to continue');

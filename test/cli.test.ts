@@ -37,7 +37,9 @@ afterAll(async () => {
 });
 
 test('bad input exits 2 with a message naming the field, without echoing the value, before connecting', async () => {
-  const res = await cli(['erase', '--request-id', 'r-1', '--email', 'ok@example.com', '--phone', '0170 5551234'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  const res = await cli(['erase', '--request-id', 'r-1', '--email', 'ok@example.com', '--phone', '0170 5551234'], {
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+  });
   expect(res.code).toBe(2);
   expect(res.stderr).toContain('phones[0]');
   expect(res.stderr).not.toContain('5551234');
@@ -80,7 +82,9 @@ test('retry and skip steer a request waiting for an operator', async () => {
 
   expect((await cli(['retry', requestId], env)).code).toBe(0);
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
-  expect((await cli(['skip', requestId, '--reason', 'contact removed by hand in HubSpot, ticket DPO-7'], env)).code).toBe(0);
+  expect(
+    (await cli(['skip', requestId, '--reason', 'contact removed by hand in HubSpot, ticket DPO-7'], env)).code,
+  ).toBe(0);
   const refused = await cli(['retry', requestId], env);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain('not waiting for an operator');
@@ -106,22 +110,36 @@ test('erase prints its outcome, and refuses a request id already used for someon
   const first = await cli(['erase', '--request-id', requestId, '--email', 'first.person@example.com'], env);
   expect(first.code).toBe(0);
   const started = JSON.parse(first.stdout);
-  expect(started).toEqual({ workflowId: erasureWorkflowId(requestId), runId: expect.stringMatching(/^[0-9a-f-]{36}$/), outcome: 'started' });
+  expect(started).toEqual({
+    workflowId: erasureWorkflowId(requestId),
+    runId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    outcome: 'started',
+  });
   expect(first.stderr).toContain(`started ${erasureWorkflowId(requestId)} (run ${started.runId})`);
   expect((await h.handle(requestId).describe()).runId).toBe(started.runId);
 
   const same = await cli(['erase', '--request-id', requestId, '--email', 'First.Person@example.com'], env);
   expect(same.code).toBe(0);
-  expect(JSON.parse(same.stdout)).toEqual({ workflowId: erasureWorkflowId(requestId), runId: started.runId, outcome: 'exists' });
+  expect(JSON.parse(same.stdout)).toEqual({
+    workflowId: erasureWorkflowId(requestId),
+    runId: started.runId,
+    outcome: 'exists',
+  });
   expect(JSON.parse((await cli(['status', requestId], env)).stdout)).toMatchObject({ requestId, runId: started.runId });
 
-  const other = await cli(['erase', '--request-id', requestId, '--email', 'second.person@example.com', '--phone', '+1 425 555 0199'], env);
+  const other = await cli(
+    ['erase', '--request-id', requestId, '--email', 'second.person@example.com', '--phone', '+1 425 555 0199'],
+    env,
+  );
   expect(other.code).toBe(2);
   expect(other.stdout).toBe('');
   expect(other.stderr).toContain('already exists with different identifiers; nothing was started');
   for (const value of ['second.person', '4255550199', '555 0199']) expect(other.stderr).not.toContain(value);
   // Still the first person's erasure, run once.
-  const { history } = await h.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: erasureWorkflowId(requestId) } });
+  const { history } = await h.client.workflowService.getWorkflowExecutionHistory({
+    namespace: 'default',
+    execution: { workflowId: erasureWorkflowId(requestId) },
+  });
   expect(history?.events?.filter((e) => e.workflowExecutionStartedEventAttributes)).toHaveLength(1);
 });
 
@@ -143,7 +161,13 @@ test('with no worker running, status answers from the search attributes and an o
     expect((await cli(['erase', '--request-id', requestId, '--email', 'nobody.home@example.com'], h.env)).code).toBe(0);
     const status = await cli(['status', requestId], h.env);
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toEqual({ requestId, runId: expect.any(String), startedAt: expect.any(String), status: 'Running', step: 'crm' });
+    expect(JSON.parse(status.stdout)).toEqual({
+      requestId,
+      runId: expect.any(String),
+      startedAt: expect.any(String),
+      status: 'Running',
+      step: 'crm',
+    });
     const retry = await cli(['retry', requestId], h.env);
     expect(retry.code).toBe(1);
     expect(retry.stderr).toContain('no worker took the action within 15s (are the workers running?)');

@@ -23,20 +23,32 @@ afterAll(async () => {
 });
 
 const asJson = (p: { metadata?: Record<string, Uint8Array | null> | null; data?: Uint8Array | null }) => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+  ),
   data: Buffer.from(p.data!).toString('base64'),
 });
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as { payloads: { metadata: Record<string, string>; data: string }[]; error?: string } };
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as { payloads: { metadata: Record<string, string>; data: string }[]; error?: string },
+  };
 }
 
 test('decodes what the workers encrypted, with a bearer token or the capability URL', async () => {
   const plain = defaultPayloadConverter.toPayload({ emails: ['someone@example.com'] });
   const [encrypted] = await codec.encode([plain]);
   const body = { payloads: [asJson(encrypted!)] };
-  for (const [path, headers] of [['/decode', { authorization: `Bearer ${TOKEN}` }], [`/t/${TOKEN}/decode`, {}]] as const) {
+  for (const [path, headers] of [
+    ['/decode', { authorization: `Bearer ${TOKEN}` }],
+    [`/t/${TOKEN}/decode`, {}],
+  ] as const) {
     const res = await post(path, body, headers);
     expect(res.status).toBe(200);
     expect(Buffer.from(res.body.payloads[0]!.data, 'base64').toString()).toBe('{"emails":["someone@example.com"]}');
@@ -44,7 +56,11 @@ test('decodes what the workers encrypted, with a bearer token or the capability 
 });
 
 test('encodes, so the UI can send encrypted signal and update arguments', async () => {
-  const res = await post('/encode', { payloads: [asJson(defaultPayloadConverter.toPayload('x'))] }, { authorization: `Bearer ${TOKEN}` });
+  const res = await post(
+    '/encode',
+    { payloads: [asJson(defaultPayloadConverter.toPayload('x'))] },
+    { authorization: `Bearer ${TOKEN}` },
+  );
   expect(res.status).toBe(200);
   expect(Buffer.from(res.body.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
 });
@@ -59,7 +75,9 @@ test.each([
 });
 
 test('rejects bodies that are not payloads with 400, and unknown keys without quoting content', async () => {
-  expect((await post('/decode', { payloads: [{ data: '***' }] }, { authorization: `Bearer ${TOKEN}` })).status).toBe(400);
+  expect((await post('/decode', { payloads: [{ data: '***' }] }, { authorization: `Bearer ${TOKEN}` })).status).toBe(
+    400,
+  );
   const other = await EncryptionCodec.create([{ id: 'other-key', raw: Buffer.from(generateKey(), 'base64') }]);
   const [foreign] = await other.encode([defaultPayloadConverter.toPayload('secret@example.com')]);
   const res = await post('/decode', { payloads: [asJson(foreign!)] }, { authorization: `Bearer ${TOKEN}` });
@@ -70,7 +88,14 @@ test('rejects bodies that are not payloads with 400, and unknown keys without qu
 
 test('CORS lets the Web UI origin call it, and no other origin', async () => {
   const preflight = (origin: string) =>
-    fetch(`${url}/decode`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace,authorization' } });
+    fetch(`${url}/decode`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace,authorization',
+      },
+    });
   const ok = await preflight(UI);
   expect(ok.headers.get('access-control-allow-origin')).toBe(UI);
   expect(ok.headers.get('access-control-allow-headers')).toContain('x-namespace');

@@ -25,7 +25,9 @@ test('tampering, or relabelling a payload with another key id, is detected', asy
   const flipped = Buffer.from(x!.data!);
   flipped[flipped.length - 1]! ^= 1;
   await expect(codec.decode([{ ...x!, data: flipped }])).rejects.toThrow();
-  await expect(codec.decode([{ ...x!, metadata: { ...x!.metadata, [KEY_ID_METADATA]: Buffer.from('k1') } }])).rejects.toThrow();
+  await expect(
+    codec.decode([{ ...x!, metadata: { ...x!.metadata, [KEY_ID_METADATA]: Buffer.from('k1') } }]),
+  ).rejects.toThrow();
 });
 
 test('unencrypted payloads (written before encryption was on) pass through', async () => {
@@ -63,6 +65,14 @@ test('subject references are stable, keyed and distinct per kind', () => {
 
 test('tokens quoted in failure messages are never phone-like digit runs', async () => {
   const { isSafeToken } = await import('../src/vendors/http');
-  expect(['4al018gzaztcr8nbukw', 'c0ffee', '04f915c1-661b-4a20-a2bd-1fa41af4d51c', '04158213-6612-4a20-a2bd-1fa41af4d51c', 'INVALID_SESSION_ID'].every(isSafeToken)).toBe(true);
+  expect(
+    [
+      '4al018gzaztcr8nbukw',
+      'c0ffee',
+      '04f915c1-661b-4a20-a2bd-1fa41af4d51c',
+      '04158213-6612-4a20-a2bd-1fa41af4d51c',
+      'INVALID_SESSION_ID',
+    ].every(isSafeToken),
+  ).toBe(true);
   expect(['14255552671', '425-555-2671', '+14255552671', 'jane@example.com', 'a b'].some(isSafeToken)).toBe(false);
 });

@@ -5,7 +5,7 @@ import type { ConnectorCallback } from '../src/workflows/types';
 
 const base: ConnectorCallback = { connector: 'http:warehouse', state: 'completed' };
 
-test.each<[string, Partial<ConnectorCallback> & Record<string, unknown>, string | undefined]>([
+test.each<[string, Record<string, unknown>, string | undefined]>([
   ['a plain completion', {}, undefined],
   ['a count and a reference', { deleted: 12, reference: 'TCK-42/a.b:c_d' }, undefined],
   ['not_found', { state: 'not_found' }, undefined],

@@ -13,7 +13,10 @@ const SUBJECT = { emails: ['jane.doe@example.com'], phones: ['+14255552671'] };
 
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox({ vendors: SIMULATED_VENDORS.map((vendor) => vendor.id), http: [{ name: 'legacy-crm', mode: 'sync' }] });
+  sandbox = await startSandbox({
+    vendors: SIMULATED_VENDORS.map((vendor) => vendor.id),
+    http: [{ name: 'legacy-crm', mode: 'sync' }],
+  });
 });
 afterAll(() => sandbox?.stop());
 
@@ -22,19 +25,22 @@ test('the sandbox runs one simulator per descriptor, under its key', () => {
   expect([...sandbox.http.keys()]).toEqual(['legacy-crm']);
 });
 
-test.each(VENDORS.map((vendor) => [vendor.id, vendor] as const))('%s: its connector is built from its simulator\'s env', (_id, vendor) => {
-  expect(credentialsSet(vendor, sandbox.env)).toBe(true);
-  expect(credentialsSet(vendor, {})).toBe(false);
-  expect(vendor.fromEnv({})).toBeUndefined();
-  const connector = vendor.fromEnv(sandbox.env);
-  expect(connector && { id: connector.id, step: connector.step, displayName: connector.displayName }).toEqual({
-    id: vendor.id,
-    step: vendor.step,
-    displayName: vendor.displayName,
-  });
-});
+test.each(VENDORS.map((vendor) => [vendor.id, vendor] as const))(
+  "%s: its connector is built from its simulator's env",
+  (_id, vendor) => {
+    expect(credentialsSet(vendor, sandbox.env)).toBe(true);
+    expect(credentialsSet(vendor, {})).toBe(false);
+    expect(vendor.fromEnv({})).toBeUndefined();
+    const connector = vendor.fromEnv(sandbox.env);
+    expect(connector && { id: connector.id, step: connector.step, displayName: connector.displayName }).toEqual({
+      id: vendor.id,
+      step: vendor.step,
+      displayName: vendor.displayName,
+    });
+  },
+);
 
-test('gong: its client is built from its simulator\'s env', () => {
+test("gong: its client is built from its simulator's env", () => {
   expect(credentialsSet(gong, sandbox.env)).toBe(true);
   expect(gong.fromEnv({})).toBeUndefined();
   expect(gong.fromEnv(sandbox.env)).toBeDefined();
@@ -43,8 +49,16 @@ test('gong: its client is built from its simulator\'s env', () => {
 test('the registry builds every listed vendor, and names exactly the descriptors as known', () => {
   const crm = VENDORS.filter((vendor) => vendor.step === 'crm').map((vendor) => vendor.id);
   const email = VENDORS.filter((vendor) => vendor.step === 'email').map((vendor) => vendor.id);
-  const env = { ...sandbox.env, DSR_CRM_CONNECTORS: [...crm, 'http:legacy-crm'].join(','), DSR_EMAIL_CONNECTORS: email.join(',') };
-  expect(connectorsFromEnv(loadServiceConfig(env), env).map((connector) => connector.id)).toEqual([...crm, 'http:legacy-crm', ...email]);
+  const env = {
+    ...sandbox.env,
+    DSR_CRM_CONNECTORS: [...crm, 'http:legacy-crm'].join(','),
+    DSR_EMAIL_CONNECTORS: email.join(','),
+  };
+  expect(connectorsFromEnv(loadServiceConfig(env), env).map((connector) => connector.id)).toEqual([
+    ...crm,
+    'http:legacy-crm',
+    ...email,
+  ]);
 
   const unknown = { ...env, DSR_CRM_CONNECTORS: 'pipedrive' };
   expect(() => connectorsFromEnv(loadServiceConfig(unknown), unknown)).toThrow(ConfigError);
@@ -68,13 +82,22 @@ test('one rule names an HTTP connector and its variables', () => {
   expect(httpConnectors.nameOf('http:legacy-crm')).toBe('legacy-crm');
   expect(httpConnectors.nameOf('http:Bad_Name')).toBeUndefined();
   expect(httpConnectors.nameOf('hubspot')).toBeUndefined();
-  expect(httpConnectorEnv('legacy-crm')).toEqual({ url: 'HTTP_CONNECTOR_LEGACY_CRM_URL', secret: 'HTTP_CONNECTOR_LEGACY_CRM_SECRET' });
-  expect(Object.keys(sandbox.env)).toEqual(expect.arrayContaining(['HTTP_CONNECTOR_LEGACY_CRM_URL', 'HTTP_CONNECTOR_LEGACY_CRM_SECRET']));
+  expect(httpConnectorEnv('legacy-crm')).toEqual({
+    url: 'HTTP_CONNECTOR_LEGACY_CRM_URL',
+    secret: 'HTTP_CONNECTOR_LEGACY_CRM_SECRET',
+  });
+  expect(Object.keys(sandbox.env)).toEqual(
+    expect.arrayContaining(['HTTP_CONNECTOR_LEGACY_CRM_URL', 'HTTP_CONNECTOR_LEGACY_CRM_SECRET']),
+  );
 });
 
 describe('npm start simulates what has no credentials', () => {
   test('by default: Gong and the default connectors', () => {
-    expect(toSimulate({})).toEqual({ vendors: ['gong', 'hubspot', 'm365'], http: [], ids: ['gong', 'hubspot', 'm365'] });
+    expect(toSimulate({})).toEqual({
+      vendors: ['gong', 'hubspot', 'm365'],
+      http: [],
+      ids: ['gong', 'hubspot', 'm365'],
+    });
   });
 
   test('the configured connectors, HTTP ones included', () => {
@@ -89,7 +112,10 @@ describe('npm start simulates what has no credentials', () => {
   test('nothing that has credentials, and nothing half-configured (that fails at start-up instead)', () => {
     const env = { DSR_CRM_CONNECTORS: 'salesforce,http:legacy-crm', DSR_EMAIL_CONNECTORS: 'gmail,m365' };
     expect(toSimulate({ ...env, ...sandbox.env })).toEqual({ vendors: [], http: [], ids: [] });
-    expect(toSimulate({ ...env, M365_CLIENT_ID: 'set', GONG_ACCESS_TOKEN: 'set', HTTP_CONNECTOR_LEGACY_CRM_SECRET: 'set' }).ids).toEqual(['salesforce', 'gmail']);
+    expect(
+      toSimulate({ ...env, M365_CLIENT_ID: 'set', GONG_ACCESS_TOKEN: 'set', HTTP_CONNECTOR_LEGACY_CRM_SECRET: 'set' })
+        .ids,
+    ).toEqual(['salesforce', 'gmail']);
     // Blank is unset.
     expect(toSimulate({ HUBSPOT_ACCESS_TOKEN: ' ' }).vendors).toContain('hubspot');
   });
@@ -98,7 +124,9 @@ describe('npm start simulates what has no credentials', () => {
 test('by default the sandbox simulates what a default configuration needs', async () => {
   const defaults = await startSandbox();
   try {
-    expect(Object.keys(defaults).filter((key) => SIMULATED_VENDORS.some((vendor) => vendor.simulator.key === key))).toEqual(['gong', 'hubspot', 'graph']);
+    expect(
+      Object.keys(defaults).filter((key) => SIMULATED_VENDORS.some((vendor) => vendor.simulator.key === key)),
+    ).toEqual(['gong', 'hubspot', 'graph']);
     expect(toSimulate(defaults.env)).toEqual({ vendors: [], http: [], ids: [] });
   } finally {
     await defaults.stop();

@@ -8,7 +8,8 @@ import { loadOrCreateDevSecrets, readDevSecrets } from '../src/security/dev-secr
 import { generateKey, loadSecurityConfig } from '../src/security/keys';
 
 const instance = () => loadOrCreateDevSecrets(mkdtempSync(join(tmpdir(), 'dsr-dev-secrets-')));
-const codecOf = async (payloadKeys: string) => EncryptionCodec.create(loadSecurityConfig({ DSR_PAYLOAD_KEYS: payloadKeys }).payloadKeys);
+const codecOf = async (payloadKeys: string) =>
+  EncryptionCodec.create(loadSecurityConfig({ DSR_PAYLOAD_KEYS: payloadKeys }).payloadKeys);
 
 test('each generated development key has a key id of its own', async () => {
   const [a, b] = [instance(), instance()];

@@ -55,9 +55,11 @@ test('a worker killed mid-request is replaced and the erasure finishes without d
   const first = spawnWorker(h.env);
   const requestId = uniqueRequestId('kill');
   const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] });
-  await h.waitForProgress(requestId, (p) => p.step === 'email', 90_000).catch((err) => {
-    throw new Error(`${err}\nworker output:\n${first.output()}`);
-  });
+  await h
+    .waitForProgress(requestId, (p) => p.step === 'email', 90_000)
+    .catch((err) => {
+      throw new Error(`${err}\nworker output:\n${first.output()}`);
+    });
   await new Promise((r) => setTimeout(r, 500));
   first.child.kill('SIGKILL');
   await new Promise((r) => first.child.once('exit', r));
@@ -69,12 +71,16 @@ test('a worker killed mid-request is replaced and the erasure finishes without d
   expect(receipt.outcome).toBe('erased');
   expect(receipt.gong.verification.outcome).toBe('verified');
   // The CRM step finished before the kill and was not run again.
-  expect(h.sandbox.hubspot!.controls.log.filter((r) => r.operation === 'gdpr-delete')).toHaveLength(crmDeletesBeforeKill);
+  expect(h.sandbox.hubspot!.controls.log.filter((r) => r.operation === 'gdpr-delete')).toHaveLength(
+    crmDeletesBeforeKill,
+  );
   // The email step was retried on the new worker and each message deleted once.
   const deletes = h.sandbox.graph!.controls.log.filter((r) => r.operation === 'permanent-delete' && r.status === 204);
   expect(deletes).toHaveLength(4);
   expect(new Set(deletes.map((r) => r.path)).size).toBe(4);
-  expect(h.sandbox.gong!.controls.log.filter((r) => r.operation.startsWith('erase-') && r.status === 200)).toHaveLength(2);
+  expect(h.sandbox.gong!.controls.log.filter((r) => r.operation.startsWith('erase-') && r.status === 200)).toHaveLength(
+    2,
+  );
 });
 
 test('a fresh history, including operator steering and status callbacks, replays deterministically', async () => {
@@ -82,26 +88,46 @@ test('a fresh history, including operator steering and status callbacks, replays
   const h = (harness = await startHarness({
     bundle,
     sandbox: { http: [{ name: 'warehouse', mode: 'poll', pendingPolls: 1 }] },
-    env: { ...FIXTURE_KEYS, DSR_CRM_CONNECTORS: 'hubspot,http:warehouse', DSR_CALLBACK_ALLOWED_HOSTS: '127.0.0.1', DSR_CALLBACK_SIGNING_SECRET: 'x'.repeat(40) },
+    env: {
+      ...FIXTURE_KEYS,
+      DSR_CRM_CONNECTORS: 'hubspot,http:warehouse',
+      DSR_CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+      DSR_CALLBACK_SIGNING_SECRET: 'x'.repeat(40),
+    },
   }));
   h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
   h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 401 }, { operation: 'search-contacts' });
   const requestId = uniqueRequestId('replay');
   receiver.failNext(1); // one delivery retried
-  const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }, { ...FAST, externalPollInterval: '1s' }, {
-    intake: { source: 'api', submittedBy: 'replay-test', regulation: 'gdpr' },
-    callbacks: [{ protocol: 'dsr-erasure', url: receiver.url('/hook') }],
-  });
+  const { handle } = await h.submit(
+    { requestId, emails: [EMAIL], phones: [PHONE] },
+    { ...FAST, externalPollInterval: '1s' },
+    {
+      intake: { source: 'api', submittedBy: 'replay-test', regulation: 'gdpr' },
+      callbacks: [{ protocol: 'dsr-erasure', url: receiver.url('/hook') }],
+    },
+  );
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   await handle.executeUpdate(retryUpdate);
   const receipt = await handle.result();
   await receiver.close();
-  expect(receipt.notifications?.map((n) => `${n.event}:${n.state}`)).toEqual(['action_required:delivered', 'completed:delivered']);
+  expect(receipt.notifications?.map((n) => `${n.event}:${n.state}`)).toEqual([
+    'action_required:delivered',
+    'completed:delivered',
+  ]);
   const history = await handle.fetchHistory();
-  await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: await fixtureDataConverter() }, history, handle.workflowId);
+  await Worker.runReplayHistory(
+    { workflowBundle: bundle, dataConverter: await fixtureDataConverter() },
+    history,
+    handle.workflowId,
+  );
   // Add a fixture for a new workflow version (never overwrite old ones: running workflows still
   // have those histories): RECORD_FIXTURE=1 npx jest test/durability.test.ts -t "fresh history"
-  if (process.env.RECORD_FIXTURE) writeFileSync(join(FIXTURES, `erasure-history-${new Date().toISOString().slice(0, 10)}.json`), historyToJson(history));
+  if (process.env.RECORD_FIXTURE)
+    writeFileSync(
+      join(FIXTURES, `erasure-history-${new Date().toISOString().slice(0, 10)}.json`),
+      historyToJson(history),
+    );
 });
 
 test('every recorded history from earlier versions still replays', async () => {
@@ -109,6 +135,10 @@ test('every recorded history from earlier versions still replays', async () => {
   expect(files.length).toBeGreaterThanOrEqual(1);
   for (const file of files) {
     const history = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
-    await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: await fixtureDataConverter() }, history, file);
+    await Worker.runReplayHistory(
+      { workflowBundle: bundle, dataConverter: await fixtureDataConverter() },
+      history,
+      file,
+    );
   }
 });

@@ -20,7 +20,13 @@ test('commaList: entries trimmed, blanks and repeats dropped', () => {
 });
 
 test('service settings: a blank variable takes its default', () => {
-  const config = loadServiceConfig({ DSR_TASK_QUEUE: '', GONG_RATE_LIMIT_PER_SECOND: ' ', DSR_WORKER_ROLES: '', DSR_VERIFY_INITIAL_WAIT: '', DSR_CALLBACK_SIGNING_SECRET: '' });
+  const config = loadServiceConfig({
+    DSR_TASK_QUEUE: '',
+    GONG_RATE_LIMIT_PER_SECOND: ' ',
+    DSR_WORKER_ROLES: '',
+    DSR_VERIFY_INITIAL_WAIT: '',
+    DSR_CALLBACK_SIGNING_SECRET: '',
+  });
   expect(config).toMatchObject({ GONG_RATE_LIMIT_PER_SECOND: 3, DSR_WORKER_ROLES: ['main', 'gong'] });
   expect(config.DSR_TASK_QUEUE).toBe(loadServiceConfig({}).DSR_TASK_QUEUE);
   expect(config.DSR_VERIFY_INITIAL_WAIT).toBeUndefined();
@@ -28,7 +34,9 @@ test('service settings: a blank variable takes its default', () => {
 });
 
 test('intake settings: a blank port or host is the default, not port 0 or every interface', () => {
-  expect(parseEnv(intakeEnvSchema, { DSR_INTAKE_PORT: '', DSR_INTAKE_HOST: ' ', DSR_INTAKE_PUBLIC_URL: '' })).toMatchObject({ DSR_INTAKE_PORT: 8080, DSR_INTAKE_HOST: '127.0.0.1', DSR_INTAKE_PUBLIC_URL: undefined });
+  expect(
+    parseEnv(intakeEnvSchema, { DSR_INTAKE_PORT: '', DSR_INTAKE_HOST: ' ', DSR_INTAKE_PUBLIC_URL: '' }),
+  ).toMatchObject({ DSR_INTAKE_PORT: 8080, DSR_INTAKE_HOST: '127.0.0.1', DSR_INTAKE_PUBLIC_URL: undefined });
 });
 
 test('keys: a blank DSR_PAYLOAD_KEYS is missing, a blank DSR_SUBJECT_HASH_KEY unset', () => {
@@ -37,6 +45,15 @@ test('keys: a blank DSR_PAYLOAD_KEYS is missing, a blank DSR_SUBJECT_HASH_KEY un
 });
 
 test('vendor clients: blank credentials and URLs are unset', () => {
-  expect(graphClientFromEnv({ M365_TENANT_ID: ' ', M365_CLIENT_ID: '', M365_CLIENT_SECRET: '', GRAPH_BASE_URL: ' ' })).toBeUndefined();
-  expect(salesforceClientFromEnv({ SALESFORCE_LOGIN_URL: '', SALESFORCE_CLIENT_ID: ' ', SALESFORCE_CLIENT_SECRET: '', SALESFORCE_HARD_DELETE: '' })).toBeUndefined();
+  expect(
+    graphClientFromEnv({ M365_TENANT_ID: ' ', M365_CLIENT_ID: '', M365_CLIENT_SECRET: '', GRAPH_BASE_URL: ' ' }),
+  ).toBeUndefined();
+  expect(
+    salesforceClientFromEnv({
+      SALESFORCE_LOGIN_URL: '',
+      SALESFORCE_CLIENT_ID: ' ',
+      SALESFORCE_CLIENT_SECRET: '',
+      SALESFORCE_HARD_DELETE: '',
+    }),
+  ).toBeUndefined();
 });

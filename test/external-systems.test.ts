@@ -26,23 +26,38 @@ afterEach(async () => {
   h = undefined;
 });
 
-const span = (log: LoggedRequest[]) => ({ first: Math.min(...log.map((r) => r.at)), last: Math.max(...log.map((r) => r.at)) });
+const span = (log: LoggedRequest[]) => ({
+  first: Math.min(...log.map((r) => r.at)),
+  last: Math.max(...log.map((r) => r.at)),
+});
 
 test('a CRM-step system that answers 202 with a status URL is polled until done; email and Gong wait for it', async () => {
   const harness = (h = await startHarness({
     bundle,
-    sandbox: { http: [{ name: 'warehouse', mode: 'poll', pendingPolls: 2 }, { name: 'helpdesk', mode: 'sync' }] },
+    sandbox: {
+      http: [
+        { name: 'warehouse', mode: 'poll', pendingPolls: 2 },
+        { name: 'helpdesk', mode: 'sync' },
+      ],
+    },
     env: { DSR_CRM_CONNECTORS: 'hubspot,http:warehouse', DSR_EMAIL_CONNECTORS: 'm365,http:helpdesk' },
   }));
   harness.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
-  const { handle } = await harness.submit({ requestId: uniqueRequestId('ext-poll'), emails: [EMAIL], phones: [PHONE] }, QUICK);
+  const { handle } = await harness.submit(
+    { requestId: uniqueRequestId('ext-poll'), emails: [EMAIL], phones: [PHONE] },
+    QUICK,
+  );
   const receipt = await handle.result();
 
   const warehouse = harness.sandbox.http.get('warehouse')!;
   const helpdesk = harness.sandbox.http.get('helpdesk')!;
   expect(warehouse.controls.operations()).toEqual(['order', 'status', 'status', 'status']);
-  expect(receipt.crm.external).toEqual([expect.objectContaining({ connector: 'http:warehouse', state: 'completed', via: 'status-url', deleted: 2 })]);
-  expect(receipt.email.external).toEqual([expect.objectContaining({ connector: 'http:helpdesk', state: 'completed', via: 'response' })]);
+  expect(receipt.crm.external).toEqual([
+    expect.objectContaining({ connector: 'http:warehouse', state: 'completed', via: 'status-url', deleted: 2 }),
+  ]);
+  expect(receipt.email.external).toEqual([
+    expect.objectContaining({ connector: 'http:helpdesk', state: 'completed', via: 'response' }),
+  ]);
   expect(receipt.crm.external[0]!.identifiers).toEqual(receipt.subject);
 
   // Order: every CRM system (HubSpot and the polled warehouse) before any email system, email before Gong.
@@ -69,11 +84,21 @@ test('a system that calls back: the workflow waits for the connectorCallback upd
   await new Promise((r) => setTimeout(r, 1_500));
   expect(harness.sandbox.graph!.controls.log).toHaveLength(0);
   // Callbacks for connectors without an outstanding order, and malformed ones, are refused.
-  await expect(handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:nope', state: 'completed' }] })).rejects.toThrow();
-  await expect(handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:tickets', state: 'completed', deleted: -1 }] })).rejects.toThrow();
-  await handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:tickets', state: 'completed', reference: 'TCK-42' }] });
+  await expect(
+    handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:nope', state: 'completed' }] }),
+  ).rejects.toThrow();
+  await expect(
+    handle.executeUpdate(connectorCallbackUpdate, {
+      args: [{ connector: 'http:tickets', state: 'completed', deleted: -1 }],
+    }),
+  ).rejects.toThrow();
+  await handle.executeUpdate(connectorCallbackUpdate, {
+    args: [{ connector: 'http:tickets', state: 'completed', reference: 'TCK-42' }],
+  });
   const receipt = await handle.result();
-  expect(receipt.crm.external).toEqual([expect.objectContaining({ connector: 'http:tickets', state: 'completed', via: 'callback', reference: 'TCK-42' })]);
+  expect(receipt.crm.external).toEqual([
+    expect.objectContaining({ connector: 'http:tickets', state: 'completed', via: 'callback', reference: 'TCK-42' }),
+  ]);
   expect(receipt.email.outcomes[0]!.deleted).toBeGreaterThan(0);
 });
 
@@ -91,15 +116,34 @@ test('a system calls back through the intake API: POST /v1/erasures/{id}/connect
     while (tickets.vendor.orders.size === 0) await new Promise((r) => setTimeout(r, 100));
     const path = `/v1/erasures/${requestId}/connector-callback`;
     // Validated at the edge (field names), refused by the workflow when no such order is open (409).
-    expect((await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'done' } })).json.error.fields[0].field).toBe('state');
-    expect((await intake.call('POST', path, { body: { connector: 'http:other', state: 'completed' } })).status).toBe(409);
-    expect((await intake.call('POST', path, { key: null, body: { connector: 'http:tickets', state: 'completed' } })).status).toBe(401);
-    const ok = await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'completed', deleted: 3, reference: 'TCK-43' } });
+    expect(
+      (await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'done' } })).json.error.fields[0]
+        .field,
+    ).toBe('state');
+    expect((await intake.call('POST', path, { body: { connector: 'http:other', state: 'completed' } })).status).toBe(
+      409,
+    );
+    expect(
+      (await intake.call('POST', path, { key: null, body: { connector: 'http:tickets', state: 'completed' } })).status,
+    ).toBe(401);
+    const ok = await intake.call('POST', path, {
+      body: { connector: 'http:tickets', state: 'completed', deleted: 3, reference: 'TCK-43' },
+    });
     expect(ok.status).toBe(202);
     const receipt = await handle.result();
-    expect(receipt.crm.external).toEqual([expect.objectContaining({ connector: 'http:tickets', state: 'completed', via: 'callback', deleted: 3, reference: 'TCK-43' })]);
+    expect(receipt.crm.external).toEqual([
+      expect.objectContaining({
+        connector: 'http:tickets',
+        state: 'completed',
+        via: 'callback',
+        deleted: 3,
+        reference: 'TCK-43',
+      }),
+    ]);
     // Settled: a late callback is refused because the erasure finished.
-    expect((await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'completed' } })).status).toBe(409);
+    expect((await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'completed' } })).status).toBe(
+      409,
+    );
   } finally {
     await intake.close();
   }
@@ -115,17 +159,29 @@ test('a system reporting failure puts the request in "action required"; skip kee
   const requestId = uniqueRequestId('ext-fail');
   const { handle } = await harness.submit({ requestId, emails: [EMAIL] }, QUICK);
   const waiting = await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
-  expect(waiting.actionRequired).toMatchObject({ step: 'crm', item: 'http:legacy-crm order', errorType: 'ExternalErasureFailed' });
+  expect(waiting.actionRequired).toMatchObject({
+    step: 'crm',
+    item: 'http:legacy-crm order',
+    errorType: 'ExternalErasureFailed',
+  });
   expect(JSON.stringify(waiting)).not.toContain(EMAIL);
   // retry sends a new order (a new idempotency key: the old one would answer `failed` again).
   await handle.executeUpdate(retryUpdate);
   await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
-  expect([...harness.sandbox.http.get('legacy-crm')!.vendor.orders.keys()]).toEqual([`${requestId}:legacy-crm`, `${requestId}:legacy-crm:2`]);
-  await handle.executeUpdate(skipUpdate, { args: [{ reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }] });
+  expect([...harness.sandbox.http.get('legacy-crm')!.vendor.orders.keys()]).toEqual([
+    `${requestId}:legacy-crm`,
+    `${requestId}:legacy-crm:2`,
+  ]);
+  await handle.executeUpdate(skipUpdate, {
+    args: [{ reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }],
+  });
   const receipt = await handle.result();
   expect(receipt.outcome).toBe('erased-with-exceptions');
   expect(receipt.crm.external).toEqual([]);
-  expect(receipt.skipped[0]).toMatchObject({ item: 'http:legacy-crm order', reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' });
+  expect(receipt.skipped[0]).toMatchObject({
+    item: 'http:legacy-crm order',
+    reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9',
+  });
 });
 
 test('a system that accepts and never finishes escalates after externalMaxWait', async () => {
@@ -144,7 +200,9 @@ test('a system that accepts and never finishes escalates after externalMaxWait',
   const receipt = await handle.result();
   expect(receipt.crm.external[0]).toMatchObject({ state: 'not_found', via: 'callback' });
   // The order is settled: a late callback is refused rather than silently dropped.
-  await expect(handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:slow', state: 'failed' }] })).rejects.toThrow();
+  await expect(
+    handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:slow', state: 'failed' }] }),
+  ).rejects.toThrow();
 });
 
 test('Salesforce + an HTTP connector as the CRM step, Gmail as the email step: the order holds', async () => {
@@ -154,7 +212,10 @@ test('Salesforce + an HTTP connector as the CRM step, Gmail as the email step: t
     env: { DSR_CRM_CONNECTORS: 'salesforce,http:warehouse', DSR_EMAIL_CONNECTORS: 'gmail' },
   }));
   harness.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
-  const { handle } = await harness.submit({ requestId: uniqueRequestId('plan-sf-gmail'), emails: [EMAIL], phones: [PHONE] }, QUICK);
+  const { handle } = await harness.submit(
+    { requestId: uniqueRequestId('plan-sf-gmail'), emails: [EMAIL], phones: [PHONE] },
+    QUICK,
+  );
   const receipt = await handle.result();
 
   const salesforce = harness.sandbox.salesforce!;

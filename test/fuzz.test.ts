@@ -24,7 +24,13 @@ beforeAll(async () => {
   h = await startHarness({ bundle: await bundleWorkflows(), sandbox: { gong: { deletionDelayMs: 200 } } });
   intake = await startIntake(h, { DSR_INTAKE_RATE_LIMIT: '100000' });
   // The document's example request id exists, so operations on an erasure get past 404.
-  expect((await intake.call('POST', '/v1/erasures', { body: { requestId: EXAMPLE_REQUEST_ID, emails: ['jane.doe@example.com'] } })).status).toBe(202);
+  expect(
+    (
+      await intake.call('POST', '/v1/erasures', {
+        body: { requestId: EXAMPLE_REQUEST_ID, emails: ['jane.doe@example.com'] },
+      })
+    ).status,
+  ).toBe(202);
 });
 
 afterAll(async () => {
@@ -33,22 +39,37 @@ afterAll(async () => {
 });
 
 test('schemathesis finds no 5xx and no undeclared answer', async () => {
-  if (!existsSync(ST)) throw new Error(`schemathesis not found at ${ST}: \`npm test\` installs it first (or run \`npx tsx scripts/test-setup.ts\`)`);
+  if (!existsSync(ST))
+    throw new Error(
+      `schemathesis not found at ${ST}: \`npm test\` installs it first (or run \`npx tsx scripts/test-setup.ts\`)`,
+    );
   const dir = mkdtempSync(join(tmpdir(), 'dsr-fuzz-'));
   const docPath = join(dir, 'openapi.json');
   writeFileSync(docPath, (await intake.call('GET', '/openapi.json')).text);
   const args = [
-    'run', docPath,
-    '--url', intake.url,
-    '-H', `Authorization: Bearer ${API_KEY}`,
-    '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
-    '--max-examples', MAX_EXAMPLES,
-    '--seed', process.env.FUZZ_SEED ?? '20261124',
-    '--phases', 'examples,coverage,fuzzing',
-    '--workers', '2',
-    '--generation-database', 'none',
+    'run',
+    docPath,
+    '--url',
+    intake.url,
+    '-H',
+    `Authorization: Bearer ${API_KEY}`,
+    '--checks',
+    'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
+    '--max-examples',
+    MAX_EXAMPLES,
+    '--seed',
+    process.env.FUZZ_SEED ?? '20261124',
+    '--phases',
+    'examples,coverage,fuzzing',
+    '--workers',
+    '2',
+    '--generation-database',
+    'none',
     '--no-color',
-    '--report', 'junit', '--report-junit-path', join(dir, 'junit.xml'),
+    '--report',
+    'junit',
+    '--report-junit-path',
+    join(dir, 'junit.xml'),
   ];
   const { code, output } = await run(ST, args);
   if (code !== 0 || process.env.FUZZ_VERBOSE) console.log(output);

@@ -14,22 +14,49 @@ describe('signatures', () => {
   test('round trip, with the secret that matched named', () => {
     const header = signatureHeader(SECRET, body, now);
     expect(header).toMatch(/^t=1764000000,v1=[0-9a-f]{64}$/);
-    expect(verifySignature([{ name: 'old', secret: 'x'.repeat(32) }, { name: 'portal', secret: SECRET }], header, body, now)).toMatchObject({ ok: true, name: 'portal' });
+    expect(
+      verifySignature(
+        [
+          { name: 'old', secret: 'x'.repeat(32) },
+          { name: 'portal', secret: SECRET },
+        ],
+        header,
+        body,
+        now,
+      ),
+    ).toMatchObject({ ok: true, name: 'portal' });
   });
 
   test('the 5-minute window applies both ways', () => {
     const header = signatureHeader(SECRET, body, now);
     expect(verifySignature([{ name: 'p', secret: SECRET }], header, body, now + 299_000).ok).toBe(true);
-    expect(verifySignature([{ name: 'p', secret: SECRET }], header, body, now + 301_000)).toEqual({ ok: false, reason: 'expired' });
-    expect(verifySignature([{ name: 'p', secret: SECRET }], header, body, now - 301_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(verifySignature([{ name: 'p', secret: SECRET }], header, body, now + 301_000)).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+    expect(verifySignature([{ name: 'p', secret: SECRET }], header, body, now - 301_000)).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
   });
 
   test('a changed body, a changed timestamp or garbage fail', () => {
     const header = signatureHeader(SECRET, body, now);
-    expect(verifySignature([{ name: 'p', secret: SECRET }], header, `${body} `, now)).toEqual({ ok: false, reason: 'mismatch' });
-    expect(verifySignature([{ name: 'p', secret: SECRET }], header.replace('t=1764000000', 't=1764000001'), body, now)).toEqual({ ok: false, reason: 'mismatch' });
-    expect(verifySignature([{ name: 'p', secret: SECRET }], 'v1=abc', body, now)).toEqual({ ok: false, reason: 'malformed' });
-    expect(verifySignature([{ name: 'p', secret: SECRET }], undefined, body, now)).toEqual({ ok: false, reason: 'missing' });
+    expect(verifySignature([{ name: 'p', secret: SECRET }], header, `${body} `, now)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    expect(
+      verifySignature([{ name: 'p', secret: SECRET }], header.replace('t=1764000000', 't=1764000001'), body, now),
+    ).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifySignature([{ name: 'p', secret: SECRET }], 'v1=abc', body, now)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
+    expect(verifySignature([{ name: 'p', secret: SECRET }], undefined, body, now)).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
   });
 
   test('the intake verifier accepts a signature once', () => {
@@ -54,9 +81,12 @@ describe('API keys', () => {
     expect(verify('Bearer key-for-ops-0123456789')).toEqual({ name: 'ops', via: 'api-key' });
   });
 
-  test.each([undefined, '', 'key-for-ops-0123456789', 'Bearer wrong-key-0123456789', 'Basic a2V5', 'Bearer short'])('refuses %p', (header) => {
-    expect(() => verify(header)).toThrow(AuthError);
-  });
+  test.each([undefined, '', 'key-for-ops-0123456789', 'Bearer wrong-key-0123456789', 'Basic a2V5', 'Bearer short'])(
+    'refuses %p',
+    (header) => {
+      expect(() => verify(header)).toThrow(AuthError);
+    },
+  );
 
   // "malformed" only for a header that is not `Bearer <token>`; a wrong key of any length is a wrong key.
   test.each([

@@ -24,7 +24,13 @@ beforeAll(async () => {
   h = await startHarness({
     bundle,
     sandbox: { gong: { deletionDelayMs: 500 } },
-    env: { DSR_CALLBACK_ALLOWED_HOSTS: '127.0.0.1', DSR_CALLBACK_SIGNING_SECRET: SIGNING_SECRET, DSR_VERIFY_INITIAL_WAIT: '1s', DSR_VERIFY_MAX_INTERVAL: '2s', DSR_CALLBACK_MAX_WAIT: '2m' },
+    env: {
+      DSR_CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+      DSR_CALLBACK_SIGNING_SECRET: SIGNING_SECRET,
+      DSR_VERIFY_INITIAL_WAIT: '1s',
+      DSR_VERIFY_MAX_INTERVAL: '2s',
+      DSR_CALLBACK_MAX_WAIT: '2m',
+    },
   });
   h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
   intake = await startIntake(h, { DSR_INTAKE_RATE_LIMIT: '100000' }); // tests poll; the limit has its own test
@@ -47,10 +53,20 @@ describe('authentication', () => {
     const doc = await intake.call('GET', '/openapi.json', { key: null });
     expect(doc.status).toBe(200);
     expect(doc.json.paths['/openapi.json'].get.security).toEqual([]);
-    const missing = await intake.call('POST', '/v1/erasures', { key: null, body: { requestId: 'x-1', emails: [EMAIL] } });
+    const missing = await intake.call('POST', '/v1/erasures', {
+      key: null,
+      body: { requestId: 'x-1', emails: [EMAIL] },
+    });
     expect(missing.status).toBe(401);
     expect(missing.json.error.message).toMatch(/missing credentials/);
-    expect((await intake.call('POST', '/v1/erasures', { key: 'not-a-valid-key-at-all', body: { requestId: 'x-1', emails: [EMAIL] } })).status).toBe(401);
+    expect(
+      (
+        await intake.call('POST', '/v1/erasures', {
+          key: 'not-a-valid-key-at-all',
+          body: { requestId: 'x-1', emails: [EMAIL] },
+        })
+      ).status,
+    ).toBe(401);
     // A short wrong key is a wrong key, not a malformed header.
     const short = await intake.call('GET', '/v1/erasures/x-1', { key: 'abc123' });
     expect(short.status).toBe(401);
@@ -63,9 +79,18 @@ describe('authentication', () => {
 
   test('the audit trail names the key that submitted', async () => {
     const requestId = uniqueRequestId('audit');
-    const res = await intake.call('POST', '/v1/erasures', { key: OTHER_KEY, body: { requestId, emails: [EMAIL], regulation: 'gdpr', receivedAt: '2026-11-20T10:00:00Z' } });
+    const res = await intake.call('POST', '/v1/erasures', {
+      key: OTHER_KEY,
+      body: { requestId, emails: [EMAIL], regulation: 'gdpr', receivedAt: '2026-11-20T10:00:00Z' },
+    });
     expect(res.status).toBe(202);
-    expect(res.json.intake).toEqual({ source: 'api', submittedBy: 'ops', regulation: 'gdpr', receivedAt: '2026-11-20T10:00:00Z', dueAt: '2026-12-20T10:00:00.000Z' });
+    expect(res.json.intake).toEqual({
+      source: 'api',
+      submittedBy: 'ops',
+      regulation: 'gdpr',
+      receivedAt: '2026-11-20T10:00:00Z',
+      dueAt: '2026-12-20T10:00:00.000Z',
+    });
     const status = await eventually(async () => {
       const s = await intake.call('GET', `/v1/erasures/${requestId}`);
       return s.json.progress ? s : undefined;
@@ -75,7 +100,8 @@ describe('authentication', () => {
   });
 
   describe('signed webhooks', () => {
-    const send = (body: string, signature: string) => intake.call('POST', '/v1/webhooks/erasures', { key: null, raw: body, headers: { 'x-dsr-signature': signature } });
+    const send = (body: string, signature: string) =>
+      intake.call('POST', '/v1/webhooks/erasures', { key: null, raw: body, headers: { 'x-dsr-signature': signature } });
 
     test('a valid signature is accepted once; a replay, an old timestamp, a wrong secret or a changed body are refused', async () => {
       const body = JSON.stringify({ requestId: uniqueRequestId('hook'), emails: [EMAIL] });
@@ -93,8 +119,12 @@ describe('authentication', () => {
       expect(expired.status).toBe(401);
       expect(expired.json.error.message).toMatch(/5-minute window/);
       expect((await send(other, signatureHeader('some-other-secret-0123456789abcdef0123', other))).status).toBe(401);
-      expect((await send(other.replace('"emails"', ' "emails"'), signatureHeader(WEBHOOK_SECRET, other))).status).toBe(401);
-      expect((await intake.call('POST', '/v1/webhooks/erasures', { key: null, raw: other })).json.error.message).toMatch(/missing X-DSR-Signature/);
+      expect((await send(other.replace('"emails"', ' "emails"'), signatureHeader(WEBHOOK_SECRET, other))).status).toBe(
+        401,
+      );
+      expect(
+        (await intake.call('POST', '/v1/webhooks/erasures', { key: null, raw: other })).json.error.message,
+      ).toMatch(/missing X-DSR-Signature/);
       // An API key does not stand in for a signature on the webhook route.
       expect((await intake.call('POST', '/v1/webhooks/erasures', { raw: other })).status).toBe(401);
     });
@@ -103,7 +133,9 @@ describe('authentication', () => {
 
 describe('validation', () => {
   test('schema errors name the field and never echo the value', async () => {
-    const res = await intake.call('POST', '/v1/erasures', { body: { requestId: 'bad-1', emails: ['jane.doe@'], phones: ['4255552671'], nickname: 'x' } });
+    const res = await intake.call('POST', '/v1/erasures', {
+      body: { requestId: 'bad-1', emails: ['jane.doe@'], phones: ['4255552671'], nickname: 'x' },
+    });
     expect(res.status).toBe(400);
     expect(res.json.error.fields).toEqual(
       expect.arrayContaining([
@@ -117,32 +149,56 @@ describe('validation', () => {
   });
 
   test('a phone with an extension is told extensions are not accepted, not that it lacks a +', async () => {
-    const res = await intake.call('POST', '/v1/erasures', { body: { requestId: 'ext-1', phones: ['+1 206 555 0142 ext 12'] } });
+    const res = await intake.call('POST', '/v1/erasures', {
+      body: { requestId: 'ext-1', phones: ['+1 206 555 0142 ext 12'] },
+    });
     expect(res.status).toBe(400);
-    expect(res.json.error.fields).toEqual([{ field: 'phones[0]', message: expect.stringMatching(/^must be the number alone: extensions are not accepted/) }]);
+    expect(res.json.error.fields).toEqual([
+      { field: 'phones[0]', message: expect.stringMatching(/^must be the number alone: extensions are not accepted/) },
+    ]);
     expect(res.text).not.toContain('0142');
   });
 
   test('no identifiers, a request id with an email in it, a bad date are rejected by field', async () => {
-    expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'none-1' } })).json.error.fields).toEqual([{ field: 'emails', message: 'must contain at least one email address, or phones at least one phone number' }]);
-    expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'jane@example.com', emails: [EMAIL] } })).json.error.fields[0].field).toBe('requestId');
-    expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'date-1', emails: [EMAIL], receivedAt: 'yesterday' } })).json.error.fields[0].field).toBe('receivedAt');
+    expect((await intake.call('POST', '/v1/erasures', { body: { requestId: 'none-1' } })).json.error.fields).toEqual([
+      { field: 'emails', message: 'must contain at least one email address, or phones at least one phone number' },
+    ]);
+    expect(
+      (await intake.call('POST', '/v1/erasures', { body: { requestId: 'jane@example.com', emails: [EMAIL] } })).json
+        .error.fields[0].field,
+    ).toBe('requestId');
+    expect(
+      (
+        await intake.call('POST', '/v1/erasures', {
+          body: { requestId: 'date-1', emails: [EMAIL], receivedAt: 'yesterday' },
+        })
+      ).json.error.fields[0].field,
+    ).toBe('receivedAt');
   });
 
   test('JSON only, bounded, and parse errors do not quote the body', async () => {
-    const text = await intake.call('POST', '/v1/erasures', { raw: 'jane.doe@example.com', headers: { 'content-type': 'text/plain' } });
+    const text = await intake.call('POST', '/v1/erasures', {
+      raw: 'jane.doe@example.com',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     const broken = await intake.call('POST', '/v1/erasures', { raw: '{"emails":["jane.doe@example.com"', headers: {} });
     expect(broken.status).toBe(400);
     expect(broken.text).not.toContain('jane');
-    const huge = await intake.call('POST', '/v1/erasures', { body: { requestId: 'big-1', emails: [EMAIL], pad: 'x'.repeat(100_000) } });
+    const huge = await intake.call('POST', '/v1/erasures', {
+      body: { requestId: 'big-1', emails: [EMAIL], pad: 'x'.repeat(100_000) },
+    });
     expect(huge.status).toBe(413);
   });
 
   test('a callback URL must be on an allow-listed host', async () => {
-    const res = await intake.call('POST', '/v1/erasures', { body: { requestId: uniqueRequestId('cb'), emails: [EMAIL], callbackUrl: 'https://evil.example/hook' } });
+    const res = await intake.call('POST', '/v1/erasures', {
+      body: { requestId: uniqueRequestId('cb'), emails: [EMAIL], callbackUrl: 'https://evil.example/hook' },
+    });
     expect(res.status).toBe(400);
-    expect(res.json.error.fields).toEqual([{ field: 'callbackUrl', message: expect.stringMatching(/DSR_CALLBACK_ALLOWED_HOSTS/) }]);
+    expect(res.json.error.fields).toEqual([
+      { field: 'callbackUrl', message: expect.stringMatching(/DSR_CALLBACK_ALLOWED_HOSTS/) },
+    ]);
   });
 });
 
@@ -152,10 +208,17 @@ describe('submission and status', () => {
     const first = await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], phones: [PHONE] } });
     expect(first.status).toBe(202);
     expect(first.headers.location).toBe(`/v1/erasures/${requestId}`);
-    expect(first.json).toMatchObject({ requestId, runId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'Running', statusUrl: `/v1/erasures/${requestId}` });
+    expect(first.json).toMatchObject({
+      requestId,
+      runId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      status: 'Running',
+      statusUrl: `/v1/erasures/${requestId}`,
+    });
 
     // Same person, identifiers in another order and spelling: the same request.
-    const repeat = await intake.call('POST', '/v1/erasures', { body: { requestId, phones: ['+1 425 555 2671'], emails: ['Jane.Doe@Example.com'], regulation: 'ccpa' } });
+    const repeat = await intake.call('POST', '/v1/erasures', {
+      body: { requestId, phones: ['+1 425 555 2671'], emails: ['Jane.Doe@Example.com'], regulation: 'ccpa' },
+    });
     expect(repeat.status).toBe(200);
     expect(repeat.json.requestId).toBe(requestId);
     expect(repeat.json.runId).toBe(first.json.runId);
@@ -163,17 +226,22 @@ describe('submission and status', () => {
     expect(repeat.json.intake).toEqual(first.json.intake);
     expect(first.json.intake).toEqual({ source: 'api', submittedBy: 'intake-test' });
 
-    const conflict = await intake.call('POST', '/v1/erasures', { body: { requestId, emails: ['someone.else@example.com'] } });
+    const conflict = await intake.call('POST', '/v1/erasures', {
+      body: { requestId, emails: ['someone.else@example.com'] },
+    });
     expect(conflict.status).toBe(409);
     expect(conflict.text).not.toContain('someone.else');
 
-    const receipt = await h.handle(requestId).result() as ErasureReceipt;
+    const receipt = (await h.handle(requestId).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased');
     const done = await intake.call('GET', `/v1/erasures/${requestId}`);
     expect(done.json).toMatchObject({ requestId, status: 'Completed', step: 'done', receipt: { outcome: 'erased' } });
     expect(done.text).not.toContain(EMAIL);
     // Still a repeat (not a new erasure) once completed.
-    expect((await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], phones: [PHONE] } })).json.status).toBe('Completed');
+    expect(
+      (await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], phones: [PHONE] } })).json
+        .status,
+    ).toBe('Completed');
   });
 
   test('unknown request ids are 404', async () => {
@@ -184,10 +252,20 @@ describe('submission and status', () => {
   test('the OpenAPI document describes the routes and is generated from the schemas', async () => {
     const doc = (await intake.call('GET', '/openapi.json')).json;
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/erasures', '/v1/erasures/{id}', '/v1/erasures/{id}/retry', '/v1/erasures/{id}/skip', '/v1/ketch/dsr']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/erasures',
+        '/v1/erasures/{id}',
+        '/v1/erasures/{id}/retry',
+        '/v1/erasures/{id}/skip',
+        '/v1/ketch/dsr',
+      ]),
+    );
     const submission = doc.components.schemas.ErasureSubmission;
     expect(submission.additionalProperties).toBe(false);
-    expect(Object.keys(submission.properties)).toEqual(expect.arrayContaining(['requestId', 'emails', 'phones', 'regulation', 'receivedAt', 'callbackUrl']));
+    expect(Object.keys(submission.properties)).toEqual(
+      expect.arrayContaining(['requestId', 'emails', 'phones', 'regulation', 'receivedAt', 'callbackUrl']),
+    );
   });
 });
 
@@ -196,7 +274,9 @@ describe('operator actions and callbacks', () => {
     const requestId = uniqueRequestId('ops');
     h.sandbox.graph!.controls.inject({ kind: 'status', status: 403 }, { times: Infinity });
     receiver.failNext(2); // the receiver is down for the first two deliveries
-    const res = await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], callbackUrl: receiver.url(`/hooks/${requestId}`) } });
+    const res = await intake.call('POST', '/v1/erasures', {
+      body: { requestId, emails: [EMAIL], callbackUrl: receiver.url(`/hooks/${requestId}`) },
+    });
     expect(res.status).toBe(202);
 
     const waiting = await eventually(async () => {
@@ -204,18 +284,39 @@ describe('operator actions and callbacks', () => {
       return s.json.status === 'ActionRequired' ? s.json : undefined;
     }, 'ActionRequired');
     expect(waiting.actionRequired).toMatchObject({ step: 'email', errorType: 'VendorAuthFailed' });
-    const actionEvent = await eventually(() => receiver.delivered().find((r) => r.path === `/hooks/${requestId}`), 'the action_required callback');
+    const actionEvent = await eventually(
+      () => receiver.delivered().find((r) => r.path === `/hooks/${requestId}`),
+      'the action_required callback',
+    );
     const event = JSON.parse(actionEvent.body) as StatusEvent;
     expect(event).toMatchObject({ event: 'action_required', requestId, status: 'ActionRequired', step: 'email' });
     // Signed with the deployment's callback secret over timestamp and body.
-    expect(verifySignature([{ name: 'ours', secret: SIGNING_SECRET }], actionEvent.headers['x-dsr-signature'] as string, actionEvent.body)).toMatchObject({ ok: true });
+    expect(
+      verifySignature(
+        [{ name: 'ours', secret: SIGNING_SECRET }],
+        actionEvent.headers['x-dsr-signature'] as string,
+        actionEvent.body,
+      ),
+    ).toMatchObject({ ok: true });
     expect(receiver.received.filter((r) => r.path === `/hooks/${requestId}` && r.status === 503)).toHaveLength(2);
 
     // Retry: still failing, so it waits again; skip without a reason is refused by field; skip with one.
     expect((await intake.call('POST', `/v1/erasures/${requestId}/retry`)).status).toBe(202);
-    await eventually(async () => ((await intake.call('GET', `/v1/erasures/${requestId}`)).json.status === 'ActionRequired' ? true : undefined), 'ActionRequired again');
-    expect((await intake.call('POST', `/v1/erasures/${requestId}/skip`, { body: {} })).json.error.fields[0].field).toBe('reason');
-    expect((await intake.call('POST', `/v1/erasures/${requestId}/skip`, { body: { reason: 'mailbox export confirmed empty by IT (ticket 7)' } })).status).toBe(202);
+    await eventually(
+      async () =>
+        (await intake.call('GET', `/v1/erasures/${requestId}`)).json.status === 'ActionRequired' ? true : undefined,
+      'ActionRequired again',
+    );
+    expect((await intake.call('POST', `/v1/erasures/${requestId}/skip`, { body: {} })).json.error.fields[0].field).toBe(
+      'reason',
+    );
+    expect(
+      (
+        await intake.call('POST', `/v1/erasures/${requestId}/skip`, {
+          body: { reason: 'mailbox export confirmed empty by IT (ticket 7)' },
+        })
+      ).status,
+    ).toBe(202);
     h.sandbox.graph!.controls.clearFaults();
     // A second decision on the same wait is refused.
     const again = await intake.call('POST', `/v1/erasures/${requestId}/retry`);
@@ -223,7 +324,10 @@ describe('operator actions and callbacks', () => {
 
     const receipt = (await h.handle(requestId).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased-with-exceptions');
-    const completed = receiver.delivered().map((r) => JSON.parse(r.body) as StatusEvent).find((e) => e.requestId === requestId && e.event === 'completed');
+    const completed = receiver
+      .delivered()
+      .map((r) => JSON.parse(r.body) as StatusEvent)
+      .find((e) => e.requestId === requestId && e.event === 'completed');
     expect(completed).toMatchObject({ status: 'Completed', step: 'done', outcome: 'erased-with-exceptions' });
     expect(receipt.notifications?.map((n) => [n.event, n.state, n.host])).toEqual([
       ['action_required', 'delivered', expect.stringMatching(/^127\.0\.0\.1:/)],
@@ -231,7 +335,10 @@ describe('operator actions and callbacks', () => {
       ['completed', 'delivered', expect.stringMatching(/^127\.0\.0\.1:/)],
     ]);
     // Event ids are unique, so a receiver can drop duplicates of a retried delivery.
-    const ids = receiver.delivered().filter((r) => r.path === `/hooks/${requestId}`).map((r) => r.headers['x-dsr-event-id']);
+    const ids = receiver
+      .delivered()
+      .filter((r) => r.path === `/hooks/${requestId}`)
+      .map((r) => r.headers['x-dsr-event-id']);
     expect(new Set(ids).size).toBe(ids.length);
     expect(receiver.received.some((r) => r.body.includes(EMAIL))).toBe(false);
   });
@@ -239,10 +346,14 @@ describe('operator actions and callbacks', () => {
   test('a callback the receiver refuses (4xx) is recorded as failed, without holding up the erasure', async () => {
     const requestId = uniqueRequestId('refused');
     receiver.failNext(1, 400);
-    await intake.call('POST', '/v1/erasures', { body: { requestId, emails: [EMAIL], callbackUrl: receiver.url(`/refuse/${requestId}`) } });
+    await intake.call('POST', '/v1/erasures', {
+      body: { requestId, emails: [EMAIL], callbackUrl: receiver.url(`/refuse/${requestId}`) },
+    });
     const receipt = (await h.handle(requestId).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased');
-    expect(receipt.notifications).toEqual([expect.objectContaining({ event: 'completed', state: 'failed', error: expect.stringMatching(/HTTP 400/) })]);
+    expect(receipt.notifications).toEqual([
+      expect.objectContaining({ event: 'completed', state: 'failed', error: expect.stringMatching(/HTTP 400/) }),
+    ]);
   });
 
   test('retry on an erasure that is not waiting is a 409 with the reason', async () => {
@@ -271,7 +382,12 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     const uid = body.metadata.uid;
     const res = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${API_KEY}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ apiVersion: 'dsr/v1', kind: 'DeleteResponse', metadata: { uid, tenant: 'axonic' }, response: { status: 'in_progress', reason: 'unknown', requestID: `ketch-${uid}` } });
+    expect(res.body).toEqual({
+      apiVersion: 'dsr/v1',
+      kind: 'DeleteResponse',
+      metadata: { uid, tenant: 'axonic' },
+      response: { status: 'in_progress', reason: 'unknown', requestID: `ketch-${uid}` },
+    });
 
     // Ketch retrying its forward is the same request, not a second erasure.
     const again = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${API_KEY}`);
@@ -281,25 +397,54 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     const receipt = (await h.handle(`ketch-${uid}`).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased');
     expect(receipt.subject.map((s) => s.kind)).toEqual(['email', 'phone']); // account_id is not an identity we erase by
-    expect(receipt.intake).toMatchObject({ source: 'ketch', regulation: 'gdpr', submittedBy: 'intake-test', dueAt: expect.any(String) });
-    const events = await eventually(() => (ketch.events(uid).length ? ketch.events(uid) : undefined), 'the Ketch status event');
-    expect(events).toEqual([{ apiVersion: 'dsr/v1', kind: 'DeleteStatusEvent', metadata: { uid, tenant: 'axonic' }, event: { status: 'completed', reason: 'executed', requestID: `ketch-${uid}` } }]);
-    expect(receipt.notifications).toEqual([expect.objectContaining({ protocol: 'ketch', event: 'completed', state: 'delivered' })]);
+    expect(receipt.intake).toMatchObject({
+      source: 'ketch',
+      regulation: 'gdpr',
+      submittedBy: 'intake-test',
+      dueAt: expect.any(String),
+    });
+    const events = await eventually(
+      () => (ketch.events(uid).length ? ketch.events(uid) : undefined),
+      'the Ketch status event',
+    );
+    expect(events).toEqual([
+      {
+        apiVersion: 'dsr/v1',
+        kind: 'DeleteStatusEvent',
+        metadata: { uid, tenant: 'axonic' },
+        event: { status: 'completed', reason: 'executed', requestID: `ketch-${uid}` },
+      },
+    ]);
+    expect(receipt.notifications).toEqual([
+      expect.objectContaining({ protocol: 'ketch', event: 'completed', state: 'delivered' }),
+    ]);
 
     // Asked again after completion, the answer is final.
     const done = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${API_KEY}`);
     expect((done.body as { response: unknown }).response).toMatchObject({ status: 'completed', reason: 'executed' });
   });
 
-  test('errors come back in Ketch\'s Error format, naming fields and never values', async () => {
-    const unauthorised = await ketch.forward(`${intake.url}/v1/ketch/dsr`, ketch.deleteRequest({ email: EMAIL }), 'Bearer wrong-key-0123456789abcdef');
+  test("errors come back in Ketch's Error format, naming fields and never values", async () => {
+    const unauthorised = await ketch.forward(
+      `${intake.url}/v1/ketch/dsr`,
+      ketch.deleteRequest({ email: EMAIL }),
+      'Bearer wrong-key-0123456789abcdef',
+    );
     expect(unauthorised.status).toBe(401);
-    expect(unauthorised.body).toMatchObject({ apiVersion: 'dsr/v1', kind: 'Error', error: { code: 401, status: 'forbidden' } });
+    expect(unauthorised.body).toMatchObject({
+      apiVersion: 'dsr/v1',
+      kind: 'Error',
+      error: { code: 401, status: 'forbidden' },
+    });
 
     const bad = ketch.deleteRequest({ email: 'jane.doe@', uid: 'bad-email-1' });
     const invalid = await ketch.forward(`${intake.url}/v1/ketch/dsr`, bad, `Bearer ${API_KEY}`);
     expect(invalid.status).toBe(400);
-    expect(invalid.body).toMatchObject({ kind: 'Error', metadata: { uid: 'bad-email-1' }, error: { code: 400, status: 'invalid' } });
+    expect(invalid.body).toMatchObject({
+      kind: 'Error',
+      metadata: { uid: 'bad-email-1' },
+      error: { code: 400, status: 'invalid' },
+    });
     expect(JSON.stringify(invalid.body)).not.toContain('jane.doe');
 
     const noVersion = { ...ketch.deleteRequest({ email: EMAIL }), apiVersion: 'dsr/v2' };
@@ -328,4 +473,3 @@ test('per-key rate limit answers 429 with Retry-After', async () => {
     await limited.close();
   }
 });
-

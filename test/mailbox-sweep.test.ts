@@ -1,6 +1,13 @@
 /** The mailbox sweep shared by the Microsoft 365 and Gmail connectors (src/vendors/mailbox-sweep.ts). */
 import { ApplicationFailure } from '@temporalio/common';
-import { countAlreadyGone, countDeleted, NEW_SWEEP, sweepMailboxes, sweepProgressSchema, type SweepProgress } from '../src/vendors/mailbox-sweep';
+import {
+  countAlreadyGone,
+  countDeleted,
+  NEW_SWEEP,
+  sweepMailboxes,
+  sweepProgressSchema,
+  type SweepProgress,
+} from '../src/vendors/mailbox-sweep';
 import { recordingContext } from './helpers/vendor';
 
 const NO_MAILBOX = 'NoMailbox';
@@ -34,14 +41,36 @@ test('sweeps mailboxes in sorted order, counting deleted, already gone and skipp
   const ctx = recordingContext<SweepProgress>();
   const p = await sweepMailboxes(['c', 'b', 'a'], ctx, sweep);
   expect(swept).toEqual(['a', 'b', 'c']);
-  expect(p).toMatchObject({ mailboxIndex: 3, lastMailbox: 'c', found: 3, deleted: 2, alreadyGone: 1, skippedMailboxes: 1, deletedIds: ['a1', 'b1'] });
+  expect(p).toMatchObject({
+    mailboxIndex: 3,
+    lastMailbox: 'c',
+    found: 3,
+    deleted: 2,
+    alreadyGone: 1,
+    skippedMailboxes: 1,
+    deletedIds: ['a1', 'b1'],
+  });
   // Each heartbeat is a snapshot, not the live object.
-  expect(ctx.beats.map((b) => b.deletedIds)).toEqual([['a1'], ['a1'], ['a1', 'b1'], ['a1', 'b1'], ['a1', 'b1'], ['a1', 'b1']]);
+  expect(ctx.beats.map((b) => b.deletedIds)).toEqual([
+    ['a1'],
+    ['a1'],
+    ['a1', 'b1'],
+    ['a1', 'b1'],
+    ['a1', 'b1'],
+    ['a1', 'b1'],
+  ]);
 });
 
 test('resumes after the last mailbox finished, by name, even when a mailbox was added before it since', async () => {
   const { swept, sweep } = sweepOf({ a: ['a1'], b: ['b1'], c: ['c1'] });
-  const resumeFrom: SweepProgress = { ...NEW_SWEEP, mailboxIndex: 1, lastMailbox: 'b', found: 1, deleted: 1, deletedIds: ['b1'] };
+  const resumeFrom: SweepProgress = {
+    ...NEW_SWEEP,
+    mailboxIndex: 1,
+    lastMailbox: 'b',
+    found: 1,
+    deleted: 1,
+    deletedIds: ['b1'],
+  };
   const p = await sweepMailboxes(['a', 'b', 'c', 'aa'], recordingContext(resumeFrom), sweep);
   expect(swept).toEqual(['c']);
   expect(p).toMatchObject({ mailboxIndex: 4, found: 2, deletedIds: ['b1', 'c1'] });

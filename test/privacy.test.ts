@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { erasureHandle } from '../src/client/erasures';
-import { DefaultLogger, makeTelemetryFilterString, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  makeTelemetryFilterString,
+  Runtime,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { EncryptionCodec } from '../src/security/codec';
 import { createDataConverter } from '../src/security/data-converter';
 import { generateKey, loadSecurityConfig } from '../src/security/keys';
@@ -57,7 +62,8 @@ function leaks(haystack: string, where: string): string[] {
 /** Strings as stored, plus every base64 string decoded: payload bytes are base64 in JSON. */
 function expand(json: string): string {
   const decoded: string[] = [];
-  for (const m of json.matchAll(/"([A-Za-z0-9+/]{8,}={0,2})"/g)) decoded.push(Buffer.from(m[1]!, 'base64').toString('latin1'));
+  for (const m of json.matchAll(/"([A-Za-z0-9+/]{8,}={0,2})"/g))
+    decoded.push(Buffer.from(m[1]!, 'base64').toString('latin1'));
   return `${json}\n${decoded.join('\n')}`;
 }
 
@@ -77,15 +83,25 @@ beforeAll(async () => {
   const port = await freePort();
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
   Runtime.install({
-    logger: new DefaultLogger('DEBUG', (entry) => logLines.push(`${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`)),
+    logger: new DefaultLogger('DEBUG', (entry) =>
+      logLines.push(`${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`),
+    ),
     telemetryOptions: {
       logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'DEBUG', other: 'INFO' }) },
       metrics: { prometheus: { bindAddress: `127.0.0.1:${port}` } },
     },
   });
   bundle = await bundleWorkflows();
-  h = await startHarness({ bundle, sandbox: { gong: { deletionDelayMs: 500 } }, env: { DSR_VERIFY_INITIAL_WAIT: '1s' } });
-  for (const s of SUBJECTS) h.sandbox.seedSubject({ emails: s.emails.map((e) => e.toLowerCase()), phones: s.phones.map((p) => `+${p.replace(/\D/g, '')}`) });
+  h = await startHarness({
+    bundle,
+    sandbox: { gong: { deletionDelayMs: 500 } },
+    env: { DSR_VERIFY_INITIAL_WAIT: '1s' },
+  });
+  for (const s of SUBJECTS)
+    h.sandbox.seedSubject({
+      emails: s.emails.map((e) => e.toLowerCase()),
+      phones: s.phones.map((p) => `+${p.replace(/\D/g, '')}`),
+    });
 });
 
 afterAll(async () => {
@@ -107,7 +123,16 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   await a.handle.result();
   // 2. Vendors answering with errors that quote the identifier (as real ones do), then an operator retry.
   h.sandbox.hubspot!.controls.inject(
-    { kind: 'status', status: 400, body: { status: 'error', message: `Property values were not valid: ${bravo!.emails[0]}`, category: 'VALIDATION_ERROR', correlationId: 'c-1' } },
+    {
+      kind: 'status',
+      status: 400,
+      body: {
+        status: 'error',
+        message: `Property values were not valid: ${bravo!.emails[0]}`,
+        category: 'VALIDATION_ERROR',
+        correlationId: 'c-1',
+      },
+    },
     { operation: 'gdpr-delete' },
   );
   const b = await submit(bravo!, 'leak-400');
@@ -115,8 +140,23 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   await b.handle.executeUpdate(retryUpdate);
   await b.handle.result();
   // 3. Rate limits and server errors, retried.
-  h.sandbox.gong!.controls.inject({ kind: 'status', status: 429, retryAfterSeconds: 1, body: { requestId: 'r1', errors: [`limit for ${charlie!.emails[0]}`] } }, { operation: 'erase-data-for-email-address' });
-  h.sandbox.graph!.controls.inject({ kind: 'status', status: 500, body: { error: { code: 'InternalServerError', message: `mailbox of ${charlie!.emails[0]} failed` } } }, { operation: 'list-messages' });
+  h.sandbox.gong!.controls.inject(
+    {
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 1,
+      body: { requestId: 'r1', errors: [`limit for ${charlie!.emails[0]}`] },
+    },
+    { operation: 'erase-data-for-email-address' },
+  );
+  h.sandbox.graph!.controls.inject(
+    {
+      kind: 'status',
+      status: 500,
+      body: { error: { code: 'InternalServerError', message: `mailbox of ${charlie!.emails[0]} failed` } },
+    },
+    { operation: 'list-messages' },
+  );
   const c = await submit(charlie!, 'leak-retry');
   await c.handle.result();
   // 4. Gong never finishing: escalation, then an operator skip.
@@ -133,9 +173,22 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   // 6. The CLI, end to end.
   const cliRequest = uniqueRequestId('leak-cli');
   ids.push(erasureWorkflowId(cliRequest));
-  const args = ['erase', '--request-id', cliRequest, ...foxtrot!.emails.flatMap((x) => ['--email', x]), ...foxtrot!.phones.flatMap((x) => ['--phone', x]), '--wait'];
-  const cli = await promisify(execFile)(process.execPath, [join(__dirname, '..', 'bin', 'dsr-erasure.js'), ...args], { env: { ...process.env, ...h.env } });
-  const status = await promisify(execFile)(process.execPath, [join(__dirname, '..', 'bin', 'dsr-erasure.js'), 'status', b.requestId], { env: { ...process.env, ...h.env } });
+  const args = [
+    'erase',
+    '--request-id',
+    cliRequest,
+    ...foxtrot!.emails.flatMap((x) => ['--email', x]),
+    ...foxtrot!.phones.flatMap((x) => ['--phone', x]),
+    '--wait',
+  ];
+  const cli = await promisify(execFile)(process.execPath, [join(__dirname, '..', 'bin', 'dsr-erasure.js'), ...args], {
+    env: { ...process.env, ...h.env },
+  });
+  const status = await promisify(execFile)(
+    process.execPath,
+    [join(__dirname, '..', 'bin', 'dsr-erasure.js'), 'status', b.requestId],
+    { env: { ...process.env, ...h.env } },
+  );
 
   // Read what Temporal stores, with a client that has no codec.
   const connection = await Connection.connect({ address: temporalAddress() });
@@ -149,9 +202,20 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
     expect(history).not.toContain('the vendor rejected the request');
     expect(history).not.toContain('retrying after Retry-After');
     const description = await handle.describe();
-    found.push(...leaks(JSON.stringify({ sa: description.searchAttributes, memo: description.memo, id: description.workflowId }), `describe ${id}`));
+    found.push(
+      ...leaks(
+        JSON.stringify({ sa: description.searchAttributes, memo: description.memo, id: description.workflowId }),
+        `describe ${id}`,
+      ),
+    );
   }
-  for await (const wf of raw.workflow.list({ query: `TaskQueue = "${h.taskQueue}"` })) found.push(...leaks(JSON.stringify(wf, (_k, v) => (typeof v === 'bigint' ? String(v) : v)), 'visibility'));
+  for await (const wf of raw.workflow.list({ query: `TaskQueue = "${h.taskQueue}"` }))
+    found.push(
+      ...leaks(
+        JSON.stringify(wf, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+        'visibility',
+      ),
+    );
   await connection.close();
 
   found.push(...leaks(logLines.join('\n'), 'worker log'));
@@ -186,19 +250,27 @@ test('keys rotate: a workflow started under the old key completes under the new 
   const rotated = `test-key-2:${generateKey()},${oldKeys}`;
   await h.startWorkers({ DSR_PAYLOAD_KEYS: rotated });
   const connection = await Connection.connect({ address: temporalAddress() });
-  const client = new Client({ connection, dataConverter: await createDataConverter(loadSecurityConfig({ DSR_PAYLOAD_KEYS: rotated }).payloadKeys) });
+  const client = new Client({
+    connection,
+    dataConverter: await createDataConverter(loadSecurityConfig({ DSR_PAYLOAD_KEYS: rotated }).payloadKeys),
+  });
   const receipt = await erasureHandle(client, requestId).result();
   expect(receipt.gong.verification.outcome).toBe('verified');
 
   // The history holds payloads under both keys.
   const history = historyToJson(await handle.fetchHistory());
-  const keyIds = new Set([...history.matchAll(/"encryption-key-id":\s*"([^"]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString()));
+  const keyIds = new Set(
+    [...history.matchAll(/"encryption-key-id":\s*"([^"]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString()),
+  );
   expect([...keyIds].sort()).toEqual(['test-key-1', 'test-key-2']);
 
   // Without the old key, what was written under it cannot be read: keep old keys until retention ends.
-  const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+  const started =
+    (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
   expect(started).toHaveLength(1);
-  const newOnly = await EncryptionCodec.create(loadSecurityConfig({ DSR_PAYLOAD_KEYS: rotated.split(',')[0]! }).payloadKeys);
+  const newOnly = await EncryptionCodec.create(
+    loadSecurityConfig({ DSR_PAYLOAD_KEYS: rotated.split(',')[0]! }).payloadKeys,
+  );
   await expect(newOnly.decode(started)).rejects.toThrow(/test-key-1/);
   const full = await EncryptionCodec.create(loadSecurityConfig({ DSR_PAYLOAD_KEYS: rotated }).payloadKeys);
   expect(Buffer.from((await full.decode(started))[0]!.data!).toString()).toContain('zq.leak.rotate@example.com');

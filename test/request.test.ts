@@ -22,10 +22,20 @@ describe('phone numbers follow Gong’s rule', () => {
     ['+1\u00a0425\u2011555\u20112671', '+14255552671'],
   ])('%s -> %s', (raw, normalised) => expect(normalisePhone(raw)).toBe(normalised));
 
-  test.each(['425 555 2671', '001 425 555 2671', '+0 425 555 2671', '+1 425 555 2671 ext 12', '+1 425 555 2671 #12', '+1 425 555 2671;ext=12', '+1 425 555 2671,,12', '+1 425 555 2671 / 2672', '+1 425 555 2671*', '+12', '+1234567890123456', ''])(
-    'rejects %j',
-    (raw) => expect(normalisePhone(raw)).toBeUndefined(),
-  );
+  test.each([
+    '425 555 2671',
+    '001 425 555 2671',
+    '+0 425 555 2671',
+    '+1 425 555 2671 ext 12',
+    '+1 425 555 2671 #12',
+    '+1 425 555 2671;ext=12',
+    '+1 425 555 2671,,12',
+    '+1 425 555 2671 / 2672',
+    '+1 425 555 2671*',
+    '+12',
+    '+1234567890123456',
+    '',
+  ])('rejects %j', (raw) => expect(normalisePhone(raw)).toBeUndefined());
 });
 
 test('normalises: emails lower-cased and trimmed, duplicates removed, phones to +digits', () => {
@@ -34,7 +44,11 @@ test('normalises: emails lower-cased and trimmed, duplicates removed, phones to 
     emails: [' Jane.Doe@Example.COM', 'jane.doe@example.com', 'j@x.io'],
     phones: ['+1 (425) 555-2671', '+14255552671'],
   });
-  expect(request).toEqual({ requestId: 'ot-2026-0001', emails: ['jane.doe@example.com', 'j@x.io'], phones: ['+14255552671'] });
+  expect(request).toEqual({
+    requestId: 'ot-2026-0001',
+    emails: ['jane.doe@example.com', 'j@x.io'],
+    phones: ['+14255552671'],
+  });
 });
 
 test.each([
@@ -58,7 +72,9 @@ test.each([
 });
 
 test('unknown fields are rejected rather than silently ignored', () => {
-  expect(rejection({ requestId: 'r1', emails: ['a@b.co'], email: 'c@d.co' }).issues).toEqual([{ field: 'email', message: 'is not a known field' }]);
+  expect(rejection({ requestId: 'r1', emails: ['a@b.co'], email: 'c@d.co' }).issues).toEqual([
+    { field: 'email', message: 'is not a known field' },
+  ]);
   // A key that is not a plausible field name is input too: it is not quoted.
   expect(rejection({ requestId: 'r1', emails: ['a@b.co'], 'jane@example.com': 1 }).message).not.toContain('jane');
 });
@@ -70,12 +86,30 @@ test('error messages never echo the rejected value (it may be personal data)', (
 });
 
 test('messages read as sentences after the field name, and say what is really wrong', () => {
-  expect(rejection({ requestId: 'r1' }).message).toBe('invalid erasure request: emails must contain at least one email address, or phones at least one phone number');
-  for (const phone of ['+1 206 555 0142 ext 12', '+1 206 555 0142 ext. 12', '+1 (206) 555-0142 x12', '+1 206 555 0142 extension 9', '+1 206 555 0142 #12', '+1 206 555 0142;ext=12', '+1 206 555 0142,,12']) {
+  expect(rejection({ requestId: 'r1' }).message).toBe(
+    'invalid erasure request: emails must contain at least one email address, or phones at least one phone number',
+  );
+  for (const phone of [
+    '+1 206 555 0142 ext 12',
+    '+1 206 555 0142 ext. 12',
+    '+1 (206) 555-0142 x12',
+    '+1 206 555 0142 extension 9',
+    '+1 206 555 0142 #12',
+    '+1 206 555 0142;ext=12',
+    '+1 206 555 0142,,12',
+  ]) {
     const err = rejection({ requestId: 'r1', phones: [phone] });
-    expect(err.issues).toEqual([{ field: 'phones[0]', message: 'must be the number alone: extensions are not accepted (give just the number, e.g. +1 425 555 2671)' }]);
+    expect(err.issues).toEqual([
+      {
+        field: 'phones[0]',
+        message: 'must be the number alone: extensions are not accepted (give just the number, e.g. +1 425 555 2671)',
+      },
+    ]);
     expect(err.message).not.toContain('0142');
   }
   // Without a +, or with too few digits, the rule itself is the reason.
-  for (const phone of ['425 555 2671', '+12']) expect(rejection({ requestId: 'r1', phones: [phone] }).issues[0]!.message).toMatch(/^must start with \+ and a country code/);
+  for (const phone of ['425 555 2671', '+12'])
+    expect(rejection({ requestId: 'r1', phones: [phone] }).issues[0]!.message).toMatch(
+      /^must start with \+ and a country code/,
+    );
 });

@@ -9,7 +9,14 @@ test('the defaults satisfy the schema', () => {
 });
 
 test('every duration the schema admits is read in milliseconds by the workflow', () => {
-  const cases: [string | number, number][] = [['250ms', 250], ['30s', 30_000], ['15m', 900_000], ['4h', 14_400_000], ['3d', 259_200_000], [1500, 1500]];
+  const cases: [string | number, number][] = [
+    ['250ms', 250],
+    ['30s', 30_000],
+    ['15m', 900_000],
+    ['4h', 14_400_000],
+    ['3d', 259_200_000],
+    [1500, 1500],
+  ];
   for (const [duration, ms] of cases) {
     expect(settingsSchema.parse({ verifyInitialWait: duration })).toEqual({ verifyInitialWait: duration });
     expect(durationMs(settingsSchema.parse({ verifyInitialWait: duration }).verifyInitialWait!)).toBe(ms);
@@ -43,5 +50,7 @@ test('environment variables set the deployment settings they name, and only thos
     callbackMaxWait: '6h',
   });
   expect(settingsFromConfig(loadServiceConfig({}))).toEqual({ gongTaskQueue: DEFAULT_SETTINGS.gongTaskQueue });
-  expect(() => loadServiceConfig({ DSR_EXTERNAL_MAX_WAIT: '3 days' })).toThrow('DSR_EXTERNAL_MAX_WAIT: must be a duration like 30s, 15m, 4h or 3d');
+  expect(() => loadServiceConfig({ DSR_EXTERNAL_MAX_WAIT: '3 days' })).toThrow(
+    'DSR_EXTERNAL_MAX_WAIT: must be a duration like 30s, 15m, 4h or 3d',
+  );
 });

@@ -82,7 +82,8 @@ function portIsFree(port: number): Promise<boolean> {
 function scratchDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'dsr-npm-start-'));
   scratchDirs.push(dir);
-  for (const name of ['package.json', 'tsconfig.json', 'src', 'node_modules']) symlinkSync(join(ROOT, name), join(dir, name));
+  for (const name of ['package.json', 'tsconfig.json', 'src', 'node_modules'])
+    symlinkSync(join(ROOT, name), join(dir, name));
   return dir;
 }
 
@@ -97,7 +98,12 @@ function userEnv(ports: Record<string, number>): NodeJS.ProcessEnv {
 
 function npmStart(dir: string, ports: Started['ports']): Started {
   // Its own process group, like a terminal's foreground job, so Ctrl-C can be played as SIGINT to the group.
-  const npm = spawn('npm', ['start'], { cwd: dir, env: userEnv(ports), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const npm = spawn('npm', ['start'], {
+    cwd: dir,
+    env: userEnv(ports),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   npm.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   npm.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -118,14 +124,18 @@ async function startStack(): Promise<Started> {
   let exitCode: number | null | undefined;
   void started.exited.then((code) => (exitCode = code));
   while (!started.output().includes('Stop with Ctrl-C.')) {
-    if (exitCode !== undefined || Date.now() > deadline) throw new Error(`npm start did not start (exit ${exitCode}):\n${started.output()}`);
+    if (exitCode !== undefined || Date.now() > deadline)
+      throw new Error(`npm start did not start (exit ${exitCode}):\n${started.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return started;
 }
 
 /** Sends the signal, then waits until npm has exited and every process and port it had is gone. */
-async function stopAndMeasure(started: Started, send: () => void): Promise<{ ms: number; left: number[]; busy: number[] }> {
+async function stopAndMeasure(
+  started: Started,
+  send: () => void,
+): Promise<{ ms: number; left: number[]; busy: number[] }> {
   const pgid = started.npm.pid!;
   expect(processGroup(pgid).length).toBeGreaterThanOrEqual(3); // npm, node, the Temporal CLI
   const t0 = Date.now();
@@ -142,43 +152,58 @@ async function stopAndMeasure(started: Started, send: () => void): Promise<{ ms:
   return { ms: Date.now() - t0, left, busy };
 }
 
-test('the banner\'s curl works as printed, shows no key, and SIGTERM to npm stops everything', async () => {
-  const started = await startStack();
-  const banner = started.output();
-  const { intakeApiKey } = JSON.parse(readFileSync(join(started.dir, '.dsr-erasure', 'dev-secrets.json'), 'utf8')) as { intakeApiKey: string };
-  expect(banner).not.toContain(intakeApiKey);
-  // The CLI example carries the address in use, since the port is not 7233.
-  expect(banner).toContain(`TEMPORAL_ADDRESS=127.0.0.1:${started.ports.DSR_DEV_TEMPORAL_PORT} npx dsr-erasure erase`);
-  const lines = banner.split('\n').map((l) => l.trim());
-  const keyLine = lines.find((l) => l.startsWith('KEY='));
-  const curlLine = lines.find((l) => l.startsWith('curl '));
-  expect(keyLine).toBe(`KEY=$(node -p 'require("./.dsr-erasure/dev-secrets.json").intakeApiKey')`);
-  expect(curlLine).toContain(`http://127.0.0.1:${started.ports.DSR_INTAKE_PORT}/v1/erasures`);
-  const curl = spawnSync('sh', ['-c', `${keyLine}\n${curlLine}`], { cwd: started.dir, encoding: 'utf8' });
-  expect(curl.status).toBe(0);
-  expect(JSON.parse(curl.stdout)).toMatchObject({ requestId: 'demo-api-1', status: 'Running' });
+test(
+  "the banner's curl works as printed, shows no key, and SIGTERM to npm stops everything",
+  async () => {
+    const started = await startStack();
+    const banner = started.output();
+    const { intakeApiKey } = JSON.parse(
+      readFileSync(join(started.dir, '.dsr-erasure', 'dev-secrets.json'), 'utf8'),
+    ) as { intakeApiKey: string };
+    expect(banner).not.toContain(intakeApiKey);
+    // The CLI example carries the address in use, since the port is not 7233.
+    expect(banner).toContain(`TEMPORAL_ADDRESS=127.0.0.1:${started.ports.DSR_DEV_TEMPORAL_PORT} npx dsr-erasure erase`);
+    const lines = banner.split('\n').map((l) => l.trim());
+    const keyLine = lines.find((l) => l.startsWith('KEY='));
+    const curlLine = lines.find((l) => l.startsWith('curl '));
+    expect(keyLine).toBe(`KEY=$(node -p 'require("./.dsr-erasure/dev-secrets.json").intakeApiKey')`);
+    expect(curlLine).toContain(`http://127.0.0.1:${started.ports.DSR_INTAKE_PORT}/v1/erasures`);
+    const curl = spawnSync('sh', ['-c', `${keyLine}\n${curlLine}`], { cwd: started.dir, encoding: 'utf8' });
+    expect(curl.status).toBe(0);
+    expect(JSON.parse(curl.stdout)).toMatchObject({ requestId: 'demo-api-1', status: 'Running' });
 
-  const { ms, left, busy } = await stopAndMeasure(started, () => process.kill(started.npm.pid!, 'SIGTERM'));
-  console.log(`npm start stopped ${ms} ms after SIGTERM to npm`);
-  expect({ left, busy }).toEqual({ left: [], busy: [] });
-  expect(ms).toBeLessThan(STOP_WITHIN_MS);
-  expect(await started.exited).toBe(0);
-}, START_WITHIN_MS + 60_000);
+    const { ms, left, busy } = await stopAndMeasure(started, () => process.kill(started.npm.pid!, 'SIGTERM'));
+    console.log(`npm start stopped ${ms} ms after SIGTERM to npm`);
+    expect({ left, busy }).toEqual({ left: [], busy: [] });
+    expect(ms).toBeLessThan(STOP_WITHIN_MS);
+    expect(await started.exited).toBe(0);
+  },
+  START_WITHIN_MS + 60_000,
+);
 
-test('Ctrl-C (SIGINT to the whole process group) stops everything', async () => {
-  const started = await startStack();
-  const { ms, left, busy } = await stopAndMeasure(started, () => process.kill(-started.npm.pid!, 'SIGINT'));
-  console.log(`npm start stopped ${ms} ms after Ctrl-C`);
-  expect({ left, busy }).toEqual({ left: [], busy: [] });
-  expect(ms).toBeLessThan(STOP_WITHIN_MS);
-}, START_WITHIN_MS + 60_000);
+test(
+  'Ctrl-C (SIGINT to the whole process group) stops everything',
+  async () => {
+    const started = await startStack();
+    const { ms, left, busy } = await stopAndMeasure(started, () => process.kill(-started.npm.pid!, 'SIGINT'));
+    console.log(`npm start stopped ${ms} ms after Ctrl-C`);
+    expect({ left, busy }).toEqual({ left: [], busy: [] });
+    expect(ms).toBeLessThan(STOP_WITHIN_MS);
+  },
+  START_WITHIN_MS + 60_000,
+);
 
 test('a busy port is named by the variable that moves it, and nothing is left running', async () => {
   const holder: Server = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const taken = (holder.address() as { port: number }).port;
   try {
-    const ports = { DSR_DEV_TEMPORAL_PORT: await freePort(), DSR_DEV_UI_PORT: await freePort(), DSR_CODEC_PORT: await freePort(), DSR_INTAKE_PORT: taken };
+    const ports = {
+      DSR_DEV_TEMPORAL_PORT: await freePort(),
+      DSR_DEV_UI_PORT: await freePort(),
+      DSR_CODEC_PORT: await freePort(),
+      DSR_INTAKE_PORT: taken,
+    };
     const started = npmStart(scratchDir(), ports);
     expect(await started.exited).toBe(1);
     expect(started.output()).toContain(`DSR_INTAKE_PORT: port ${taken} on 127.0.0.1 is in use`);

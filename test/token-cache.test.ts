@@ -59,7 +59,11 @@ test('a token issued without a lifetime is kept until it is invalidated', async 
 test('concurrent callers share one token request', async () => {
   const t = setup(3_600);
   t.holdFetches();
-  const waiting = Promise.all([t.cache.get(alice), t.cache.get(alice), t.cache.get({ ...alice, user: 'ALICE@corp.example' })]);
+  const waiting = Promise.all([
+    t.cache.get(alice),
+    t.cache.get(alice),
+    t.cache.get({ ...alice, user: 'ALICE@corp.example' }),
+  ]);
   await new Promise((r) => setImmediate(r));
   t.releaseFetch();
   expect(new Set(await waiting).size).toBe(1);
@@ -104,7 +108,11 @@ test('withToken retries once with a fresh token when the answer says the token i
 test('withToken retries only once: a second stale answer is returned to the caller', async () => {
   const t = setup(3_600);
   let calls = 0;
-  const result = await t.cache.withToken(alice, async () => (calls++, 401), (status) => status === 401);
+  const result = await t.cache.withToken(
+    alice,
+    async () => (calls++, 401),
+    (status) => status === 401,
+  );
   expect(result).toBe(401);
   expect(calls).toBe(2);
   expect(t.issued).toHaveLength(2);
@@ -114,7 +122,13 @@ test('concurrent calls refused with the same stale token share one refresh', asy
   const t = setup(3_600);
   const stale = await t.cache.get(alice);
   const results = await Promise.all(
-    [1, 2, 3].map(() => t.cache.withToken(alice, async (token) => (token === stale ? 401 : 200), (status) => status === 401)),
+    [1, 2, 3].map(() =>
+      t.cache.withToken(
+        alice,
+        async (token) => (token === stale ? 401 : 200),
+        (status) => status === 401,
+      ),
+    ),
   );
   expect(results).toEqual([200, 200, 200]);
   expect(t.issued).toHaveLength(2);

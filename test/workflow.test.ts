@@ -32,7 +32,10 @@ afterEach(async () => {
 });
 
 const successful = (log: LoggedRequest[]) => log.filter((r) => r.status >= 200 && r.status < 300);
-const span = (log: LoggedRequest[]) => ({ first: Math.min(...log.map((r) => r.at)), last: Math.max(...log.map((r) => r.at)) });
+const span = (log: LoggedRequest[]) => ({
+  first: Math.min(...log.map((r) => r.at)),
+  last: Math.max(...log.map((r) => r.at)),
+});
 
 test('erases from the CRM, then email, then Gong, verifies, and returns a receipt', async () => {
   const requestId = uniqueRequestId('happy');
@@ -53,24 +56,38 @@ test('erases from the CRM, then email, then Gong, verifies, and returns a receip
     expect(h.sandbox.graph!.messages(upn).filter((m) => [m.from, ...m.to, ...m.cc].includes(EMAIL))).toHaveLength(0);
   }
   const gongLog = h.sandbox.gong!.controls.log;
-  expect(successful(gongLog).map((r) => r.operation).filter((o) => o.startsWith('erase-'))).toEqual(['erase-data-for-email-address', 'erase-data-for-phone-number']);
+  expect(
+    successful(gongLog)
+      .map((r) => r.operation)
+      .filter((o) => o.startsWith('erase-')),
+  ).toEqual(['erase-data-for-email-address', 'erase-data-for-phone-number']);
   // The phone reached Gong URL-encoded and normalised.
-  expect(h.sandbox.gong!.controls.log.find((r) => r.operation === 'erase-data-for-phone-number')?.query.phoneNumber).toBe(PHONE);
+  expect(
+    h.sandbox.gong!.controls.log.find((r) => r.operation === 'erase-data-for-phone-number')?.query.phoneNumber,
+  ).toBe(PHONE);
 
   // The receipt.
   expect(receipt.outcome).toBe('erased');
   expect(receipt.status).toBe('Completed');
   // The receipt names the person only by keyed hash.
-  expect(receipt.subject).toEqual([{ kind: 'email', ref: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/) }, { kind: 'phone', ref: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/) }]);
+  expect(receipt.subject).toEqual([
+    { kind: 'email', ref: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/) },
+    { kind: 'phone', ref: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/) },
+  ]);
   expect(receipt.crm.outcomes[0]!.identifier).toEqual(receipt.subject[0]);
   expect(JSON.stringify(receipt)).not.toContain(EMAIL);
   expect(JSON.stringify(receipt)).not.toContain('4255552671');
-  expect(receipt.crm.outcomes.map((o) => [o.connector, o.identifier.kind])).toEqual([['hubspot', 'email'], ['hubspot', 'phone']]);
+  expect(receipt.crm.outcomes.map((o) => [o.connector, o.identifier.kind])).toEqual([
+    ['hubspot', 'email'],
+    ['hubspot', 'phone'],
+  ]);
   expect(receipt.crm.outcomes.reduce((n, o) => n + o.deleted, 0)).toBeGreaterThanOrEqual(1);
   expect(receipt.email.outcomes).toHaveLength(1); // m365 is searched by email only
   expect(receipt.email.outcomes[0]!.deleted).toBe(4);
   expect(receipt.gong.before.every((s) => s.total > 0)).toBe(true);
-  expect(receipt.gong.erasures.map((e) => e.gongRequestId)).toEqual(h.sandbox.gong!.vendor.erasureRequests().map((e) => e.requestId));
+  expect(receipt.gong.erasures.map((e) => e.gongRequestId)).toEqual(
+    h.sandbox.gong!.vendor.erasureRequests().map((e) => e.requestId),
+  );
   expect(receipt.gong.verification.outcome).toBe('verified');
   expect(receipt.gong.verification.checks.length).toBeGreaterThanOrEqual(1);
   expect(Date.parse(receipt.crm.completedAt!)).toBeLessThanOrEqual(Date.parse(receipt.email.startedAt!));
@@ -84,7 +101,10 @@ test('erases from the CRM, then email, then Gong, verifies, and returns a receip
 test('the verification loop waits and checks again while Gong still holds references', async () => {
   h.sandbox.gong!.vendor.setDeletionDelay(3_500);
   const requestId = uniqueRequestId('verify');
-  const { handle } = await h.submit({ requestId, emails: [EMAIL] }, { ...FAST, verifyInitialWait: '1s', verifyMaxInterval: '2s' });
+  const { handle } = await h.submit(
+    { requestId, emails: [EMAIL] },
+    { ...FAST, verifyInitialWait: '1s', verifyMaxInterval: '2s' },
+  );
   const receipt = await handle.result();
   const checks = receipt.gong.verification.checks;
   expect(checks.length).toBeGreaterThanOrEqual(2);
@@ -96,7 +116,10 @@ test('the verification loop waits and checks again while Gong still holds refere
 test('when Gong never finishes, the request escalates; an operator retry re-erases and verifies', async () => {
   h.sandbox.gong!.vendor.setStuckDeletion(true);
   const requestId = uniqueRequestId('stuck');
-  const { handle } = await h.submit({ requestId, emails: [EMAIL] }, { ...FAST, verifyInitialWait: '1s', verifyMaxTotalWait: '2s' });
+  const { handle } = await h.submit(
+    { requestId, emails: [EMAIL] },
+    { ...FAST, verifyInitialWait: '1s', verifyMaxTotalWait: '2s' },
+  );
   const waiting = await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   expect(waiting.step).toBe('gong-verify');
   expect(waiting.actionRequired?.errorType).toBe('GongDeletionIncomplete');
@@ -112,7 +135,10 @@ test('when Gong never finishes, the request escalates; an operator retry re-eras
 });
 
 test('a 429 from Gong is retried no sooner than its Retry-After', async () => {
-  h.sandbox.gong!.controls.inject({ kind: 'status', status: 429, retryAfterSeconds: 3 }, { operation: 'erase-data-for-email-address' });
+  h.sandbox.gong!.controls.inject(
+    { kind: 'status', status: 429, retryAfterSeconds: 3 },
+    { operation: 'erase-data-for-email-address' },
+  );
   const { handle } = await h.submit({ requestId: uniqueRequestId('ratelimit'), emails: [EMAIL] });
   await handle.result();
   const erases = h.sandbox.gong!.controls.log.filter((r) => r.operation === 'erase-data-for-email-address');
@@ -131,7 +157,14 @@ test('5xx and dropped connections are retried with backoff and the request compl
 });
 
 test('a 400 puts the request in "action required" until an operator retries it', async () => {
-  h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 400, body: { status: 'error', message: `bad ${EMAIL}`, category: 'VALIDATION_ERROR', correlationId: 'c0ffee' } }, { operation: 'gdpr-delete' });
+  h.sandbox.hubspot!.controls.inject(
+    {
+      kind: 'status',
+      status: 400,
+      body: { status: 'error', message: `bad ${EMAIL}`, category: 'VALIDATION_ERROR', correlationId: 'c0ffee' },
+    },
+    { operation: 'gdpr-delete' },
+  );
   const requestId = uniqueRequestId('badreq');
   const { handle } = await h.submit({ requestId, emails: [EMAIL] });
   const waiting = await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
@@ -157,11 +190,19 @@ test('an operator can skip a failing item with a reason the receipt keeps', asyn
   const requestId = uniqueRequestId('skip');
   const { handle } = await h.submit({ requestId, emails: [EMAIL] });
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.step === 'email');
-  await expect(handle.executeUpdate(skipUpdate, { args: [{ reason: '  ' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await expect(handle.executeUpdate(skipUpdate, { args: [{ reason: '  ' }] })).rejects.toBeInstanceOf(
+    WorkflowUpdateFailedError,
+  );
   await handle.executeUpdate(skipUpdate, { args: [{ reason: 'mailbox migrated off Microsoft 365; ticket DPO-42' }] });
   const receipt = await handle.result();
   expect(receipt.outcome).toBe('erased-with-exceptions');
-  expect(receipt.skipped).toEqual([expect.objectContaining({ step: 'email', item: 'm365 email#1', reason: 'mailbox migrated off Microsoft 365; ticket DPO-42' })]);
+  expect(receipt.skipped).toEqual([
+    expect.objectContaining({
+      step: 'email',
+      item: 'm365 email#1',
+      reason: 'mailbox migrated off Microsoft 365; ticket DPO-42',
+    }),
+  ]);
   expect(receipt.gong.verification.outcome).toBe('verified');
 });
 
@@ -186,7 +227,8 @@ test('submitting the same request twice gives one workflow and one set of deleti
   expect(again.outcome).toBe('exists');
   expect(await again.handle.result()).toEqual(first);
   const runs = [];
-  for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${erasureWorkflowId(requestId)}"` })) runs.push(wf);
+  for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${erasureWorkflowId(requestId)}"` }))
+    runs.push(wf);
   expect(runs).toHaveLength(1);
   const gongErases = h.sandbox.gong!.controls.log.filter((r) => r.operation.startsWith('erase-'));
   expect(gongErases).toHaveLength(2);
@@ -202,7 +244,9 @@ test('a request whose run was terminated can be submitted again; bad settings ar
   expect(again.outcome).toBe('started');
   expect((await again.handle.result()).outcome).toBe('erased');
 
-  await expect(h.submit({ requestId: uniqueRequestId('badsettings'), emails: [EMAIL] }, { verifyInitialWait: 'soon' as never })).rejects.toThrow(/settings\.verifyInitialWait/);
+  await expect(
+    h.submit({ requestId: uniqueRequestId('badsettings'), emails: [EMAIL] }, { verifyInitialWait: 'soon' as never }),
+  ).rejects.toThrow(/settings\.verifyInitialWait/);
 });
 
 test('a retry and a skip sent at the same moment: exactly one decision is taken and recorded', async () => {
@@ -210,7 +254,10 @@ test('a retry and a skip sent at the same moment: exactly one decision is taken 
   const requestId = uniqueRequestId('race');
   const { handle } = await h.submit({ requestId, emails: [EMAIL] });
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
-  const [retry, skip] = await Promise.allSettled([handle.executeUpdate(retryUpdate), handle.executeUpdate(skipUpdate, { args: [{ reason: 'race' }] })]);
+  const [retry, skip] = await Promise.allSettled([
+    handle.executeUpdate(retryUpdate),
+    handle.executeUpdate(skipUpdate, { args: [{ reason: 'race' }] }),
+  ]);
   // One is taken, the other refused by the workflow (the wait it answers is over).
   expect([retry.status, skip.status].sort()).toEqual(['fulfilled', 'rejected']);
   const refused = [retry, skip].find((r) => r.status === 'rejected') as PromiseRejectedResult;

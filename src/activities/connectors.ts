@@ -5,7 +5,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../failures';
-import type { AnyConnector, ConnectorDescriptor, ConnectorOutcome, ErasureConnector, ExternalOrderResult, ExternalStatus, ExternalSystemConnector } from '../connectors/types';
+import type {
+  AnyConnector,
+  ConnectorDescriptor,
+  ConnectorOutcome,
+  ErasureConnector,
+  ExternalOrderResult,
+  ExternalStatus,
+  ExternalSystemConnector,
+} from '../connectors/types';
 import { subjectRef } from '../security/subject-ref';
 import type { Identifier } from '../subject/identifiers';
 import { resolveSettings } from '../workflows/settings';
@@ -40,7 +48,13 @@ export function createConnectorActivities({ connectors, settings = {}, subjectHa
   return {
     async planErasure(identifiers: Identifier[]): Promise<ErasurePlan> {
       return {
-        connectors: connectors.map(({ id, step, displayName, kinds, scope }) => ({ id, step, displayName, kinds, scope: scope ?? 'identifier' })),
+        connectors: connectors.map(({ id, step, displayName, kinds, scope }) => ({
+          id,
+          step,
+          displayName,
+          kinds,
+          scope: scope ?? 'identifier',
+        })),
         // Fully resolved here, so the history records every value the workflow branches on.
         settings: resolveSettings(settings),
         subjectRefs: identifiers.map((identifier) => subjectRef(subjectHashKey, identifier)),
@@ -56,7 +70,12 @@ export function createConnectorActivities({ connectors, settings = {}, subjectHa
     },
 
     /** Sends (or re-sends: the other system deduplicates by request id) the order for the request. */
-    async orderExternalErasure(connectorId: string, requestId: string, attempt: number, identifiers: Identifier[]): Promise<ExternalOrderResult> {
+    async orderExternalErasure(
+      connectorId: string,
+      requestId: string,
+      attempt: number,
+      identifiers: Identifier[],
+    ): Promise<ExternalOrderResult> {
       return external(connectorId).order(requestId, attempt, identifiers);
     },
 

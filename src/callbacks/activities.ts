@@ -26,9 +26,18 @@ export function createCallbackActivities(config: CallbackDeliveryConfig) {
     async deliverStatusCallback(callback: StatusCallback, event: StatusEvent): Promise<{ status: number }> {
       const host = safeHost(callback.url);
       if (!isAllowedCallbackUrl(callback.url, config.allowedHosts)) {
-        throw ApplicationFailure.nonRetryable(`status callback to ${host} refused: not an https URL on a host in DSR_CALLBACK_ALLOWED_HOSTS`, FailureTypes.callbackHostNotAllowed);
+        throw ApplicationFailure.nonRetryable(
+          `status callback to ${host} refused: not an https URL on a host in DSR_CALLBACK_ALLOWED_HOSTS`,
+          FailureTypes.callbackHostNotAllowed,
+        );
       }
-      const http = new VendorHttp({ vendor: `status callback to ${host}`, baseUrl: new URL(callback.url).origin, authHeaders: () => ({}), dispatcher, timeoutMs: config.timeoutMs ?? 15_000 });
+      const http = new VendorHttp({
+        vendor: `status callback to ${host}`,
+        baseUrl: new URL(callback.url).origin,
+        authHeaders: () => ({}),
+        dispatcher,
+        timeoutMs: config.timeoutMs ?? 15_000,
+      });
       const { body, headers } = format(callback, event, config.signingSecret);
       const res = await http.send({
         operation: event.event,
@@ -45,13 +54,25 @@ export function createCallbackActivities(config: CallbackDeliveryConfig) {
   };
 }
 
-function format(callback: StatusCallback, event: StatusEvent, signingSecret: string | undefined): { body: string; headers: Record<string, string> } {
+function format(
+  callback: StatusCallback,
+  event: StatusEvent,
+  signingSecret: string | undefined,
+): { body: string; headers: Record<string, string> } {
   if (callback.protocol === 'ketch') {
-    if (!callback.ketch) throw ApplicationFailure.nonRetryable('Ketch status callback without Ketch request metadata', FailureTypes.callbackMisconfigured);
+    if (!callback.ketch)
+      throw ApplicationFailure.nonRetryable(
+        'Ketch status callback without Ketch request metadata',
+        FailureTypes.callbackMisconfigured,
+      );
     // Ketch authenticates us by the headers it put in the request's callback entry.
     return { body: JSON.stringify(ketchStatusEvent(callback.ketch, event)), headers: { ...callback.headers } };
   }
-  if (!signingSecret) throw ApplicationFailure.nonRetryable('status callbacks need DSR_CALLBACK_SIGNING_SECRET on the worker', FailureTypes.callbackMisconfigured);
+  if (!signingSecret)
+    throw ApplicationFailure.nonRetryable(
+      'status callbacks need DSR_CALLBACK_SIGNING_SECRET on the worker',
+      FailureTypes.callbackMisconfigured,
+    );
   const body = JSON.stringify(event);
   return { body, headers: { ...callback.headers, [SIGNATURE_HEADER]: signatureHeader(signingSecret, body) } };
 }

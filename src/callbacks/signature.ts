@@ -28,7 +28,12 @@ export type SignatureCheck =
   | { ok: false; reason: 'missing' | 'malformed' | 'expired' | 'mismatch' };
 
 /** Checks a signature against every configured secret (rotation: old and new both valid for a while). */
-export function verifySignature(secrets: NamedSecret[], header: string | undefined, body: string, nowMs = Date.now()): SignatureCheck {
+export function verifySignature(
+  secrets: NamedSecret[],
+  header: string | undefined,
+  body: string,
+  nowMs = Date.now(),
+): SignatureCheck {
   if (!header) return { ok: false, reason: 'missing' };
   const parts = new Map(header.split(',').map((kv) => kv.trim().split('=', 2) as [string, string]));
   const t = Number(parts.get('t'));

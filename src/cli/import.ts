@@ -110,13 +110,28 @@ export function parseCsv(input: string | Buffer): ParsedCsv {
   } catch (err) {
     if (!(err instanceof CsvError)) throw err;
     // The message quotes the input: keep the code, and the line where the broken record starts.
-    return { ok: false, problem: { line: lines.lineOfRecordAt(ends.at(-1) ?? 0), reasons: [`malformed CSV (${err.code}); nothing was started`] } };
+    return {
+      ok: false,
+      problem: {
+        line: lines.lineOfRecordAt(ends.at(-1) ?? 0),
+        reasons: [`malformed CSV (${err.code}); nothing was started`],
+      },
+    };
   }
   const [header, ...body] = records;
-  if (!header) return { ok: false, problem: { line: 1, reasons: ['the file is empty: expected a header row with request_id, emails, phones'] } };
+  if (!header)
+    return {
+      ok: false,
+      problem: { line: 1, reasons: ['the file is empty: expected a header row with request_id, emails, phones'] },
+    };
 
   // Case, spaces and hyphens are forgiven: `Request ID` is request_id.
-  const names = header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+  const names = header.map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_'),
+  );
   const problems: string[] = [];
   const seen = new Set<string>();
   names.forEach((name, i) => {
@@ -127,7 +142,9 @@ export function parseCsv(input: string | Buffer): ParsedCsv {
   });
   for (const required of REQUIRED_COLUMNS) if (!seen.has(required)) problems.push(`missing column ${required}`);
   if (problems.length) {
-    problems.push(`expected a header row with ${REQUIRED_COLUMNS.join(', ')} and optionally ${OPTIONAL_COLUMNS.join(', ')}; nothing was started`);
+    problems.push(
+      `expected a header row with ${REQUIRED_COLUMNS.join(', ')} and optionally ${OPTIONAL_COLUMNS.join(', ')}; nothing was started`,
+    );
     return { ok: false, problem: { line: 1, reasons: problems } };
   }
 
@@ -150,7 +167,8 @@ function suggestion(name: string): string {
 }
 
 const receivedAtSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
-const RECEIVED_AT_RULE = 'must be an ISO 8601 date, or a date-time with a time zone, such as 2026-11-24 or 2026-11-24T09:00:00Z';
+const RECEIVED_AT_RULE =
+  'must be an ISO 8601 date, or a date-time with a time zone, such as 2026-11-24 or 2026-11-24T09:00:00Z';
 
 export interface ValidRow {
   line: number;
@@ -173,15 +191,21 @@ export function validateRows(rows: CsvRow[]): { valid: ValidRow[]; rejected: Rej
 
     let request: ErasureRequest | undefined;
     try {
-      request = parseErasureRequest({ requestId: rawId, emails: splitCell(cells.emails), phones: splitCell(cells.phones) });
+      request = parseErasureRequest({
+        requestId: rawId,
+        emails: splitCell(cells.emails),
+        phones: splitCell(cells.phones),
+      });
     } catch (err) {
       if (!(err instanceof InvalidRequestError)) throw err;
       reasons.push(...err.issues.map((i) => `${i.field.replace(/^requestId/, 'request_id')} ${i.message}`));
     }
     const regulation = cells.regulation?.trim().toLowerCase() || undefined;
-    if (regulation !== undefined && !regulationSchema.safeParse(regulation).success) reasons.push('regulation must be a short lower-case code such as gdpr or ccpa');
+    if (regulation !== undefined && !regulationSchema.safeParse(regulation).success)
+      reasons.push('regulation must be a short lower-case code such as gdpr or ccpa');
     const receivedAt = cells.received_at?.trim() || undefined;
-    if (receivedAt !== undefined && !receivedAtSchema.safeParse(receivedAt).success) reasons.push(`received_at ${RECEIVED_AT_RULE}`);
+    if (receivedAt !== undefined && !receivedAtSchema.safeParse(receivedAt).success)
+      reasons.push(`received_at ${RECEIVED_AT_RULE}`);
 
     if (reasons.length || !request) rejected.push({ line, ...(requestId ? { requestId } : {}), reasons });
     else valid.push({ line, request, intake: intakeRecord(regulation, receivedAt) });
@@ -210,14 +234,26 @@ function intakeRecord(regulation: string | undefined, receivedAt: string | undef
  * Reads, validates, then starts. `client` may be a function so that a dry run, or a file with no
  * valid row, never connects.
  */
-export async function importErasures(client: Client | (() => Promise<Client>), input: ImportInput, opts: ImportOptions): Promise<ImportSummary> {
+export async function importErasures(
+  client: Client | (() => Promise<Client>),
+  input: ImportInput,
+  opts: ImportOptions,
+): Promise<ImportSummary> {
   const rate = opts.ratePerSecond ?? IMPORT_LIMITS.defaultRate;
-  if (!(rate > 0 && rate <= IMPORT_LIMITS.maxRate)) throw new RangeError(`rate must be above 0 and at most ${IMPORT_LIMITS.maxRate} starts per second`);
+  if (!(rate > 0 && rate <= IMPORT_LIMITS.maxRate))
+    throw new RangeError(`rate must be above 0 and at most ${IMPORT_LIMITS.maxRate} starts per second`);
   const parsed = parseCsv(await readInput(input));
-  if (!parsed.ok) return { rows: 0, valid: 0, started: 0, alreadyPresent: 0, rejected: [parsed.problem], invalidFile: true };
+  if (!parsed.ok)
+    return { rows: 0, valid: 0, started: 0, alreadyPresent: 0, rejected: [parsed.problem], invalidFile: true };
 
   const { valid, rejected } = validateRows(parsed.rows);
-  const summary: ImportSummary = { rows: parsed.rows.length, valid: valid.length, started: 0, alreadyPresent: 0, rejected };
+  const summary: ImportSummary = {
+    rows: parsed.rows.length,
+    valid: valid.length,
+    started: 0,
+    alreadyPresent: 0,
+    rejected,
+  };
   if (opts.dryRun) return { ...summary, dryRun: true };
   opts.onValidated?.({ toStart: valid.length, rejected: rejected.length });
   if (valid.length === 0) return summary;
@@ -249,11 +285,14 @@ export async function importErasures(client: Client | (() => Promise<Client>), i
       const outcome = await startOne(row);
       if (outcome === 'started') summary.started++;
       else if (outcome === 'exists') summary.alreadyPresent++;
-      else if (outcome === 'conflict') rejected.push({ line: row.line, requestId: row.request.requestId, reasons: [CONFLICT_REASON] });
+      else if (outcome === 'conflict')
+        rejected.push({ line: row.line, requestId: row.request.requestId, reasons: [CONFLICT_REASON] });
       opts.onRow?.({ line: row.line, outcome });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.maxInFlight ?? IMPORT_LIMITS.maxInFlight, valid.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(opts.maxInFlight ?? IMPORT_LIMITS.maxInFlight, valid.length) }, worker),
+  );
 
   rejected.sort((a, b) => a.line - b.line);
   if (errors.length) {
@@ -277,7 +316,8 @@ async function readInput(input: ImportInput): Promise<string | Buffer> {
 function safeMessage(err: unknown, row: ValidRow): string {
   let message = err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : 'unknown error';
   const values = [...row.request.emails, ...row.request.phones, ...row.request.phones.map((p) => p.slice(1))];
-  for (const value of values) message = message.replace(new RegExp(value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '[redacted]');
+  for (const value of values)
+    message = message.replace(new RegExp(value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '[redacted]');
   return message.slice(0, 300);
 }
 
@@ -314,13 +354,22 @@ class LineIndex {
 export function formatSummary(summary: ImportSummary): string[] {
   const out: string[] = [];
   if (summary.invalidFile) out.push('the file was not imported:');
-  else if (summary.dryRun) out.push(`dry run: ${rows(summary.rows)}, ${summary.valid} valid, ${summary.rejected.length} rejected; nothing was started`);
-  else out.push(`${rows(summary.rows)}: ${summary.started} started, ${summary.alreadyPresent} already present, ${summary.rejected.length} rejected`);
-  for (const r of summary.rejected) out.push(`  line ${r.line}${r.requestId ? ` (${r.requestId})` : ''}: ${r.reasons.join('; ')}`);
+  else if (summary.dryRun)
+    out.push(
+      `dry run: ${rows(summary.rows)}, ${summary.valid} valid, ${summary.rejected.length} rejected; nothing was started`,
+    );
+  else
+    out.push(
+      `${rows(summary.rows)}: ${summary.started} started, ${summary.alreadyPresent} already present, ${summary.rejected.length} rejected`,
+    );
+  for (const r of summary.rejected)
+    out.push(`  line ${r.line}${r.requestId ? ` (${r.requestId})` : ''}: ${r.reasons.join('; ')}`);
   for (const e of summary.errors ?? []) out.push(`  line ${e.line} (${e.requestId}): not started: ${e.error}`);
   if (summary.errors?.length) {
     const n = summary.notAttempted ?? 0;
-    out.push(`stopped after an error; ${n} valid ${n === 1 ? 'row was' : 'rows were'} not tried. Re-run the same file to continue: rows already started are reported as already present.`);
+    out.push(
+      `stopped after an error; ${n} valid ${n === 1 ? 'row was' : 'rows were'} not tried. Re-run the same file to continue: rows already started are reported as already present.`,
+    );
   }
   return out;
 }

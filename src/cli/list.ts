@@ -12,7 +12,14 @@ import { erasureWorkflowId } from '../temporal/names';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflow } from '../workflows/erasure';
 
-export const LIST_STATUSES = ['Running', 'WaitingForGong', 'ActionRequired', 'Completed', 'Failed', 'Terminated'] as const;
+export const LIST_STATUSES = [
+  'Running',
+  'WaitingForGong',
+  'ActionRequired',
+  'Completed',
+  'Failed',
+  'Terminated',
+] as const;
 export type ListStatus = (typeof LIST_STATUSES)[number];
 
 export const LIST_LIMITS = { defaultLimit: 100, maxLimit: 10_000 } as const;
@@ -61,11 +68,20 @@ export function toListed(info: WorkflowExecutionInfo): ListedErasure {
   };
 }
 
-/** Up to `limit` erasures in the order visibility returns them (running ones first, then by close time); `more` when there were others. */
-export async function listErasures(client: Client, opts: { status?: ListStatus; limit?: number } = {}): Promise<{ erasures: ListedErasure[]; more: boolean }> {
+/**
+ * Up to `limit` erasures in the order visibility returns them (running ones first, then by close time); `more` when
+ * there were others.
+ */
+export async function listErasures(
+  client: Client,
+  opts: { status?: ListStatus; limit?: number } = {},
+): Promise<{ erasures: ListedErasure[]; more: boolean }> {
   const limit = opts.limit ?? LIST_LIMITS.defaultLimit;
   const erasures: ListedErasure[] = [];
-  for await (const info of client.workflow.list({ query: listQuery(opts.status), pageSize: Math.min(limit + 1, 1000) })) {
+  for await (const info of client.workflow.list({
+    query: listQuery(opts.status),
+    pageSize: Math.min(limit + 1, 1000),
+  })) {
     if (erasures.length === limit) return { erasures, more: true };
     erasures.push(toListed(info));
   }
@@ -74,7 +90,10 @@ export async function listErasures(client: Client, opts: { status?: ListStatus; 
 
 const LIST_HEADER = ['REQUEST ID', 'STATUS', 'STEP', 'STARTED'];
 
-/** A header row, then one line per erasure: request id, status, step, start time, in aligned columns. Nothing when there are none. */
+/**
+ * A header row, then one line per erasure: request id, status, step, start time, in aligned columns. Nothing when there
+ * are none.
+ */
 export function formatList(erasures: ListedErasure[]): string[] {
   if (erasures.length === 0) return [];
   const rows = [LIST_HEADER, ...erasures.map((e) => [e.requestId, e.status, e.step ?? '-', e.startedAt])];

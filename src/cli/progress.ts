@@ -24,7 +24,8 @@ export function importProgress(stream: NodeJS.WritableStream & { isTTY?: boolean
       bar = new SingleBar(
         {
           stream,
-          format: 'importing {bar} {value}/{total} | started {started}, already present {present}, rejected {rejected} | {eta_formatted}',
+          format:
+            'importing {bar} {value}/{total} | started {started}, already present {present}, rejected {rejected} | {eta_formatted}',
           hideCursor: true,
           clearOnComplete: true,
         },

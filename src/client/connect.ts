@@ -15,5 +15,9 @@ export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promi
   const { payloadKeys } = loadSecurityConfig(dev ? { ...env, DSR_PAYLOAD_KEYS: dev.DSR_PAYLOAD_KEYS } : env);
   const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   const connection = await Connection.connect(connectionOptions);
-  return new Client({ connection, namespace: namespace ?? 'default', dataConverter: await createDataConverter(payloadKeys) });
+  return new Client({
+    connection,
+    namespace: namespace ?? 'default',
+    dataConverter: await createDataConverter(payloadKeys),
+  });
 }

@@ -20,7 +20,16 @@ import { erasureWorkflowId } from '../temporal/names';
 import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from '../workflows/definitions';
 import { connectorCallbackProblem } from '../workflows/connector-callback';
 import { erasureWorkflow } from '../workflows/erasure';
-import type { ActionRequired, ConnectorCallback, ErasureProgress, ErasureReceipt, ErasureSettings, ErasureWorkflowInput, IntakeRecord, StatusCallback } from '../workflows/types';
+import type {
+  ActionRequired,
+  ConnectorCallback,
+  ErasureProgress,
+  ErasureReceipt,
+  ErasureSettings,
+  ErasureWorkflowInput,
+  IntakeRecord,
+  StatusCallback,
+} from '../workflows/types';
 
 /** Per-request overrides are checked here: a bad value inside the workflow would stall it, not fail clearly. */
 export const settingsSchema = erasureSettingsSchema.partial().strict();
@@ -58,7 +67,15 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
     const handle = await client.workflow.start(erasureWorkflow, {
       workflowId,
       taskQueue: opts.taskQueue,
-      args: [{ requestId: request.requestId, subject: { emails: request.emails, phones: request.phones }, settings, intake: opts.intake, callbacks: opts.callbacks?.length ? opts.callbacks : undefined }],
+      args: [
+        {
+          requestId: request.requestId,
+          subject: { emails: request.emails, phones: request.phones },
+          settings,
+          intake: opts.intake,
+          callbacks: opts.callbacks?.length ? opts.callbacks : undefined,
+        },
+      ],
       // A completed erasure is never re-run under the same request id (a new request needs a new id);
       // one that failed or was terminated can be submitted again.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
@@ -84,7 +101,11 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
  */
 export async function storedInput(client: Client, workflowId: string): Promise<ErasureWorkflowInput | undefined> {
   const namespace = client.options.namespace;
-  const { history } = await client.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId }, maximumPageSize: 1 });
+  const { history } = await client.workflowService.getWorkflowExecutionHistory({
+    namespace,
+    execution: { workflowId },
+    maximumPageSize: 1,
+  });
   const started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
   if (!started) return undefined;
   // What the SDK does to a workflow's input: the codecs in reverse order of encoding, then the payload converter.
@@ -96,15 +117,21 @@ export async function storedInput(client: Client, workflowId: string): Promise<E
 }
 
 /** Same person: the same set of (normalised) emails and phones, in any order. */
-function sameIdentifiers(stored: { emails: string[]; phones: string[] }, request: { emails: string[]; phones: string[] }): boolean {
-  const key = (s: { emails: string[]; phones: string[] }) => JSON.stringify([[...new Set(s.emails)].sort(), [...new Set(s.phones)].sort()]);
+function sameIdentifiers(
+  stored: { emails: string[]; phones: string[] },
+  request: { emails: string[]; phones: string[] },
+): boolean {
+  const key = (s: { emails: string[]; phones: string[] }) =>
+    JSON.stringify([[...new Set(s.emails)].sort(), [...new Set(s.phones)].sort()]);
   return key(stored) === key(request);
 }
 
 function parseOrThrow(settings: unknown) {
   const result = settingsSchema.safeParse(settings);
   if (result.success) return result.data;
-  throw new InvalidRequestError(result.error.issues.map((i) => ({ field: `settings.${i.path.join('.')}`, message: i.message })));
+  throw new InvalidRequestError(
+    result.error.issues.map((i) => ({ field: `settings.${i.path.join('.')}`, message: i.message })),
+  );
 }
 
 export function erasureHandle(client: Client, requestId: string): WorkflowHandle<typeof erasureWorkflow> {
@@ -137,11 +164,26 @@ export class NoWorkerAnsweredError extends Error {
 }
 
 /** Every status an erasure can be reported in: the workflow's own while it runs, then how its execution closed. */
-export const ERASURE_STATUSES = ['Running', 'WaitingForGong', 'ActionRequired', 'Completed', 'Failed', 'Terminated', 'Cancelled', 'TimedOut'] as const;
+export const ERASURE_STATUSES = [
+  'Running',
+  'WaitingForGong',
+  'ActionRequired',
+  'Completed',
+  'Failed',
+  'Terminated',
+  'Cancelled',
+  'TimedOut',
+] as const;
 export type ErasureStatusName = (typeof ERASURE_STATUSES)[number];
 
 /** The status of a closed execution, by Temporal's execution status name. */
-export const CLOSED_STATUS: Partial<Record<string, ErasureStatusName>> = { COMPLETED: 'Completed', FAILED: 'Failed', TERMINATED: 'Terminated', CANCELLED: 'Cancelled', TIMED_OUT: 'TimedOut' };
+export const CLOSED_STATUS: Partial<Record<string, ErasureStatusName>> = {
+  COMPLETED: 'Completed',
+  FAILED: 'Failed',
+  TERMINATED: 'Terminated',
+  CANCELLED: 'Cancelled',
+  TIMED_OUT: 'TimedOut',
+};
 
 export interface ErasureStatusReport {
   requestId: string;
@@ -178,7 +220,11 @@ async function describe(handle: WorkflowHandle, requestId: string): Promise<Work
  * within a few seconds. `detail: false` skips the query: cheap even while workers are down, and
  * all a repeated submission needs.
  */
-export async function erasureStatus(client: Client, requestId: string, { detail = true } = {}): Promise<ErasureStatusReport> {
+export async function erasureStatus(
+  client: Client,
+  requestId: string,
+  { detail = true } = {},
+): Promise<ErasureStatusReport> {
   const handle = erasureHandle(client, requestId);
   const description = await describe(handle, requestId);
   const base = { requestId, runId: description.runId, startedAt: description.startTime.toISOString() };
@@ -197,7 +243,14 @@ export async function erasureStatus(client: Client, requestId: string, { detail 
   if (!detail) return fromSearchAttributes();
   try {
     const progress = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(progressQuery));
-    return { ...base, status: progress.status, step: progress.step, intake: progress.intake, actionRequired: progress.actionRequired, progress };
+    return {
+      ...base,
+      status: progress.status,
+      step: progress.step,
+      intake: progress.intake,
+      actionRequired: progress.actionRequired,
+      progress,
+    };
   } catch {
     // No worker answered (all down, or not yet started): the search attributes still tell where it is.
     return fromSearchAttributes();
@@ -215,11 +268,17 @@ export function skipErasure(client: Client, requestId: string, reason: string): 
 }
 
 /** An HTTP connector's accepted order finished (its system called back, or an operator reports it). */
-export async function reportConnectorCallback(client: Client, requestId: string, callback: ConnectorCallback): Promise<void> {
+export async function reportConnectorCallback(
+  client: Client,
+  requestId: string,
+  callback: ConnectorCallback,
+): Promise<void> {
   // The workflow's validator would refuse it too; checking first names the field and sends nothing.
   const problem = connectorCallbackProblem(callback);
   if (problem) throw new InvalidRequestError([problem]);
-  return operatorAction(client, requestId, (handle) => handle.executeUpdate(connectorCallbackUpdate, { args: [callback] }));
+  return operatorAction(client, requestId, (handle) =>
+    handle.executeUpdate(connectorCallbackUpdate, { args: [callback] }),
+  );
 }
 
 /**
@@ -228,14 +287,20 @@ export async function reportConnectorCallback(client: Client, requestId: string,
  * the deadline the call fails rather than hanging while workers are down; Temporal may still
  * deliver the update once a worker is back, so the caller is told to check before sending again.
  */
-async function operatorAction(client: Client, requestId: string, send: (handle: WorkflowHandle<typeof erasureWorkflow>) => Promise<void>): Promise<void> {
+async function operatorAction(
+  client: Client,
+  requestId: string,
+  send: (handle: WorkflowHandle<typeof erasureWorkflow>) => Promise<void>,
+): Promise<void> {
   const handle = erasureHandle(client, requestId);
   const { status } = await describe(handle, requestId);
-  if (status.name !== 'RUNNING') throw new ErasureRefusedError('not_running', `this erasure is ${status.name.toLowerCase()}; nothing to act on`);
+  if (status.name !== 'RUNNING')
+    throw new ErasureRefusedError('not_running', `this erasure is ${status.name.toLowerCase()}; nothing to act on`);
   try {
     await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new ErasureRefusedError('refused', err.cause?.message ?? 'refused by the erasure');
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new ErasureRefusedError('refused', err.cause?.message ?? 'refused by the erasure');
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       throw new NoWorkerAnsweredError(
         `no worker took the action within ${UPDATE_DEADLINE_MS / 1000}s (are the workers running?); it may still be applied once one does: check the status before sending it again`,

@@ -21,7 +21,10 @@ export function connectorsFromEnv(config: ServiceConfig, env: NodeJS.ProcessEnv 
   const seen = new Set<string>();
   for (const [id, step, variable] of wanted) {
     if (id === 'none') continue;
-    if (seen.has(id)) throw new ConfigError(`${variable}: ${id} is listed more than once across DSR_CRM_CONNECTORS and DSR_EMAIL_CONNECTORS`);
+    if (seen.has(id))
+      throw new ConfigError(
+        `${variable}: ${id} is listed more than once across DSR_CRM_CONNECTORS and DSR_EMAIL_CONNECTORS`,
+      );
     seen.add(id);
     const httpName = httpConnectors.nameOf(id);
     if (httpName) {
@@ -32,12 +35,19 @@ export function connectorsFromEnv(config: ServiceConfig, env: NodeJS.ProcessEnv 
     if (!vendor) throw new ConfigError(`${variable}: unknown connector "${id}" (known: ${KNOWN})`);
     if (vendor.step !== step) throw new ConfigError(`${variable}: ${id} is a ${vendor.step} connector, not ${step}`);
     const connector = configured(() => vendor.fromEnv(env));
-    if (!connector) throw new ConfigError(`${variable} lists ${id}, but ${vendor.needs} ${vendor.needs.includes(' and ') ? 'are' : 'is'} not set`);
+    if (!connector)
+      throw new ConfigError(
+        `${variable} lists ${id}, but ${vendor.needs} ${vendor.needs.includes(' and ') ? 'are' : 'is'} not set`,
+      );
     connectors.push(connector);
   }
-  for (const [step, variable] of [['crm', 'DSR_CRM_CONNECTORS'], ['email', 'DSR_EMAIL_CONNECTORS']] as const) {
+  for (const [step, variable] of [
+    ['crm', 'DSR_CRM_CONNECTORS'],
+    ['email', 'DSR_EMAIL_CONNECTORS'],
+  ] as const) {
     const listed = wanted.filter(([, s]) => s === step).map(([id]) => id);
-    if (listed.includes('none') && listed.length > 1) throw new ConfigError(`${variable}: "none" cannot be combined with connectors`);
+    if (listed.includes('none') && listed.length > 1)
+      throw new ConfigError(`${variable}: "none" cannot be combined with connectors`);
     if (!connectors.some((c) => c.step === step) && !listed.includes('none')) {
       throw new ConfigError(`${variable} is empty; list at least one connector, or "none" if there is no such system`);
     }

@@ -80,7 +80,8 @@ export class DevStack {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
       try {
-        if ((await Promise.race([stop(), timedOut])) === 'timeout') failed.push(`${name} (did not stop within ${timeoutMs / 1000} s)`);
+        if ((await Promise.race([stop(), timedOut])) === 'timeout')
+          failed.push(`${name} (did not stop within ${timeoutMs / 1000} s)`);
       } catch (err) {
         failed.push(`${name} (${err instanceof Error ? err.message : String(err)})`);
       } finally {

@@ -47,7 +47,12 @@ export function signatureVerifier(secrets: NamedSecret[], now: () => number = Da
     const t = now();
     const check = verifySignature(secrets, header, rawBody, t);
     if (!check.ok) {
-      const why = { missing: 'missing X-DSR-Signature header', malformed: 'malformed X-DSR-Signature header: expected t=<unix seconds>,v1=<hex>', expired: 'signature timestamp outside the 5-minute window', mismatch: 'signature does not match' };
+      const why = {
+        missing: 'missing X-DSR-Signature header',
+        malformed: 'malformed X-DSR-Signature header: expected t=<unix seconds>,v1=<hex>',
+        expired: 'signature timestamp outside the 5-minute window',
+        mismatch: 'signature does not match',
+      };
       throw new AuthError(why[check.reason]);
     }
     for (const [sig, expires] of seen) {

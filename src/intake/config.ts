@@ -16,13 +16,20 @@ const entries = <T extends z.ZodType>(value: T) =>
     .default('')
     .transform((s, ctx) => {
       const out: { name: string; value: z.output<T> }[] = [];
-      for (const [i, entry] of s.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+      for (const [i, entry] of s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)
+        .entries()) {
         const at = entry.indexOf(':');
         const n = name.safeParse(entry.slice(0, at));
         const v = value.safeParse(entry.slice(at + 1));
         if (at < 1 || !n.success || !v.success) {
           // Never echo the entry: it is a secret or a hash of one.
-          ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must be name:value (${n.success ? (v.success ? 'missing name' : (v.error.issues[0]?.message ?? 'bad value')) : 'bad name'})` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry ${i + 1} must be name:value (${n.success ? (v.success ? 'missing name' : (v.error.issues[0]?.message ?? 'bad value')) : 'bad name'})`,
+          });
           return z.NEVER;
         }
         out.push({ name: n.data, value: v.data });
@@ -30,16 +37,36 @@ const entries = <T extends z.ZodType>(value: T) =>
       return out;
     });
 
-const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 export const intakeEnvSchema = z.object({
   DSR_INTAKE_HOST: z.preprocess(blankAsUndefined, z.string().default('127.0.0.1')),
   DSR_INTAKE_PORT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
-  DSR_INTAKE_API_KEYS: entries(z.string().regex(/^[0-9a-f]{64}$/, 'the value must be the hex SHA-256 of the key (`npx dsr-erasure api-key NAME` prints it)')),
+  DSR_INTAKE_API_KEYS: entries(
+    z
+      .string()
+      .regex(
+        /^[0-9a-f]{64}$/,
+        'the value must be the hex SHA-256 of the key (`npx dsr-erasure api-key NAME` prints it)',
+      ),
+  ),
   DSR_INTAKE_WEBHOOK_SECRETS: entries(z.string().min(32, 'webhook secrets must be at least 32 characters')),
   /** Requests per minute per API key or webhook secret. */
   DSR_INTAKE_RATE_LIMIT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(100_000).default(120)),
-  DSR_INTAKE_BODY_LIMIT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1024).max(1_048_576).default(64 * 1024)),
+  DSR_INTAKE_BODY_LIMIT: z.preprocess(
+    blankAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1_048_576)
+      .default(64 * 1024),
+  ),
   /** Base of status URLs handed back (https://dsr.example.com); relative URLs if unset. */
   DSR_INTAKE_PUBLIC_URL: optionalEnv(z.url()),
   /** Ketch identity spaces that carry an email address / a phone number. */

@@ -31,7 +31,14 @@ const rejections = {
 
 /** The example request id names a request the fuzz test creates, so fuzzing reaches existing erasures too. */
 export const EXAMPLE_REQUEST_ID = 'DSR-1042';
-const idParam = { name: 'id', in: 'path', required: true, description: "The intake system's request id", schema: z.toJSONSchema(requestIdSchema), example: EXAMPLE_REQUEST_ID };
+const idParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: "The intake system's request id",
+  schema: z.toJSONSchema(requestIdSchema),
+  example: EXAMPLE_REQUEST_ID,
+};
 
 export function buildOpenApi(publicUrl?: string) {
   const components = Object.fromEntries(
@@ -47,7 +54,10 @@ export function buildOpenApi(publicUrl?: string) {
         ['KetchDeleteRequest', ketchDeleteRequestSchema],
       ] as const
     ).map(([id, schema]) => {
-      const generated = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      const generated = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Record<
+        string,
+        unknown
+      >;
       delete generated.$schema; // the document's dialect applies
       delete generated.id;
       return [id, generated];
@@ -58,7 +68,10 @@ export function buildOpenApi(publicUrl?: string) {
     requestBody: { required: true, ...json('ErasureSubmission') },
     responses: {
       '202': { description: 'started; poll the Location / statusUrl', ...json('ErasureStatus') },
-      '200': { description: 'a request with this id and these identifiers already exists: its status', ...json('ErasureStatus') },
+      '200': {
+        description: 'a request with this id and these identifiers already exists: its status',
+        ...json('ErasureStatus'),
+      },
       ...rejections,
       '409': error('this request id already exists with different identifiers'),
     },
@@ -79,7 +92,8 @@ export function buildOpenApi(publicUrl?: string) {
     info: {
       title: 'dsr-erasure intake API',
       version: '1.0.0',
-      description: 'Submit, poll and steer data-subject erasure requests (CRM, then email, then Gong, verified). Personal data is accepted only in request bodies and never returned.',
+      description:
+        'Submit, poll and steer data-subject erasure requests (CRM, then email, then Gong, verified). Personal data is accepted only in request bodies and never returned.',
     },
     ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
     security: [{ apiKey: [] }],
@@ -87,7 +101,9 @@ export function buildOpenApi(publicUrl?: string) {
       '/v1/erasures': { post: submission('Submit an erasure request (idempotent by requestId)') },
       '/v1/webhooks/erasures': {
         post: {
-          ...submission('Submit an erasure request as a signed webhook (X-DSR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">)'),
+          ...submission(
+            'Submit an erasure request as a signed webhook (X-DSR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">)',
+          ),
           security: [{ webhookSignature: [] }],
         },
       },
@@ -95,24 +111,55 @@ export function buildOpenApi(publicUrl?: string) {
         get: {
           summary: 'Status, current step, and the receipt when done',
           parameters: [idParam],
-          responses: { '200': { description: 'the status', ...json('ErasureStatus') }, ...rejections, '404': error('no erasure with that request id') },
-        },
-      },
-      '/v1/erasures/{id}/retry': { post: operatorAction('Run the failed item of an erasure waiting for an operator again', 'Empty', false) },
-      '/v1/erasures/{id}/skip': { post: operatorAction('Skip the failed item; the receipt keeps the reason', 'SkipDecision', true) },
-      '/v1/erasures/{id}/connector-callback': { post: operatorAction("An HTTP-connector system reporting that the order it accepted finished", 'ConnectorCallback', true) },
-      '/v1/ketch/dsr': {
-        post: {
-          summary: "Ketch forwarder protocol (dsr/v1): DeleteRequest in, DeleteResponse out; DeleteStatusEvents go to the request's callbacks",
-          requestBody: { required: true, ...json('KetchDeleteRequest') },
           responses: {
-            '200': { description: 'DeleteResponse', content: { 'application/json': { schema: { type: 'object' } } } },
-            default: { description: 'Ketch Error object', content: { 'application/json': { schema: { type: 'object' } } } },
+            '200': { description: 'the status', ...json('ErasureStatus') },
+            ...rejections,
+            '404': error('no erasure with that request id'),
           },
         },
       },
-      '/healthz': { get: { summary: 'Liveness (no credentials)', security: [], responses: { '200': { description: 'up' } } } },
-      '/openapi.json': { get: { summary: 'This document (no credentials: it holds no personal data)', security: [], responses: { '200': { description: 'the OpenAPI document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      '/v1/erasures/{id}/retry': {
+        post: operatorAction('Run the failed item of an erasure waiting for an operator again', 'Empty', false),
+      },
+      '/v1/erasures/{id}/skip': {
+        post: operatorAction('Skip the failed item; the receipt keeps the reason', 'SkipDecision', true),
+      },
+      '/v1/erasures/{id}/connector-callback': {
+        post: operatorAction(
+          'An HTTP-connector system reporting that the order it accepted finished',
+          'ConnectorCallback',
+          true,
+        ),
+      },
+      '/v1/ketch/dsr': {
+        post: {
+          summary:
+            "Ketch forwarder protocol (dsr/v1): DeleteRequest in, DeleteResponse out; DeleteStatusEvents go to the request's callbacks",
+          requestBody: { required: true, ...json('KetchDeleteRequest') },
+          responses: {
+            '200': { description: 'DeleteResponse', content: { 'application/json': { schema: { type: 'object' } } } },
+            default: {
+              description: 'Ketch Error object',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          },
+        },
+      },
+      '/healthz': {
+        get: { summary: 'Liveness (no credentials)', security: [], responses: { '200': { description: 'up' } } },
+      },
+      '/openapi.json': {
+        get: {
+          summary: 'This document (no credentials: it holds no personal data)',
+          security: [],
+          responses: {
+            '200': {
+              description: 'the OpenAPI document',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          },
+        },
+      },
     },
     components: {
       schemas: components,

@@ -5,7 +5,11 @@
 import { z } from 'zod';
 import { ERASURE_STATUSES } from '../client/erasures';
 import { HTTP_CONNECTOR_ID } from '../vendors/generic-http/names';
-import { CONNECTOR_CALLBACK_STATES, CONNECTOR_REFERENCE, MAX_REPORTED_DELETIONS } from '../workflows/connector-callback';
+import {
+  CONNECTOR_CALLBACK_STATES,
+  CONNECTOR_REFERENCE,
+  MAX_REPORTED_DELETIONS,
+} from '../workflows/connector-callback';
 import { atLeastOneIdentifier, erasureRequestFields, requestIdSchema } from '../subject/request';
 
 export const regulationSchema = z
@@ -16,66 +20,81 @@ export const submitBodySchema = z
   .object({
     ...erasureRequestFields,
     regulation: regulationSchema.optional(),
-    receivedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-24T09:00:00Z' }).optional(),
-    callbackUrl: z.url({ protocol: /^https?$/, error: 'must be an https URL' }).max(2048, 'must be at most 2048 characters').optional(),
+    receivedAt: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-24T09:00:00Z' })
+      .optional(),
+    callbackUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an https URL' })
+      .max(2048, 'must be at most 2048 characters')
+      .optional(),
   })
   .strict()
-  .refine(atLeastOneIdentifier.check, atLeastOneIdentifier.params)
-;
+  .refine(atLeastOneIdentifier.check, atLeastOneIdentifier.params);
 
 export type SubmitBody = z.output<typeof submitBodySchema>;
 
 export const skipBodySchema = z
-  .object({ reason: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters') })
-  .strict()
-;
+  .object({
+    reason: z
+      .string({ error: 'must be a string' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(1000, 'must be at most 1000 characters'),
+  })
+  .strict();
 
 /** An HTTP-connector system reporting that the order it accepted finished (docs/http-connector-protocol.md). */
 export const connectorCallbackBodySchema = z
   .object({
     connector: z.string().regex(HTTP_CONNECTOR_ID, 'must be an HTTP connector id such as http:warehouse'),
     state: z.enum(CONNECTOR_CALLBACK_STATES, { error: 'must be completed, not_found or failed' }),
-    deleted: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative').max(MAX_REPORTED_DELETIONS).optional(),
+    deleted: z
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(0, 'must not be negative')
+      .max(MAX_REPORTED_DELETIONS)
+      .optional(),
     reference: z.string().regex(CONNECTOR_REFERENCE, 'must be a plain token').optional(),
   })
-  .strict()
-;
+  .strict();
 
 export const emptyBodySchema = z.object({}).strict();
 
 export const requestIdParamSchema = z.object({ id: requestIdSchema }).strict();
 
-export const statusResponseSchema = z
-  .object({
-    requestId: z.string(),
-    /** The run reported on: the latest for this request id (a failed or terminated one may have been submitted again). */
-    runId: z.string().optional(),
-    status: z.enum(ERASURE_STATUSES),
-    step: z.string().optional(),
-    startedAt: z.string().optional(),
-    statusUrl: z.string(),
-    intake: z.object({}).catchall(z.unknown()).optional(),
-    actionRequired: z
-      .object({ step: z.string(), item: z.string(), reason: z.string(), errorType: z.string().optional(), since: z.string() })
-      .optional(),
-    /** The full progress (keyed hashes, counts, vendor request ids) while running. */
-    progress: z.object({}).catchall(z.unknown()).optional(),
-    /** The receipt once completed. */
-    receipt: z.object({}).catchall(z.unknown()).optional(),
-  })
-;
+export const statusResponseSchema = z.object({
+  requestId: z.string(),
+  /** The run reported on: the latest for this request id (a failed or terminated one may have been submitted again). */
+  runId: z.string().optional(),
+  status: z.enum(ERASURE_STATUSES),
+  step: z.string().optional(),
+  startedAt: z.string().optional(),
+  statusUrl: z.string(),
+  intake: z.object({}).catchall(z.unknown()).optional(),
+  actionRequired: z
+    .object({
+      step: z.string(),
+      item: z.string(),
+      reason: z.string(),
+      errorType: z.string().optional(),
+      since: z.string(),
+    })
+    .optional(),
+  /** The full progress (keyed hashes, counts, vendor request ids) while running. */
+  progress: z.object({}).catchall(z.unknown()).optional(),
+  /** The receipt once completed. */
+  receipt: z.object({}).catchall(z.unknown()).optional(),
+});
 
 export type StatusResponse = z.infer<typeof statusResponseSchema>;
 
-export const errorResponseSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    }),
-  })
-;
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
 
 export const acceptedResponseSchema = z.object({ requestId: z.string(), accepted: z.literal(true) });
 

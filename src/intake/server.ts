@@ -29,7 +29,15 @@ import type { IntakeRecord, StatusCallback } from '../workflows/types';
 import { apiKeyVerifier, AuthError, signatureVerifier, type Principal } from './auth';
 import type { IntakeConfig } from './config';
 import { buildOpenApi } from './openapi';
-import { connectorCallbackBodySchema, DEADLINE_DAYS, emptyBodySchema, requestIdParamSchema, skipBodySchema, submitBodySchema, type StatusResponse } from './schemas';
+import {
+  connectorCallbackBodySchema,
+  DEADLINE_DAYS,
+  emptyBodySchema,
+  requestIdParamSchema,
+  skipBodySchema,
+  submitBodySchema,
+  type StatusResponse,
+} from './schemas';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -77,7 +85,10 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     routerOptions: { maxParamLength: 200 },
   });
   const verifyApiKey = apiKeyVerifier(config.DSR_INTAKE_API_KEYS);
-  const verifySignature = signatureVerifier(config.DSR_INTAKE_WEBHOOK_SECRETS.map((s) => ({ name: s.name, secret: s.value })), deps.now);
+  const verifySignature = signatureVerifier(
+    config.DSR_INTAKE_WEBHOOK_SECRETS.map((s) => ({ name: s.name, secret: s.value })),
+    deps.now,
+  );
 
   // JSON only; the raw text is kept because webhook signatures are over the exact bytes.
   app.removeAllContentTypeParsers();
@@ -100,12 +111,22 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     max: config.DSR_INTAKE_RATE_LIMIT,
     timeWindow: 60_000,
     keyGenerator: (req) => (req.principal ? `${req.principal.via}:${req.principal.name}` : `ip:${req.ip}`),
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'rate_limited', message: `more than ${ctx.max} requests per minute for this credential; retry after ${ctx.after}` }),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      code: 'rate_limited',
+      message: `more than ${ctx.max} requests per minute for this credential; retry after ${ctx.after}`,
+    }),
   });
 
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(
-      { method: req.method, route: req.routeOptions.url ?? '(no route)', status: reply.statusCode, ms: Math.round(reply.elapsedTime), caller: req.principal?.name },
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        caller: req.principal?.name,
+      },
       'request',
     );
   });
@@ -113,28 +134,40 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   app.setNotFoundHandler((req, reply) => sendError(req, reply, 404, 'not_found', 'no such route'));
   app.setErrorHandler((err: unknown, req, reply) => {
     const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
-    if (err instanceof InvalidRequestError) return sendError(req, reply, 400, 'invalid_request', 'the request is invalid; see fields', err.issues);
+    if (err instanceof InvalidRequestError)
+      return sendError(req, reply, 400, 'invalid_request', 'the request is invalid; see fields', err.issues);
     if (err instanceof AuthError) return sendError(req, reply, 401, 'unauthorized', err.message);
     if (err instanceof HttpError) return sendError(req, reply, err.statusCode, err.code, err.message);
-    if (err instanceof ErasureNotFoundError || err instanceof WorkflowNotFoundError) return sendError(req, reply, 404, 'not_found', 'no erasure with that request id');
-    // Not running, or the workflow's validator said no (not waiting for an operator, no such order...): its reason is ours.
+    if (err instanceof ErasureNotFoundError || err instanceof WorkflowNotFoundError)
+      return sendError(req, reply, 404, 'not_found', 'no erasure with that request id');
+    // Not running, or the workflow's validator said no (not waiting for an operator, no such order...): its reason is
+    // ours.
     if (err instanceof ErasureRefusedError) return sendError(req, reply, 409, err.code, err.message);
     if (err instanceof NoWorkerAnsweredError) return sendError(req, reply, 503, 'unavailable', err.message);
     if (e.statusCode === 429) return sendError(req, reply, 429, 'rate_limited', e.message ?? 'rate limited');
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return sendError(req, reply, e.statusCode, ...fastifyClientError(e.code));
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+      return sendError(req, reply, e.statusCode, ...fastifyClientError(e.code));
     req.log.error({ errName: e.name, errCode: e.code }, 'request failed');
     const unavailable = e.name === 'ServiceError' || /UNAVAILABLE|DEADLINE_EXCEEDED/.test(String(e.code ?? ''));
-    return unavailable ? sendError(req, reply, 503, 'unavailable', 'Temporal is not reachable; try again') : sendError(req, reply, 500, 'internal', 'internal error');
+    return unavailable
+      ? sendError(req, reply, 503, 'unavailable', 'Temporal is not reachable; try again')
+      : sendError(req, reply, 500, 'internal', 'internal error');
   });
 
-  const statusUrl = (requestId: string) => `${config.DSR_INTAKE_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/v1/erasures/${encodeURIComponent(requestId)}`;
-  const statusOf = async (requestId: string, detail = true) => statusResponse(await erasureStatus(client, requestId, { detail }), statusUrl(requestId));
+  const statusUrl = (requestId: string) =>
+    `${config.DSR_INTAKE_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/v1/erasures/${encodeURIComponent(requestId)}`;
+  const statusOf = async (requestId: string, detail = true) =>
+    statusResponse(await erasureStatus(client, requestId, { detail }), statusUrl(requestId));
 
   /** Starts (or finds) the erasure; refuses an id that already names someone else. */
   async function start(request: ErasureRequest, intake: IntakeRecord, callbacks: StatusCallback[]): Promise<Submitted> {
     const submitted = await submitErasure(client, request, { taskQueue: deps.taskQueue, intake, callbacks });
     if (submitted.outcome === 'conflict') {
-      throw new HttpError(409, 'conflict', `request id ${request.requestId} already exists with different identifiers; a new request needs a new id`);
+      throw new HttpError(
+        409,
+        'conflict',
+        `request id ${request.requestId} already exists with different identifiers; a new request needs a new id`,
+      );
     }
     return submitted;
   }
@@ -142,19 +175,40 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   async function submitRoute(req: FastifyRequest, reply: FastifyReply, source: IntakeRecord['source']) {
     const body = parseOrInvalid(submitBodySchema, req.body);
     if (body.callbackUrl && !isAllowedCallbackUrl(body.callbackUrl, deps.callbackAllowedHosts)) {
-      throw new InvalidRequestError([{ field: 'callbackUrl', message: 'must be an https URL on a host allowed by DSR_CALLBACK_ALLOWED_HOSTS' }]);
+      throw new InvalidRequestError([
+        { field: 'callbackUrl', message: 'must be an https URL on a host allowed by DSR_CALLBACK_ALLOWED_HOSTS' },
+      ]);
     }
-    const intake: IntakeRecord = { source, submittedBy: req.principal?.name, regulation: body.regulation, receivedAt: body.receivedAt, dueAt: dueAt(body.regulation, body.receivedAt) };
+    const intake: IntakeRecord = {
+      source,
+      submittedBy: req.principal?.name,
+      regulation: body.regulation,
+      receivedAt: body.receivedAt,
+      dueAt: dueAt(body.regulation, body.receivedAt),
+    };
     const callbacks: StatusCallback[] = body.callbackUrl ? [{ protocol: 'dsr-erasure', url: body.callbackUrl }] : [];
-    const submitted = await start({ requestId: body.requestId, emails: body.emails, phones: body.phones }, prune(intake), callbacks);
+    const submitted = await start(
+      { requestId: body.requestId, emails: body.emails, phones: body.phones },
+      prune(intake),
+      callbacks,
+    );
     if (submitted.outcome === 'started') {
       const url = statusUrl(body.requestId);
-      const answer: StatusResponse = { requestId: body.requestId, runId: submitted.runId, status: 'Running', step: 'crm', statusUrl: url, intake: { ...prune(intake) } };
+      const answer: StatusResponse = {
+        requestId: body.requestId,
+        runId: submitted.runId,
+        status: 'Running',
+        step: 'crm',
+        statusUrl: url,
+        intake: { ...prune(intake) },
+      };
       return reply.code(202).header('location', url).send(answer);
     }
     // The summary (statusUrl has the details), with how the erasure was first submitted, as 202 and GET have it.
     const summary = await statusOf(body.requestId, false);
-    return reply.code(200).send({ ...summary, intake: summary.intake ?? (submitted.intake as StatusResponse['intake']) });
+    return reply
+      .code(200)
+      .send({ ...summary, intake: summary.intake ?? (submitted.intake as StatusResponse['intake']) });
   }
 
   const idOf = (req: FastifyRequest) => parseOrInvalid(requestIdParamSchema, req.params).id;
@@ -164,7 +218,9 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   app.get('/openapi.json', { config: { auth: 'none' } }, async () => buildOpenApi(config.DSR_INTAKE_PUBLIC_URL));
 
   app.post('/v1/erasures', { config: { auth: 'api-key' } }, (req, reply) => submitRoute(req, reply, 'api'));
-  app.post('/v1/webhooks/erasures', { config: { auth: 'signature' } }, (req, reply) => submitRoute(req, reply, 'webhook'));
+  app.post('/v1/webhooks/erasures', { config: { auth: 'signature' } }, (req, reply) =>
+    submitRoute(req, reply, 'webhook'),
+  );
 
   app.get('/v1/erasures/:id', { config: { auth: 'api-key' } }, async (req) => statusOf(idOf(req)));
 
@@ -191,19 +247,40 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
 
   // Ketch's forwarder protocol (dsr/v1): Ketch sends the Authorization header configured for the endpoint.
   app.post('/v1/ketch/dsr', { config: { auth: 'api-key', format: 'ketch' } }, async (req, reply) => {
-    const ketch = parseKetchDeleteRequest(req.body, { emailSpaces: config.DSR_KETCH_EMAIL_SPACES, phoneSpaces: config.DSR_KETCH_PHONE_SPACES });
+    const ketch = parseKetchDeleteRequest(req.body, {
+      emailSpaces: config.DSR_KETCH_EMAIL_SPACES,
+      phoneSpaces: config.DSR_KETCH_PHONE_SPACES,
+    });
     const request = parseErasureRequest({ requestId: ketch.requestId, emails: ketch.emails, phones: ketch.phones });
     const refused = ketch.callbacks.filter((c) => !isAllowedCallbackUrl(c.url, deps.callbackAllowedHosts));
-    if (refused.length) throw new HttpError(400, 'configuration', 'a callback URL is not on a host allowed by DSR_CALLBACK_ALLOWED_HOSTS');
+    if (refused.length)
+      throw new HttpError(
+        400,
+        'configuration',
+        'a callback URL is not on a host allowed by DSR_CALLBACK_ALLOWED_HOSTS',
+      );
     const submitted = await start(request, { ...ketch.intake, submittedBy: req.principal?.name }, ketch.callbacks);
     const status = submitted.outcome === 'started' ? 'Running' : (await statusOf(request.requestId, false)).status;
-    return reply.code(200).send(ketchDeleteResponse(ketch.metadata, { ...ketchStatusFor({ status }), requestID: request.requestId }));
+    return reply
+      .code(200)
+      .send(ketchDeleteResponse(ketch.metadata, { ...ketchStatusFor({ status }), requestID: request.requestId }));
   });
 
-  function sendError(req: FastifyRequest, reply: FastifyReply, statusCode: number, code: string, message: string, fields?: { field: string; message: string }[]) {
+  function sendError(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    statusCode: number,
+    code: string,
+    message: string,
+    fields?: { field: string; message: string }[],
+  ) {
     if (req.routeOptions.config?.format === 'ketch') {
-      const detail = fields?.length ? `${message}: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}` : message;
-      return reply.code(statusCode).send(ketchError(metadataOf(req.body), statusCode, ketchErrorStatus(statusCode, code), detail));
+      const detail = fields?.length
+        ? `${message}: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`
+        : message;
+      return reply
+        .code(statusCode)
+        .send(ketchError(metadataOf(req.body), statusCode, ketchErrorStatus(statusCode, code), detail));
     }
     return reply.code(statusCode).send({ error: { code, message, ...(fields ? { fields } : {}) } });
   }
@@ -259,5 +336,10 @@ function ketchErrorStatus(statusCode: number, code: string): string {
 
 function metadataOf(body: unknown): { uid: string; tenant: string } | undefined {
   const m = (body as { metadata?: { uid?: unknown; tenant?: unknown } } | undefined)?.metadata;
-  return typeof m?.uid === 'string' && typeof m.tenant === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(m.uid) && /^[A-Za-z0-9._-]{1,128}$/.test(m.tenant) ? { uid: m.uid, tenant: m.tenant } : undefined;
+  return typeof m?.uid === 'string' &&
+    typeof m.tenant === 'string' &&
+    /^[A-Za-z0-9-]{1,64}$/.test(m.uid) &&
+    /^[A-Za-z0-9._-]{1,128}$/.test(m.tenant)
+    ? { uid: m.uid, tenant: m.tenant }
+    : undefined;
 }

@@ -25,7 +25,9 @@ export interface CodecServerOptions {
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const bodySchema = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(10_000),
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
+    .max(10_000),
 });
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
@@ -39,7 +41,12 @@ function toPayload(json: z.infer<typeof bodySchema>['payloads'][number]): Payloa
 
 function toJson(payload: Payload) {
   return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([k, v]) => [
+        k,
+        Buffer.from(v ?? new Uint8Array()).toString('base64'),
+      ]),
+    ),
     data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
   };
 }
@@ -67,7 +74,10 @@ export async function createCodecServer(opts: CodecServerOptions): Promise<Fasti
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!authorised(params.token ?? bearer)) return reply.code(401).send({ error: 'unauthorized' });
     const body = bodySchema.safeParse(req.body);
-    if (!body.success) return reply.code(400).send({ error: `invalid body: ${body.error.issues.map((i) => i.path.join('.')).join(', ')}` });
+    if (!body.success)
+      return reply
+        .code(400)
+        .send({ error: `invalid body: ${body.error.issues.map((i) => i.path.join('.')).join(', ')}` });
     try {
       const payloads = body.data.payloads.map(toPayload);
       const result = direction === 'decode' ? await opts.codec.decode(payloads) : await opts.codec.encode(payloads);

@@ -42,12 +42,19 @@ export class EncryptionCodec implements PayloadCodec {
         const plain = temporal.api.common.v1.Payload.encode(payload).finish();
         const iv = webcrypto.getRandomValues(new Uint8Array(IV_BYTES));
         const cipher = new Uint8Array(
-          await webcrypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8.encode(this.activeKeyId) }, key, plain),
+          await webcrypto.subtle.encrypt(
+            { name: 'AES-GCM', iv, additionalData: utf8.encode(this.activeKeyId) },
+            key,
+            plain,
+          ),
         );
         const data = new Uint8Array(IV_BYTES + cipher.length);
         data.set(iv);
         data.set(cipher, IV_BYTES);
-        return { metadata: { encoding: utf8.encode(ENCODING), [KEY_ID_METADATA]: utf8.encode(this.activeKeyId) }, data };
+        return {
+          metadata: { encoding: utf8.encode(ENCODING), [KEY_ID_METADATA]: utf8.encode(this.activeKeyId) },
+          data,
+        };
       }),
     );
   }

@@ -32,13 +32,23 @@ export const payloadKeysSchema = z
   .string({ error: 'is required (generate a key with: npx tsx scripts/generate-key.ts)' })
   .transform((value, ctx) => {
     const keys: PayloadKey[] = [];
-    for (const [i, entry] of value.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+    for (const [i, entry] of value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)
+      .entries()) {
       const sep = entry.indexOf(':');
       const id = keyIdSchema.safeParse(sep > 0 ? entry.slice(0, sep) : '');
       const raw = base64(32, 32).safeParse(sep > 0 ? entry.slice(sep + 1) : '');
-      if (!id.success) ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: expected id:base64key; ${id.error.issues[0]?.message}` });
-      else if (!raw.success) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${id.data}): key ${raw.error.issues[0]?.message}` });
-      else if (keys.some((k) => k.id === id.data)) ctx.addIssue({ code: 'custom', message: `key id ${id.data} is listed twice` });
+      if (!id.success)
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1}: expected id:base64key; ${id.error.issues[0]?.message}`,
+        });
+      else if (!raw.success)
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${id.data}): key ${raw.error.issues[0]?.message}` });
+      else if (keys.some((k) => k.id === id.data))
+        ctx.addIssue({ code: 'custom', message: `key id ${id.data} is listed twice` });
       else keys.push({ id: id.data, raw: raw.data });
     }
     if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one key' });

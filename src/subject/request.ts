@@ -16,7 +16,10 @@ export const requestIdSchema = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
   .max(LIMITS.requestIdMaxLength, `must be at most ${LIMITS.requestIdMaxLength} characters`)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may contain only letters, digits and . _ : - (starting with a letter or digit)')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+    'may contain only letters, digits and . _ : - (starting with a letter or digit)',
+  )
   .refine((id) => !id.includes('@'), 'must not contain an email address');
 
 const emailSchema = z
@@ -75,8 +78,16 @@ const dedupe = <T>(values: T[]): T[] => [...new Set(values)];
 /** The fields every entry point (CLI, intake API, CSV import) shares; each adds its own. */
 export const erasureRequestFields = {
   requestId: requestIdSchema,
-  emails: z.array(emailSchema).max(LIMITS.maxEmails, `at most ${LIMITS.maxEmails} email addresses`).default([]).transform(dedupe),
-  phones: z.array(phoneSchema).max(LIMITS.maxPhones, `at most ${LIMITS.maxPhones} phone numbers`).default([]).transform(dedupe),
+  emails: z
+    .array(emailSchema)
+    .max(LIMITS.maxEmails, `at most ${LIMITS.maxEmails} email addresses`)
+    .default([])
+    .transform(dedupe),
+  phones: z
+    .array(phoneSchema)
+    .max(LIMITS.maxPhones, `at most ${LIMITS.maxPhones} phone numbers`)
+    .default([])
+    .transform(dedupe),
 };
 
 /**
@@ -88,7 +99,10 @@ export const atLeastOneIdentifier = {
   params: { message: 'must contain at least one email address, or phones at least one phone number', path: ['emails'] },
 };
 
-export const erasureRequestSchema = z.object(erasureRequestFields).strict().refine(atLeastOneIdentifier.check, atLeastOneIdentifier.params);
+export const erasureRequestSchema = z
+  .object(erasureRequestFields)
+  .strict()
+  .refine(atLeastOneIdentifier.check, atLeastOneIdentifier.params);
 
 export type ErasureRequestInput = z.input<typeof erasureRequestSchema>;
 export type ErasureRequest = z.output<typeof erasureRequestSchema>;
@@ -117,7 +131,10 @@ export function parseOrInvalid<S extends z.ZodType>(schema: S, input: unknown, p
       const field = `${prefix}${formatPath(issue.path)}`;
       // zod's message quotes unknown keys; a key is input too, so it is named only if it looks like a field name.
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => ({ field: /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) ? (field ? `${field}.${key}` : key) : field || 'request', message: 'is not a known field' }));
+        return issue.keys.map((key) => ({
+          field: /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) ? (field ? `${field}.${key}` : key) : field || 'request',
+          message: 'is not a known field',
+        }));
       }
       return [{ field: field || 'request', message: issue.message }];
     }),
@@ -125,5 +142,8 @@ export function parseOrInvalid<S extends z.ZodType>(schema: S, input: unknown, p
 }
 
 export function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 }

@@ -39,7 +39,8 @@ export interface DevServerOptions {
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
   const path = findTemporalCli({ log: opts.log });
   const extraArgs = opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [];
-  for (const [k, v] of Object.entries(DEV_DYNAMIC_CONFIG)) extraArgs.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(DEV_DYNAMIC_CONFIG))
+    extraArgs.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
@@ -56,7 +57,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
     await env.connection.workflowService.updateNamespace({
       namespace: opts.namespace ?? 'default',
       // fromObject turns the number into the int64 (Long) the proto field holds.
-      config: { workflowExecutionRetentionTtl: google.protobuf.Duration.fromObject({ seconds: opts.retentionSeconds }) },
+      config: {
+        workflowExecutionRetentionTtl: google.protobuf.Duration.fromObject({ seconds: opts.retentionSeconds }),
+      },
     });
   }
   return env;

@@ -49,28 +49,40 @@ export interface WorkerDeps {
 export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   const roles = deps.roles ?? ['main', 'gong'];
   const workers: Worker[] = [];
-  const workflows = deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
-  if (roles.includes('main')) workers.push(await Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: deps.taskQueues.main,
-    ...workflows,
-    dataConverter: deps.dataConverter,
-    activities: {
-      ...createConnectorActivities({ connectors: deps.connectors, settings: deps.settings, subjectHashKey: deps.subjectHashKey }),
-      ...createCallbackActivities(deps.callbacks ?? { allowedHosts: [] }),
-    },
-  }));
+  const workflows = deps.workflowBundle
+    ? { workflowBundle: deps.workflowBundle }
+    : { workflowsPath: require.resolve('../workflows') };
+  if (roles.includes('main'))
+    workers.push(
+      await Worker.create({
+        connection: deps.connection,
+        namespace: deps.namespace,
+        taskQueue: deps.taskQueues.main,
+        ...workflows,
+        dataConverter: deps.dataConverter,
+        activities: {
+          ...createConnectorActivities({
+            connectors: deps.connectors,
+            settings: deps.settings,
+            subjectHashKey: deps.subjectHashKey,
+          }),
+          ...createCallbackActivities(deps.callbacks ?? { allowedHosts: [] }),
+        },
+      }),
+    );
   const gongRate = deps.gongRatePerSecond * deps.gongRateHeadroom;
-  if (roles.includes('gong')) workers.push(await Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: deps.taskQueues.gong,
-    dataConverter: deps.dataConverter,
-    activities: createGongActivities(deps.gong, new Pacer(gongRate)),
-    // The server-side cap across every worker on the queue; the Pacer smooths each worker's bursts.
-    maxTaskQueueActivitiesPerSecond: gongRate,
-  }));
+  if (roles.includes('gong'))
+    workers.push(
+      await Worker.create({
+        connection: deps.connection,
+        namespace: deps.namespace,
+        taskQueue: deps.taskQueues.gong,
+        dataConverter: deps.dataConverter,
+        activities: createGongActivities(deps.gong, new Pacer(gongRate)),
+        // The server-side cap across every worker on the queue; the Pacer smooths each worker's bursts.
+        maxTaskQueueActivitiesPerSecond: gongRate,
+      }),
+    );
   return workers;
 }
 

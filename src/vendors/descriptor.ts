@@ -52,11 +52,17 @@ export interface VendorDescriptor<Client, Options, Sim extends Stoppable> {
 }
 
 /** A CRM or email system: one entry in VENDORS. */
-export interface ConnectorVendor<Options = unknown, Sim extends Stoppable = Stoppable> extends VendorDescriptor<ErasureConnector, Options, Sim> {
+export interface ConnectorVendor<Options = unknown, Sim extends Stoppable = Stoppable> extends VendorDescriptor<
+  ErasureConnector,
+  Options,
+  Sim
+> {
   readonly step: ConnectorStep;
 }
 
-/** Whether any of its credentials is set; unset and blank (`HUBSPOT_ACCESS_TOKEN=` in a .env file) are the same thing. */
+/**
+ * Whether any of its credentials is set; unset and blank (`HUBSPOT_ACCESS_TOKEN=` in a .env file) are the same thing.
+ */
 export function credentialsSet(vendor: { credentials: readonly string[] }, env: NodeJS.ProcessEnv): boolean {
   return vendor.credentials.some((name) => (env[name] ?? '').trim() !== '');
 }

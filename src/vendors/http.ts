@@ -106,7 +106,9 @@ export class VendorHttp {
 
   url(path: string, query?: VendorRequest['query']): URL {
     // Absolute paths (pagination links) are used as given; everything else is relative to the base URL.
-    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.options.baseUrl.replace(/\/?$/, '/'));
+    const url = /^https?:\/\//.test(path)
+      ? new URL(path)
+      : new URL(path.replace(/^\//, ''), this.options.baseUrl.replace(/\/?$/, '/'));
     // URLSearchParams encodes `+` as %2B, which Gong requires for phone numbers.
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
@@ -115,7 +117,11 @@ export class VendorHttp {
   async send(req: VendorRequest): Promise<VendorResponse> {
     const url = this.url(req.path, req.query);
     assertSecureUrl(url.toString(), `${this.vendor} ${req.operation} URL`);
-    const headers: Record<string, string> = { accept: 'application/json', ...(await this.options.authHeaders()), ...req.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(await this.options.authHeaders()),
+      ...req.headers,
+    };
     let body: string | undefined;
     if (req.raw) {
       headers['content-type'] = req.raw.contentType;
@@ -163,7 +169,12 @@ export class VendorHttp {
     });
   }
 
-  private statusFailure(operation: string, status: number, headers: VendorResponse['headers'], body: unknown): ApplicationFailure {
+  private statusFailure(
+    operation: string,
+    status: number,
+    headers: VendorResponse['headers'],
+    body: unknown,
+  ): ApplicationFailure {
     const info = safeDescribe(this.options.describeError, body);
     const overridden = this.options.classify?.(status, body, info);
     if (overridden) return overridden;
@@ -178,7 +189,11 @@ export class VendorHttp {
     if (status >= 500 || status === 408 || status === 425) {
       // Graph and Salesforce send Retry-After with 503 too; honour it when present.
       const retryAfter = headers['retry-after'];
-      return ApplicationFailure.create({ type: FailureTypes.unavailable, message, nextRetryDelay: retryAfter === undefined ? undefined : parseRetryAfterMs(retryAfter) });
+      return ApplicationFailure.create({
+        type: FailureTypes.unavailable,
+        message,
+        nextRetryDelay: retryAfter === undefined ? undefined : parseRetryAfterMs(retryAfter),
+      });
     }
     if (status === 401 || status === 403) {
       return ApplicationFailure.create({
@@ -188,13 +203,18 @@ export class VendorHttp {
       });
     }
     if (status === 400 || status === 422) {
-      return ApplicationFailure.create({ type: FailureTypes.rejected, nonRetryable: true, message: `${message}: the vendor rejected the request` });
+      return ApplicationFailure.create({
+        type: FailureTypes.rejected,
+        nonRetryable: true,
+        message: `${message}: the vendor rejected the request`,
+      });
     }
     return ApplicationFailure.create({ type: FailureTypes.unexpected, nonRetryable: true, message });
   }
 
   private networkFailure(operation: string, err: unknown): ApplicationFailure {
-    const code = err instanceof undiciErrors.UndiciError ? err.code : ((err as NodeJS.ErrnoException)?.code ?? 'UNKNOWN');
+    const code =
+      err instanceof undiciErrors.UndiciError ? err.code : ((err as NodeJS.ErrnoException)?.code ?? 'UNKNOWN');
     return ApplicationFailure.create({
       type: FailureTypes.unavailable,
       message: `${this.vendor} ${operation}: network error ${code}`,

@@ -14,7 +14,10 @@ import { FailureTypes } from './http';
 /** Heartbeat details. Counts include the mailbox in progress; `lastMailbox` is the last one finished. */
 export const sweepProgressSchema = z.object({
   mailboxIndex: z.number().int().nonnegative(),
-  /** Skip by name, not index: a user added or removed between attempts would otherwise shift an unswept mailbox past the index. */
+  /**
+   * Skip by name, not index: a user added or removed between attempts would otherwise shift an unswept mailbox past the
+   * index.
+   */
   lastMailbox: z.string().optional(),
   found: z.number().int().nonnegative(),
   deleted: z.number().int().nonnegative(),
@@ -25,7 +28,14 @@ export const sweepProgressSchema = z.object({
 });
 export type SweepProgress = z.infer<typeof sweepProgressSchema>;
 
-export const NEW_SWEEP: SweepProgress = { mailboxIndex: 0, found: 0, deleted: 0, alreadyGone: 0, skippedMailboxes: 0, deletedIds: [] };
+export const NEW_SWEEP: SweepProgress = {
+  mailboxIndex: 0,
+  found: 0,
+  deleted: 0,
+  alreadyGone: 0,
+  skippedMailboxes: 0,
+  deletedIds: [],
+};
 
 export interface MailboxSweep<P extends SweepProgress> {
   /** Schema of the heartbeat details: sweepProgressSchema, or an extension of it. */
@@ -46,7 +56,11 @@ export interface MailboxSweep<P extends SweepProgress> {
 }
 
 /** Sweeps `mailboxes` (resuming from the last heartbeat in `ctx`); returns the final counts. */
-export async function sweepMailboxes<P extends SweepProgress>(mailboxes: readonly string[], ctx: ConnectorContext, sweep: MailboxSweep<P>): Promise<P> {
+export async function sweepMailboxes<P extends SweepProgress>(
+  mailboxes: readonly string[],
+  ctx: ConnectorContext,
+  sweep: MailboxSweep<P>,
+): Promise<P> {
   // Sorted so the order (and so "done so far") is the same on every attempt.
   const all = [...mailboxes].sort();
   const resumed = sweep.progress.safeParse(ctx.resumeFrom);
@@ -88,12 +102,21 @@ export function countAlreadyGone(p: SweepProgress): void {
 /** The mail connectors search by email address only; `value` is that address. */
 export function emailOf(connector: string, identifier: Identifier): string {
   if (identifier.kind !== 'email') {
-    throw ApplicationFailure.create({ type: FailureTypes.config, nonRetryable: true, message: `${connector} connector searches email identifiers only, got ${identifier.kind}` });
+    throw ApplicationFailure.create({
+      type: FailureTypes.config,
+      nonRetryable: true,
+      message: `${connector} connector searches email identifiers only, got ${identifier.kind}`,
+    });
   }
   return identifier.value;
 }
 
-export function sweepOutcome(connector: string, identifier: Identifier, p: SweepProgress, method: string): ConnectorOutcome {
+export function sweepOutcome(
+  connector: string,
+  identifier: Identifier,
+  p: SweepProgress,
+  method: string,
+): ConnectorOutcome {
   return {
     connector,
     identifier,

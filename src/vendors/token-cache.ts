@@ -74,7 +74,11 @@ export class TokenCache<T, K = string> {
    * `send` with a token for `key`; when `isStale` says the vendor refused that token as expired or
    * revoked, the token is forgotten and `send` runs once more with a fresh one (`retry` true).
    */
-  async withToken<R>(key: K, send: (token: T, retry: boolean) => Promise<R>, isStale: (result: R) => boolean): Promise<R> {
+  async withToken<R>(
+    key: K,
+    send: (token: T, retry: boolean) => Promise<R>,
+    isStale: (result: R) => boolean,
+  ): Promise<R> {
     const token = await this.get(key);
     const first = await send(token, false);
     if (!isStale(first)) return first;
@@ -87,7 +91,8 @@ export class TokenCache<T, K = string> {
     const lifetimeMs = issued.expiresInSeconds === undefined ? undefined : issued.expiresInSeconds * 1_000;
     const entry: Entry<T> = {
       token: issued.token,
-      refreshAt: lifetimeMs === undefined ? Infinity : this.now() + lifetimeMs - Math.min(EARLY_REFRESH_MS, lifetimeMs / 2),
+      refreshAt:
+        lifetimeMs === undefined ? Infinity : this.now() + lifetimeMs - Math.min(EARLY_REFRESH_MS, lifetimeMs / 2),
     };
     this.entries.set(this.id(key), entry);
     const max = this.options.maxEntries;

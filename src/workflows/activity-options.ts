@@ -36,12 +36,22 @@ export function activityOptions(settings: ErasureSettings) {
   // One HTTP call each, no heartbeat.
   const external: ActivityOptions = { startToCloseTimeout: '2m', scheduleToStartTimeout: NO_WORKER_TIMEOUT, retry };
   // One Gong HTTP call per activity, on a queue the server rate-limits to Gong's quota.
-  const gong: ActivityOptions = { taskQueue: settings.gongTaskQueue, startToCloseTimeout: '1m', scheduleToStartTimeout: NO_WORKER_TIMEOUT, retry };
+  const gong: ActivityOptions = {
+    taskQueue: settings.gongTaskQueue,
+    startToCloseTimeout: '1m',
+    scheduleToStartTimeout: NO_WORKER_TIMEOUT,
+    retry,
+  };
   // Status callbacks: retried with backoff for as long as callbackMaxWait allows, not a number of times.
   const callbacks: ActivityOptions = {
     startToCloseTimeout: '1m',
     scheduleToCloseTimeout: settings.callbackMaxWait,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: settings.activityMaxInterval, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: settings.activityMaxInterval,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+    },
   };
   return { planning, connectors, external, gong, callbacks };
 }

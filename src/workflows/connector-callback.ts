@@ -5,7 +5,11 @@
  */
 import type { ConnectorCallback } from './types';
 
-export const CONNECTOR_CALLBACK_STATES = ['completed', 'not_found', 'failed'] as const satisfies readonly ConnectorCallback['state'][];
+export const CONNECTOR_CALLBACK_STATES = [
+  'completed',
+  'not_found',
+  'failed',
+] as const satisfies readonly ConnectorCallback['state'][];
 /** A count a real system could report; larger is a bug or a forged callback. */
 export const MAX_REPORTED_DELETIONS = 1_000_000_000;
 /** The other system's reference is kept in the receipt: a plain token, never free text. */
@@ -13,8 +17,12 @@ export const CONNECTOR_REFERENCE = /^[A-Za-z0-9._:/-]{1,200}$/;
 
 /** The first problem with a callback, naming the field; undefined when it is well-formed. */
 export function connectorCallbackProblem(cb: ConnectorCallback): { field: string; message: string } | undefined {
-  if (!(CONNECTOR_CALLBACK_STATES as readonly string[]).includes(cb?.state)) return { field: 'state', message: 'must be completed, not_found or failed' };
-  if (cb.deleted !== undefined && !(Number.isInteger(cb.deleted) && cb.deleted >= 0 && cb.deleted <= MAX_REPORTED_DELETIONS)) {
+  if (!(CONNECTOR_CALLBACK_STATES as readonly string[]).includes(cb?.state))
+    return { field: 'state', message: 'must be completed, not_found or failed' };
+  if (
+    cb.deleted !== undefined &&
+    !(Number.isInteger(cb.deleted) && cb.deleted >= 0 && cb.deleted <= MAX_REPORTED_DELETIONS)
+  ) {
     return { field: 'deleted', message: `must be an integer from 0 to ${MAX_REPORTED_DELETIONS}` };
   }
   if (cb.reference !== undefined && !(typeof cb.reference === 'string' && CONNECTOR_REFERENCE.test(cb.reference))) {

@@ -7,7 +7,11 @@ import { runExternalOrder } from './external-orders';
 import { now, setState } from './progress';
 import type { StepContext } from './step-context';
 
-export async function runConnectorStep(ctx: StepContext, step: ConnectorStep, plan: ConnectorDescriptor[]): Promise<void> {
+export async function runConnectorStep(
+  ctx: StepContext,
+  step: ConnectorStep,
+  plan: ConnectorDescriptor[],
+): Promise<void> {
   const { subject, operator, progress } = ctx;
   const record = progress[step];
   setState(progress, 'Running', step);
@@ -20,7 +24,9 @@ export async function runConnectorStep(ctx: StepContext, step: ConnectorStep, pl
     }
     for (const [index, identifier] of subject.identifiers.entries()) {
       if (!connector.kinds.includes(identifier.kind)) continue;
-      const outcome = await operator.run(step, `${connector.id} ${subject.label(index)}`, () => ctx.activities.connectors.eraseWithConnector(connector.id, identifier));
+      const outcome = await operator.run(step, `${connector.id} ${subject.label(index)}`, () =>
+        ctx.activities.connectors.eraseWithConnector(connector.id, identifier),
+      );
       if (outcome) record.outcomes.push(subject.referenced(outcome, index));
     }
   }

@@ -42,7 +42,9 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   setHandler(progressQuery, () => progress);
   setHandler(retryUpdate, () => operator.retry(), { validator: () => operator.validateRetry() });
   setHandler(skipUpdate, (req) => operator.skip(req), { validator: (req) => operator.validateSkip(req) });
-  setHandler(connectorCallbackUpdate, (cb) => orderCallbacks.receive(cb), { validator: (cb) => orderCallbacks.validate(cb) });
+  setHandler(connectorCallbackUpdate, (cb) => orderCallbacks.receive(cb), {
+    validator: (cb) => orderCallbacks.validate(cb),
+  });
 
   // Plan: recorded in history, so a replay runs the connectors and settings this request ran with.
   let plan: ErasurePlan | undefined;
@@ -52,7 +54,15 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   statusCallbacks.sendWith(activities.callbacks);
   // Progress and the receipt name identifiers only by keyed hash.
   const subject = new PlannedSubject(identifiers, plan.subjectRefs);
-  const ctx: StepContext = { requestId: input.requestId, subject, settings, activities, operator, progress, orderCallbacks };
+  const ctx: StepContext = {
+    requestId: input.requestId,
+    subject,
+    settings,
+    activities,
+    operator,
+    progress,
+    orderCallbacks,
+  };
 
   // 1-2. CRM, then email.
   await runConnectorStep(ctx, 'crm', plan.connectors);

@@ -30,7 +30,8 @@ export class ExternalOrderCallbacks {
 
   /** Validator of the `connectorCallback` update. */
   validate(cb: ConnectorCallback): void {
-    if (!this.outstanding.has(cb?.connector)) throw new Error('no order to that connector is outstanding in this erasure');
+    if (!this.outstanding.has(cb?.connector))
+      throw new Error('no order to that connector is outstanding in this erasure');
     const problem = connectorCallbackProblem(cb);
     if (problem) throw new Error(`${problem.field} ${problem.message}`);
   }
@@ -58,13 +59,20 @@ export class ExternalOrderCallbacks {
     const cb = this.received.get(connectorId)!;
     this.received.delete(connectorId);
     const at = now();
-    const result: Final = cb.state === 'completed' ? { state: 'completed', deleted: cb.deleted, reference: cb.reference, at } : { state: cb.state, reference: cb.reference, at };
+    const result: Final =
+      cb.state === 'completed'
+        ? { state: 'completed', deleted: cb.deleted, reference: cb.reference, at }
+        : { state: cb.state, reference: cb.reference, at };
     return { result, via: 'callback' };
   }
 }
 
 /** Orders the erasure from one system and records how it ended (unless an operator skipped it). */
-export async function runExternalOrder(ctx: StepContext, step: ConnectorStep, connector: ConnectorDescriptor): Promise<void> {
+export async function runExternalOrder(
+  ctx: StepContext,
+  step: ConnectorStep,
+  connector: ConnectorDescriptor,
+): Promise<void> {
   const { subject, operator, orderCallbacks } = ctx;
   const indices = subject.identifiers.flatMap((id, i) => (connector.kinds.includes(id.kind) ? [i] : []));
   const item = `${connector.id} order`;
@@ -75,10 +83,18 @@ export async function runExternalOrder(ctx: StepContext, step: ConnectorStep, co
     let done: Settled | undefined;
     try {
       const answer = await operator.run(step, item, () =>
-        ctx.activities.external.orderExternalErasure(connector.id, ctx.requestId, attempt, indices.map((i) => subject.identifiers[i]!)),
+        ctx.activities.external.orderExternalErasure(
+          connector.id,
+          ctx.requestId,
+          attempt,
+          indices.map((i) => subject.identifiers[i]!),
+        ),
       );
       if (!answer) return;
-      done = answer.state === 'accepted' ? await awaitCompletion(ctx, step, item, connector, answer) : { result: answer, via: 'response' };
+      done =
+        answer.state === 'accepted'
+          ? await awaitCompletion(ctx, step, item, connector, answer)
+          : { result: answer, via: 'response' };
     } finally {
       orderCallbacks.close(connector.id);
     }
@@ -86,7 +102,10 @@ export async function runExternalOrder(ctx: StepContext, step: ConnectorStep, co
     const { result, via } = done;
     if (result.state === 'failed') {
       const reference = result.reference ? ` (their reference ${result.reference})` : '';
-      const action = await operator.ask(step, item, { errorType: 'ExternalErasureFailed', reason: `${connector.id} reported that the erasure failed${reference}; retry sends a new order` });
+      const action = await operator.ask(step, item, {
+        errorType: 'ExternalErasureFailed',
+        reason: `${connector.id} reported that the erasure failed${reference}; retry sends a new order`,
+      });
       if (action === 'skip') return;
       continue;
     }
@@ -105,7 +124,13 @@ export async function runExternalOrder(ctx: StepContext, step: ConnectorStep, co
 }
 
 /** Waits for an accepted order to finish; undefined if an operator skipped it meanwhile. */
-async function awaitCompletion(ctx: StepContext, step: ConnectorStep, item: string, connector: ConnectorDescriptor, accepted: Accepted): Promise<Settled | undefined> {
+async function awaitCompletion(
+  ctx: StepContext,
+  step: ConnectorStep,
+  item: string,
+  connector: ConnectorDescriptor,
+  accepted: Accepted,
+): Promise<Settled | undefined> {
   const { settings, operator, orderCallbacks } = ctx;
   const maxWait = durationMs(settings.externalMaxWait);
   const overdue = () =>
@@ -115,11 +140,14 @@ async function awaitCompletion(ctx: StepContext, step: ConnectorStep, item: stri
     });
   if (accepted.statusUrl) {
     const statusUrl = accepted.statusUrl;
-    for (let waited = 0; ; ) {
+    for (let waited = 0; ;) {
       // A system with a status URL may still call back; whichever comes first settles the order.
-      if (await orderCallbacks.arrived(connector.id, settings.externalPollInterval)) return orderCallbacks.take(connector.id);
+      if (await orderCallbacks.arrived(connector.id, settings.externalPollInterval))
+        return orderCallbacks.take(connector.id);
       waited += durationMs(settings.externalPollInterval);
-      const status = await operator.run(step, item, () => ctx.activities.external.checkExternalErasure(connector.id, statusUrl));
+      const status = await operator.run(step, item, () =>
+        ctx.activities.external.checkExternalErasure(connector.id, statusUrl),
+      );
       if (!status) return undefined;
       if (status.state !== 'pending') return { result: status, via: 'status-url' };
       if (waited >= maxWait) {

@@ -18,9 +18,13 @@ export async function eraseInGong(ctx: StepContext): Promise<void> {
   progress.gong.startedAt = now();
   for (const [index, identifier] of subject.identifiers.entries()) {
     const label = subject.label(index);
-    const before = await operator.run('gong-erase', `gong references ${label}`, () => ctx.activities.gong.gongReferences(identifier));
+    const before = await operator.run('gong-erase', `gong references ${label}`, () =>
+      ctx.activities.gong.gongReferences(identifier),
+    );
     if (before) progress.gong.before.push(subject.referenced(before, index));
-    const erased = await operator.run('gong-erase', `gong erase ${label}`, () => ctx.activities.gong.gongErase(identifier));
+    const erased = await operator.run('gong-erase', `gong erase ${label}`, () =>
+      ctx.activities.gong.gongErase(identifier),
+    );
     if (erased) progress.gong.erasures.push(subject.referenced(erased, index));
   }
 }
@@ -41,7 +45,9 @@ export async function verifyInGong(ctx: StepContext): Promise<void> {
       const summaries: Referenced<GongReferenceSummary>[] = [];
       const remaining: number[] = [];
       for (const index of targets) {
-        const s = await operator.run('gong-verify', `gong verify ${subject.label(index)}`, () => ctx.activities.gong.gongReferences(subject.identifiers[index]!));
+        const s = await operator.run('gong-verify', `gong verify ${subject.label(index)}`, () =>
+          ctx.activities.gong.gongReferences(subject.identifiers[index]!),
+        );
         if (!s) {
           uncheckable.add(index); // skipped by an operator: never reported as verified
           continue;
@@ -74,7 +80,9 @@ export async function verifyInGong(ctx: StepContext): Promise<void> {
     // Operator chose retry: erase the remaining identifiers again and restart the wait.
     setState(progress, 'Running', 'gong-erase');
     for (const index of targets) {
-      const erased = await operator.run('gong-erase', `gong erase ${subject.label(index)}`, () => ctx.activities.gong.gongErase(subject.identifiers[index]!));
+      const erased = await operator.run('gong-erase', `gong erase ${subject.label(index)}`, () =>
+        ctx.activities.gong.gongErase(subject.identifiers[index]!),
+      );
       if (erased) progress.gong.erasures.push(subject.referenced(erased, index));
     }
   }

@@ -31,7 +31,8 @@ export class OperatorGate {
   /** Validator of the `skip` update. */
   validateSkip(req: SkipRequest): void {
     this.mustBeWaiting();
-    if (this.progress.actionRequired?.item === 'plan') throw new Error('the plan cannot be skipped: fix the worker configuration, then retry');
+    if (this.progress.actionRequired?.item === 'plan')
+      throw new Error('the plan cannot be skipped: fix the worker configuration, then retry');
     if (typeof req?.reason !== 'string' || req.reason.trim().length === 0) throw new Error('skip needs a reason');
     if (req.reason.length > 1000) throw new Error('skip reason must be at most 1000 characters');
   }

@@ -41,6 +41,7 @@ export function resolveSettings(overrides: Partial<ErasureSettings> | undefined)
 export function durationMs(duration: DurationText | number): number {
   if (typeof duration === 'number') return duration;
   const match = DURATION_TEXT.exec(duration);
-  if (!match) throw new TypeError(`not a duration: ${JSON.stringify(duration)} (expected a form like 30s, 15m, 4h or 3d)`);
+  if (!match)
+    throw new TypeError(`not a duration: ${JSON.stringify(duration)} (expected a form like 30s, 15m, 4h or 3d)`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }

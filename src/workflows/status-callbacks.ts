@@ -29,9 +29,24 @@ export class StatusCallbacks {
   notify(event: StatusEvent['event'], extra: Pick<StatusEvent, 'outcome' | 'actionRequired'> = {}): void {
     if (!this.targets.length) return;
     const { requestId, status, step } = this.progress;
-    const statusEvent: StatusEvent = { eventId: `${requestId}:${++this.eventCount}:${event}`, event, requestId, status, step, at: now(), ...extra };
+    const statusEvent: StatusEvent = {
+      eventId: `${requestId}:${++this.eventCount}:${event}`,
+      event,
+      requestId,
+      status,
+      step,
+      at: now(),
+      ...extra,
+    };
     for (const target of this.targets) {
-      const record: NotificationRecord = { eventId: statusEvent.eventId, event, protocol: target.protocol, host: hostOf(target.url), state: 'pending', at: statusEvent.at };
+      const record: NotificationRecord = {
+        eventId: statusEvent.eventId,
+        event,
+        protocol: target.protocol,
+        host: hostOf(target.url),
+        state: 'pending',
+        at: statusEvent.at,
+      };
       this.progress.notifications!.push(record);
       this.deliveries.push(
         this.sender.deliverStatusCallback(target, statusEvent).then(
@@ -42,8 +57,15 @@ export class StatusCallbacks {
           (err: unknown) => {
             record.state = 'failed';
             record.at = now();
-            record.error = err instanceof ActivityFailure ? describeFailure(err).reason : `delivery failed: ${(err as Error)?.name} ${(err as Error)?.message}`;
-            log.warn('status callback failed', { host: record.host, event, errorType: err instanceof ActivityFailure ? describeFailure(err).errorType : undefined });
+            record.error =
+              err instanceof ActivityFailure
+                ? describeFailure(err).reason
+                : `delivery failed: ${(err as Error)?.name} ${(err as Error)?.message}`;
+            log.warn('status callback failed', {
+              host: record.host,
+              event,
+              errorType: err instanceof ActivityFailure ? describeFailure(err).errorType : undefined,
+            });
           },
         ),
       );

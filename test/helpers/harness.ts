@@ -4,7 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { erasureHandle, submitErasure, type SubmitOptions } from '../../src/client/erasures';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/security/data-converter';
 import { generateKey, loadSecurityConfig } from '../../src/security/keys';
@@ -15,7 +22,9 @@ import { deploymentFromEnv } from '../../src/worker';
 import { progressQuery } from '../../src/workflows/definitions';
 import type { ErasureProgress, ErasureSettings } from '../../src/workflows/types';
 
-/** Worker lifecycle chatter hides test output; warnings and errors still show. A test file may install its own first. */
+/**
+ * Worker lifecycle chatter hides test output; warnings and errors still show. A test file may install its own first.
+ */
 function ensureRuntime(): void {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -31,7 +40,11 @@ export function temporalAddress(): string {
 }
 
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietLogger,
+  });
 }
 
 /** Fresh keys per harness, as a deployment would configure them. */
@@ -78,7 +91,10 @@ export async function startHarness(opts: HarnessOptions) {
     ...opts.env,
   };
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, dataConverter: await createDataConverter(loadSecurityConfig(env).payloadKeys) });
+  const client = new Client({
+    connection,
+    dataConverter: await createDataConverter(loadSecurityConfig(env).payloadKeys),
+  });
   const nativeConnection = await NativeConnection.connect({ address });
   let workers: Worker[] = [];
   let running: Promise<unknown> = Promise.resolve();
@@ -91,7 +107,12 @@ export async function startHarness(opts: HarnessOptions) {
     /** Starts workers; `override` changes their environment (e.g. a rotated keyring). */
     async startWorkers(override: Record<string, string> = {}) {
       Object.assign(env, override);
-      workers = await createWorkers({ ...(await deploymentFromEnv(env)), connection: nativeConnection, namespace: 'default', workflowBundle: opts.bundle });
+      workers = await createWorkers({
+        ...(await deploymentFromEnv(env)),
+        connection: nativeConnection,
+        namespace: 'default',
+        workflowBundle: opts.bundle,
+      });
       running = Promise.all(workers.map((w) => w.run()));
     },
     async stopWorkers() {
@@ -100,7 +121,11 @@ export async function startHarness(opts: HarnessOptions) {
       workers = [];
     },
     /** Validates like every entry point, then submits; request ids are made unique per test. */
-    async submit(input: ErasureRequestInput, settings: Partial<ErasureSettings> = FAST, extra: Omit<SubmitOptions, 'taskQueue' | 'settings'> = {}) {
+    async submit(
+      input: ErasureRequestInput,
+      settings: Partial<ErasureSettings> = FAST,
+      extra: Omit<SubmitOptions, 'taskQueue' | 'settings'> = {},
+    ) {
       const request = parseErasureRequest(input);
       return submitErasure(client, request, { taskQueue: harness.taskQueue, settings, ...extra });
     },

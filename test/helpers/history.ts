@@ -7,7 +7,8 @@ import type { Type } from 'protobufjs';
 import { toJson } from 'protobufjs/ext/protojson';
 
 const History = temporal.api.history.v1.History;
-// At run time the proto package's message classes are protobufjs reflection types (its typings show only the static side).
+// At run time the proto package's message classes are protobufjs reflection types (its typings show only the static
+// side).
 const historyType = History as unknown as Type;
 
 /** Proto3 JSON (enum names, RFC 3339 times, base64 bytes), indented; `Worker.runReplayHistory` reads it back. */

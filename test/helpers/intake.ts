@@ -29,14 +29,19 @@ export async function startIntake(h: Harness, env: Record<string, string> = {}) 
     logStream: { write: (line) => void lines.push(line) },
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  const call = async (method: 'GET' | 'POST', path: string, opts: { body?: unknown; raw?: string; key?: string | null; headers?: Record<string, string> } = {}) => {
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    opts: { body?: unknown; raw?: string; key?: string | null; headers?: Record<string, string> } = {},
+  ) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.key !== null) headers.authorization = `Bearer ${opts.key ?? API_KEY}`;
     const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     const res = await request(`${url}${path}`, { method, headers, body });
     const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, text, json: text ? (JSON.parse(text) as any) : undefined }; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests reach into answers freely
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests reach into answers freely
+    return { status: res.statusCode, headers: res.headers, text, json: text ? (JSON.parse(text) as any) : undefined };
   };
   return { app, url, lines, call, close: () => app.close() };
 }
@@ -76,7 +81,11 @@ export async function startCallbackReceiver() {
   };
 }
 
-export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, what = 'condition', timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => T | undefined | Promise<T | undefined>,
+  what = 'condition',
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -3,7 +3,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ConnectorContext } from '../../src/connectors/types';
 
 /** A ConnectorContext that records every heartbeat (and resumes from `resumeFrom`). */
-export function recordingContext<P>(resumeFrom?: unknown, onBeat?: (details: P) => void): ConnectorContext & { beats: P[] } {
+export function recordingContext<P>(
+  resumeFrom?: unknown,
+  onBeat?: (details: P) => void,
+): ConnectorContext & { beats: P[] } {
   const beats: P[] = [];
   return {
     beats,
@@ -26,7 +29,11 @@ export interface ExpectedFailure {
  * expected type and retryability when given, and naming none of `forbidden` (the identifiers, in
  * every form they could leak) in its message or details.
  */
-export async function failureOf(p: Promise<unknown>, forbidden: string[] = [], expected: ExpectedFailure = {}): Promise<ApplicationFailure> {
+export async function failureOf(
+  p: Promise<unknown>,
+  forbidden: string[] = [],
+  expected: ExpectedFailure = {},
+): Promise<ApplicationFailure> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,

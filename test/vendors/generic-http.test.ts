@@ -17,8 +17,16 @@ beforeEach(async () => {
 });
 afterEach(() => sim.stop());
 
-const connector = (secret = SECRET) => createGenericHttpConnector('warehouse', 'crm', new GenericHttpClient({ name: 'warehouse', url: sim.orderUrl, secret }));
-const ids = [{ kind: 'email' as const, value: EMAIL }, { kind: 'phone' as const, value: PHONE }];
+const connector = (secret = SECRET) =>
+  createGenericHttpConnector(
+    'warehouse',
+    'crm',
+    new GenericHttpClient({ name: 'warehouse', url: sim.orderUrl, secret }),
+  );
+const ids = [
+  { kind: 'email' as const, value: EMAIL },
+  { kind: 'phone' as const, value: PHONE },
+];
 
 const failure = (p: Promise<unknown>) => failureOf(p, [EMAIL, PHONE]);
 
@@ -80,10 +88,16 @@ test('a wrong secret is refused by the system: non-retryable auth failure', asyn
 });
 
 test('5xx is retryable; 400 is not; messages never quote the identifiers', async () => {
-  sim.controls.inject({ kind: 'status', status: 503, body: { code: 'busy', message: `busy with ${EMAIL}` } }, { operation: 'order' });
+  sim.controls.inject(
+    { kind: 'status', status: 503, body: { code: 'busy', message: `busy with ${EMAIL}` } },
+    { operation: 'order' },
+  );
   const busy = await failure(connector().order('req-7', 1, ids));
   expect(busy.nonRetryable).toBe(false);
-  sim.controls.inject({ kind: 'status', status: 400, body: { code: 'bad', message: `no ${EMAIL}` } }, { operation: 'order' });
+  sim.controls.inject(
+    { kind: 'status', status: 400, body: { code: 'bad', message: `no ${EMAIL}` } },
+    { operation: 'order' },
+  );
   const bad = await failure(connector().order('req-7', 1, ids));
   expect(bad.nonRetryable).toBe(true);
   for (const e of [busy, bad]) expect(e.message).not.toContain(EMAIL);
@@ -120,11 +134,21 @@ test('orders are signed under their own header names, not the X-DSR-Signature of
 test('configuration names the variables, never their values', () => {
   expect(() => genericHttpClientFromEnv('data-warehouse', {})).toThrow(/HTTP_CONNECTOR_DATA_WAREHOUSE_URL is not set/);
   // Blank means unset, as for every variable.
-  expect(() => genericHttpClientFromEnv('dw', { HTTP_CONNECTOR_DW_URL: ' ', HTTP_CONNECTOR_DW_SECRET: '' })).toThrow(/HTTP_CONNECTOR_DW_URL is not set; HTTP_CONNECTOR_DW_SECRET is not set/);
-  expect(() => genericHttpClientFromEnv('dw', { HTTP_CONNECTOR_DW_URL: 'http://x', HTTP_CONNECTOR_DW_SECRET: 'short-secret-value' })).toThrow(/HTTP_CONNECTOR_DW_SECRET must be at least 32/);
+  expect(() => genericHttpClientFromEnv('dw', { HTTP_CONNECTOR_DW_URL: ' ', HTTP_CONNECTOR_DW_SECRET: '' })).toThrow(
+    /HTTP_CONNECTOR_DW_URL is not set; HTTP_CONNECTOR_DW_SECRET is not set/,
+  );
+  expect(() =>
+    genericHttpClientFromEnv('dw', {
+      HTTP_CONNECTOR_DW_URL: 'http://x',
+      HTTP_CONNECTOR_DW_SECRET: 'short-secret-value',
+    }),
+  ).toThrow(/HTTP_CONNECTOR_DW_SECRET must be at least 32/);
   let message = '';
   try {
-    genericHttpClientFromEnv('dw', { HTTP_CONNECTOR_DW_URL: 'not a url', HTTP_CONNECTOR_DW_SECRET: 'short-secret-value' });
+    genericHttpClientFromEnv('dw', {
+      HTTP_CONNECTOR_DW_URL: 'not a url',
+      HTTP_CONNECTOR_DW_SECRET: 'short-secret-value',
+    });
   } catch (e) {
     message = (e as Error).message;
   }

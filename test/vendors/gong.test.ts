@@ -7,7 +7,12 @@ import type { Identifier } from '../../src/subject/identifiers';
 import { createGongActivities } from '../../src/vendors/gong/activities';
 import { Pacer } from '../../src/vendors/gong/pacer';
 import { GongClient, gongClientFromEnv, type GongAuth } from '../../src/vendors/gong/client';
-import { createGongSimulator, GONG_SIM_CREDENTIALS, type GongSimOptions, type GongSimulator } from '../../src/vendors/gong/simulator';
+import {
+  createGongSimulator,
+  GONG_SIM_CREDENTIALS,
+  type GongSimOptions,
+  type GongSimulator,
+} from '../../src/vendors/gong/simulator';
 import { basicAuth, FailureTypes } from '../../src/vendors/http';
 import type { SimServer } from '../../src/vendors/sim/server';
 import { failureOf } from '../helpers/vendor';
@@ -34,11 +39,17 @@ async function startSim(options: GongSimOptions = { ratePerSecond: 0 }): Promise
 function client(opts: { auth?: GongAuth; baseUrl?: string; timeoutMs?: number } = {}): GongClient {
   const dispatcher = new Agent();
   agents.push(dispatcher);
-  return new GongClient({ baseUrl: opts.baseUrl ?? sim.url, auth: opts.auth ?? basic, timeoutMs: opts.timeoutMs, dispatcher });
+  return new GongClient({
+    baseUrl: opts.baseUrl ?? sim.url,
+    auth: opts.auth ?? basic,
+    timeoutMs: opts.timeoutMs,
+    dispatcher,
+  });
 }
 
 const IDENTIFIER_FORMS = [EMAIL, encodeURIComponent(EMAIL), 'ada.lovelace', PHONE, '14255552671', '5552671'];
-const expectFailure = (promise: Promise<unknown>, type: string, nonRetryable: boolean) => failureOf(promise, IDENTIFIER_FORMS, { type, nonRetryable });
+const expectFailure = (promise: Promise<unknown>, type: string, nonRetryable: boolean) =>
+  failureOf(promise, IDENTIFIER_FORMS, { type, nonRetryable });
 
 beforeEach(() => startSim());
 afterEach(async () => {
@@ -46,7 +57,15 @@ afterEach(async () => {
   await sim.stop();
 });
 
-const seedAda = () => gong.seedPerson({ emails: [EMAIL, 'ada@work.example'], phones: ['+1 (425) 555-2671'], emailMessages: 4, calls: 2, meetings: 1, engagements: 1 });
+const seedAda = () =>
+  gong.seedPerson({
+    emails: [EMAIL, 'ada@work.example'],
+    phones: ['+1 (425) 555-2671'],
+    emailMessages: 4,
+    calls: 2,
+    meetings: 1,
+    engagements: 1,
+  });
 
 describe('references and erase', () => {
   it('sees references vanish only after the deletion delay (email)', async () => {
@@ -88,7 +107,10 @@ describe('references and erase', () => {
     expect(refs.counts).toEqual({ emails: 4, calls: 2, meetings: 0, customerDataObjects: 1, customerEngagement: 0 });
 
     // `+` left the client as %2B and the server decoded it back to `+`.
-    expect(gong.receivedQueries.at(-1)).toEqual({ operation: 'data-for-phone-number', rawQuery: 'phoneNumber=%2B14255552671' });
+    expect(gong.receivedQueries.at(-1)).toEqual({
+      operation: 'data-for-phone-number',
+      rawQuery: 'phoneNumber=%2B14255552671',
+    });
     expect(sim.controls.log.at(-1)?.query.phoneNumber).toBe(PHONE);
 
     await c.erase(phone);
@@ -96,19 +118,30 @@ describe('references and erase', () => {
     expect(gong.erasedIdentifiers()).toEqual([phone]);
     expect((await c.references(phone)).total).toBe(0);
     // The phone erase took the contact, its messages and calls; meetings are only erased by email.
-    expect((await c.references(email)).counts).toEqual({ emails: 0, calls: 0, meetings: 1, customerDataObjects: 0, customerEngagement: 1 });
+    expect((await c.references(email)).counts).toEqual({
+      emails: 0,
+      calls: 0,
+      meetings: 1,
+      customerDataObjects: 0,
+      customerEngagement: 1,
+    });
   });
 
   it('answers 400 to a raw unencoded `+` (decoded as a space) or a missing param, 401 without auth', async () => {
     const authorization = basicAuth(GONG_SIM_CREDENTIALS.accessKey, GONG_SIM_CREDENTIALS.accessKeySecret);
-    const raw = await request(`${sim.url}${PATH}/data-for-phone-number?phoneNumber=+14255552671`, { headers: { authorization } });
+    const raw = await request(`${sim.url}${PATH}/data-for-phone-number?phoneNumber=+14255552671`, {
+      headers: { authorization },
+    });
     expect(raw.statusCode).toBe(400);
     const body = (await raw.body.json()) as { requestId: string; errors: string[] };
     expect(body.requestId).toMatch(REQUEST_ID);
     expect(body.errors).toHaveLength(1);
     expect(sim.controls.log.at(-1)?.query.phoneNumber).toBe(' 14255552671');
 
-    const rawErase = await request(`${sim.url}${PATH}/erase-data-for-phone-number?phoneNumber=+14255552671`, { method: 'POST', headers: { authorization } });
+    const rawErase = await request(`${sim.url}${PATH}/erase-data-for-phone-number?phoneNumber=+14255552671`, {
+      method: 'POST',
+      headers: { authorization },
+    });
     expect(rawErase.statusCode).toBe(400);
     await rawErase.body.dump();
     expect(gong.erasureRequests()).toEqual([]);
@@ -118,9 +151,14 @@ describe('references and erase', () => {
     await missing.body.dump();
     const unauthenticated = await request(`${sim.url}${PATH}/data-for-phone-number?phoneNumber=%2B14255552671`);
     expect(unauthenticated.statusCode).toBe(401);
-    expect(await unauthenticated.body.json()).toEqual({ requestId: expect.stringMatching(REQUEST_ID), errors: [expect.any(String)] });
+    expect(await unauthenticated.body.json()).toEqual({
+      requestId: expect.stringMatching(REQUEST_ID),
+      errors: [expect.any(String)],
+    });
 
-    const encoded = await request(`${sim.url}${PATH}/data-for-phone-number?phoneNumber=%2B14255552671`, { headers: { authorization } });
+    const encoded = await request(`${sim.url}${PATH}/data-for-phone-number?phoneNumber=%2B14255552671`, {
+      headers: { authorization },
+    });
     expect(encoded.statusCode).toBe(200);
     await encoded.body.dump();
   });
@@ -132,7 +170,9 @@ describe('references and erase', () => {
     const second = await c.erase(email);
     expect(second.gongRequestId).not.toBe(first.gongRequestId);
     expect((await c.references(email)).total).toBe(0);
-    await expect(c.erase({ kind: 'email', value: 'nobody@example.org' })).resolves.toMatchObject({ gongRequestId: expect.stringMatching(REQUEST_ID) });
+    await expect(c.erase({ kind: 'email', value: 'nobody@example.org' })).resolves.toMatchObject({
+      gongRequestId: expect.stringMatching(REQUEST_ID),
+    });
     await expect(c.erase({ kind: 'phone', value: '+442079460000' })).resolves.toBeDefined();
   });
 
@@ -188,7 +228,11 @@ describe('failure classification', () => {
   });
 
   it('error free text never reaches the failure message', async () => {
-    sim.controls.inject({ kind: 'status', status: 400, body: { requestId: 'abc123', errors: [`Invalid email ${EMAIL}`] } });
+    sim.controls.inject({
+      kind: 'status',
+      status: 400,
+      body: { requestId: 'abc123', errors: [`Invalid email ${EMAIL}`] },
+    });
     const failure = await expectFailure(client().erase(email), FailureTypes.rejected, true);
     expect(failure.message).toContain('abc123');
   });
@@ -232,7 +276,11 @@ describe('failure classification', () => {
       somethingNew: { nested: 1 },
     };
     // Raw JSON so the 20-digit id reaches the client as a JSON number, as Gong may send it.
-    sim.controls.inject({ kind: 'status', status: 200, body: JSON.stringify(body).replace('"NUMERIC_ID"', '7782342274025937895') });
+    sim.controls.inject({
+      kind: 'status',
+      status: 200,
+      body: JSON.stringify(body).replace('"NUMERIC_ID"', '7782342274025937895'),
+    });
     const refs = await client().references(email);
     expect(refs.counts).toEqual({ emails: 1, calls: 2, meetings: 0, customerDataObjects: 2, customerEngagement: 1 });
     expect(refs.total).toBe(6);
@@ -264,12 +312,18 @@ describe('rate limit', () => {
 describe('gongClientFromEnv', () => {
   it('is undefined without credentials, blank or absent', () => {
     expect(gongClientFromEnv({})).toBeUndefined();
-    expect(gongClientFromEnv({ GONG_ACCESS_KEY: '', GONG_ACCESS_KEY_SECRET: ' ', GONG_ACCESS_TOKEN: '' })).toBeUndefined();
+    expect(
+      gongClientFromEnv({ GONG_ACCESS_KEY: '', GONG_ACCESS_KEY_SECRET: ' ', GONG_ACCESS_TOKEN: '' }),
+    ).toBeUndefined();
   });
 
   it('builds Basic and Bearer clients that work against Gong', async () => {
     seedAda();
-    const basicClient = gongClientFromEnv({ GONG_BASE_URL: sim.url, GONG_ACCESS_KEY: basic.accessKey, GONG_ACCESS_KEY_SECRET: basic.accessKeySecret });
+    const basicClient = gongClientFromEnv({
+      GONG_BASE_URL: sim.url,
+      GONG_ACCESS_KEY: basic.accessKey,
+      GONG_ACCESS_KEY_SECRET: basic.accessKeySecret,
+    });
     expect(basicClient?.authKind).toBe('basic');
     expect((await basicClient!.references(email)).total).toBe(7);
     const bearerClient = gongClientFromEnv({ GONG_BASE_URL: sim.url, GONG_ACCESS_TOKEN: bearer.token });
@@ -281,7 +335,9 @@ describe('gongClientFromEnv', () => {
   it('names the variable at fault and never echoes values', () => {
     expect(() => gongClientFromEnv({ GONG_ACCESS_KEY: 'key-123' })).toThrow(/GONG_ACCESS_KEY_SECRET is not/);
     expect(() => gongClientFromEnv({ GONG_ACCESS_KEY_SECRET: 'secret-123' })).toThrow(/GONG_ACCESS_KEY is not/);
-    expect(() => gongClientFromEnv({ GONG_ACCESS_KEY: 'k', GONG_ACCESS_KEY_SECRET: 's', GONG_ACCESS_TOKEN: 't' })).toThrow(/not both/);
+    expect(() =>
+      gongClientFromEnv({ GONG_ACCESS_KEY: 'k', GONG_ACCESS_KEY_SECRET: 's', GONG_ACCESS_TOKEN: 't' }),
+    ).toThrow(/not both/);
     for (const url of ['not a url', 'ftp://user:hunter2@api.gong.io']) {
       let message = '';
       try {
@@ -298,8 +354,13 @@ describe('gongClientFromEnv', () => {
 
 test('a 429 pauses the worker’s other Gong calls for its Retry-After, so they are not refused too', async () => {
   const activities = createGongActivities(client(), new Pacer(50));
-  sim.controls.inject({ kind: 'status', status: 429, retryAfterSeconds: 2 }, { operation: 'erase-data-for-email-address' });
-  await expect(activities.gongErase({ kind: 'email', value: EMAIL })).rejects.toMatchObject({ type: FailureTypes.rateLimited });
+  sim.controls.inject(
+    { kind: 'status', status: 429, retryAfterSeconds: 2 },
+    { operation: 'erase-data-for-email-address' },
+  );
+  await expect(activities.gongErase({ kind: 'email', value: EMAIL })).rejects.toMatchObject({
+    type: FailureTypes.rateLimited,
+  });
   await activities.gongReferences({ kind: 'email', value: EMAIL });
   const [limited, next] = sim.controls.log;
   expect(limited!.status).toBe(429);

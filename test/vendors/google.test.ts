@@ -5,9 +5,28 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { createAssertion, DIRECTORY_SCOPE, GMAIL_SCOPE, googleClientFromEnv, GoogleWorkspaceClient, JWT_BEARER_GRANT, type GoogleWorkspaceClientOptions } from '../../src/vendors/google/client';
-import { createGmailConnector, GMAIL_METHOD, gmailMethod, type GmailProgress } from '../../src/vendors/google/connector';
-import { createGoogleSimulator, createTestServiceAccount, googleError, type GoogleSimOptions, type GoogleSimulator } from '../../src/vendors/google/simulator';
+import {
+  createAssertion,
+  DIRECTORY_SCOPE,
+  GMAIL_SCOPE,
+  googleClientFromEnv,
+  GoogleWorkspaceClient,
+  JWT_BEARER_GRANT,
+  type GoogleWorkspaceClientOptions,
+} from '../../src/vendors/google/client';
+import {
+  createGmailConnector,
+  GMAIL_METHOD,
+  gmailMethod,
+  type GmailProgress,
+} from '../../src/vendors/google/connector';
+import {
+  createGoogleSimulator,
+  createTestServiceAccount,
+  googleError,
+  type GoogleSimOptions,
+  type GoogleSimulator,
+} from '../../src/vendors/google/simulator';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -41,12 +60,14 @@ function client(overrides: Partial<GoogleWorkspaceClientOptions> = {}): GoogleWo
   });
 }
 
-const context = (resumeFrom?: unknown, onBeat?: (d: GmailProgress) => void) => recordingContext<GmailProgress>(resumeFrom, onBeat);
+const context = (resumeFrom?: unknown, onBeat?: (d: GmailProgress) => void) =>
+  recordingContext<GmailProgress>(resumeFrom, onBeat);
 
 const failure = (p: Promise<unknown>) => failureOf(p, ADDRESSES);
 
 const ops = (name: string) => sim.controls.log.filter((r) => r.operation === name);
-const listsOf = (user: string) => ops('list-messages').filter((r) => decodeURIComponent(r.path) === `/gmail/v1/users/${user}/messages`);
+const listsOf = (user: string) =>
+  ops('list-messages').filter((r) => decodeURIComponent(r.path) === `/gmail/v1/users/${user}/messages`);
 const expectNoTrash = () => {
   expect(ops('trash')).toHaveLength(0);
   expect(sim.controls.log.filter((r) => r.path.includes('/trash') || r.method === 'DELETE')).toHaveLength(0);
@@ -54,7 +75,12 @@ const expectNoTrash = () => {
 
 /** The simulator's token endpoint's answer to a well-formed assertion for `user`. */
 async function tokenRequest(user: string, scope = GMAIL_SCOPE): Promise<{ status: number; body: unknown }> {
-  const assertion = createAssertion(sim.serviceAccount, { iss: sim.serviceAccount.client_email, sub: user, scope, aud: sim.tokenUrl });
+  const assertion = createAssertion(sim.serviceAccount, {
+    iss: sim.serviceAccount.client_email,
+    sub: user,
+    scope,
+    aud: sim.tokenUrl,
+  });
   const res = await request(sim.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -118,14 +144,20 @@ describe('Gmail connector', () => {
     sim.seedMessage(A, { from: EMAIL });
     const connector = createGmailConnector(client(), [A]);
     expect(await connector.erase(subject, context())).toMatchObject({ found: 1, deleted: 1 });
-    expect(await connector.erase(subject, context())).toMatchObject({ found: 0, deleted: 0, alreadyGone: 0, deletedIds: [] });
+    expect(await connector.erase(subject, context())).toMatchObject({
+      found: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      deletedIds: [],
+    });
     expect(ops('batch-delete')).toHaveLength(1); // nothing to delete, nothing sent
   });
 
   it('pages through Directory users and Gmail results, listing again from the start after each delete', async () => {
     const users = ['u1', 'u2', 'u3', 'u4', 'u5'].map((u) => `${u}@corp.example`);
     await start({ usersPageSize: 2, messagesPageSize: 100, ratePerSecond: 0 }, users);
-    for (let i = 0; i < 260; i++) sim.seedMessage('u3@corp.example', { from: EMAIL, labels: i % 2 ? ['TRASH'] : ['INBOX'] });
+    for (let i = 0; i < 260; i++)
+      sim.seedMessage('u3@corp.example', { from: EMAIL, labels: i % 2 ? ['TRASH'] : ['INBOX'] });
     for (let i = 0; i < 3; i++) sim.seedMessage('u3@corp.example', { from: 'someone@else.example' });
 
     const outcome = await createGmailConnector(client()).erase(subject, context());
@@ -158,7 +190,9 @@ describe('Gmail connector', () => {
     await start();
     sim.seedMessage(A, { from: EMAIL });
     sim.seedMessage(B, { from: EMAIL });
-    expect(await createGmailConnector(client({ adminUser: undefined }), [B]).erase(subject, context())).toMatchObject({ deleted: 1 });
+    expect(await createGmailConnector(client({ adminUser: undefined }), [B]).erase(subject, context())).toMatchObject({
+      deleted: 1,
+    });
     expect(sim.messages(A)).toHaveLength(1);
     expect(sim.messages(B)).toHaveLength(0);
     expect(ops('list-users')).toHaveLength(0);
@@ -183,7 +217,10 @@ describe('Gmail connector', () => {
     await start();
     sim.seedUser(D, { suspended: true });
     sim.seedUser('erin@corp.example', { suspended: true });
-    const unreached = [sim.seedMessage(D, { from: EMAIL }), sim.seedMessage('erin@corp.example', { to: [EMAIL], from: 'erin@corp.example' })];
+    const unreached = [
+      sim.seedMessage(D, { from: EMAIL }),
+      sim.seedMessage('erin@corp.example', { to: [EMAIL], from: 'erin@corp.example' }),
+    ];
     sim.seedMessage(A, { from: EMAIL });
 
     const outcome = await createGmailConnector(client()).erase(subject, context());
@@ -276,7 +313,8 @@ describe('Gmail connector', () => {
     const find = c.findMessages.bind(c);
     let calls = 0;
     // The second listing pretends the search index still shows the two just deleted.
-    c.findMessages = async (...args) => (++calls === 2 ? { ids: ids.slice(0, 2), nextPageToken: Buffer.from('0').toString('base64url') } : find(...args));
+    c.findMessages = async (...args) =>
+      ++calls === 2 ? { ids: ids.slice(0, 2), nextPageToken: Buffer.from('0').toString('base64url') } : find(...args);
     const ctx = context();
     expect(await createGmailConnector(c, [A]).erase(subject, ctx)).toMatchObject({ found: 3, deleted: 3 });
     expect(ctx.beats.map((b) => b.pageToken)).toEqual([undefined, 'MA', undefined, undefined]);
@@ -286,7 +324,16 @@ describe('Gmail connector', () => {
   it('resumes from a heartbeat page token, and from the first page when Google no longer accepts it', async () => {
     await start();
     sim.seedMessage(A, { from: EMAIL });
-    const resume = { mailboxIndex: 0, mailbox: A, pageToken: 'bm90LWEtdG9rZW4', pages: 3, found: 2, deleted: 2, alreadyGone: 0, deletedIds: ['x', 'y'] };
+    const resume = {
+      mailboxIndex: 0,
+      mailbox: A,
+      pageToken: 'bm90LWEtdG9rZW4',
+      pages: 3,
+      found: 2,
+      deleted: 2,
+      alreadyGone: 0,
+      deletedIds: ['x', 'y'],
+    };
     const outcome = await createGmailConnector(client(), [A]).erase(subject, context(resume));
     expect(outcome).toMatchObject({ found: 3, deleted: 3 });
     expect(listsOf(A).map((r) => [r.status, r.query.pageToken])).toEqual([
@@ -298,7 +345,9 @@ describe('Gmail connector', () => {
   it('ignores unreadable resume details and starts over', async () => {
     await start();
     sim.seedMessage(A, { from: EMAIL });
-    expect(await createGmailConnector(client(), [A]).erase(subject, context({ nonsense: true }))).toMatchObject({ deleted: 1 });
+    expect(await createGmailConnector(client(), [A]).erase(subject, context({ nonsense: true }))).toMatchObject({
+      deleted: 1,
+    });
   });
 });
 
@@ -315,7 +364,13 @@ describe('Google auth (service account, domain-wide delegation)', () => {
     expect(sim.controls.log.length).toBeGreaterThan(10);
     expect(ops('token')).toHaveLength(5);
     expect(sim.vendor.issued.map((t) => `${t.sub} ${t.scope}`).sort()).toEqual(
-      [`${ADMIN} ${DIRECTORY_SCOPE}`, `${ADMIN} ${GMAIL_SCOPE}`, `${A} ${GMAIL_SCOPE}`, `${B} ${GMAIL_SCOPE}`, `${C} ${GMAIL_SCOPE}`].sort(),
+      [
+        `${ADMIN} ${DIRECTORY_SCOPE}`,
+        `${ADMIN} ${GMAIL_SCOPE}`,
+        `${A} ${GMAIL_SCOPE}`,
+        `${B} ${GMAIL_SCOPE}`,
+        `${C} ${GMAIL_SCOPE}`,
+      ].sort(),
     );
     for (const t of sim.vendor.issued) {
       expect(t.exp - t.iat).toBe(3_600);
@@ -330,9 +385,14 @@ describe('Google auth (service account, domain-wide delegation)', () => {
     const tokenA = await rawToken(A);
     const q = `q=${encodeURIComponent(`from:${EMAIL}`)}`;
     const denied = await rawGet(`/gmail/v1/users/${B}/messages?${q}`, tokenA);
-    expect(denied).toMatchObject({ status: 403, body: { error: { status: 'PERMISSION_DENIED', errors: [{ reason: 'forbidden' }] } } });
+    expect(denied).toMatchObject({
+      status: 403,
+      body: { error: { status: 'PERMISSION_DENIED', errors: [{ reason: 'forbidden' }] } },
+    });
     expect((await rawGet(`/gmail/v1/users/${A}/messages?${q}`, tokenA)).body).toMatchObject({ resultSizeEstimate: 1 });
-    expect((await rawGet(`/gmail/v1/users/me/messages?${q}&includeSpamTrash=true`, tokenA)).body).toMatchObject({ resultSizeEstimate: 2 });
+    expect((await rawGet(`/gmail/v1/users/me/messages?${q}&includeSpamTrash=true`, tokenA)).body).toMatchObject({
+      resultSizeEstimate: 2,
+    });
     // The directory needs its own scope, not just any token of the admin.
     expect((await rawGet('/admin/directory/v1/users?customer=my_customer', await rawToken(ADMIN))).status).toBe(403);
   });
@@ -369,12 +429,24 @@ describe('Google auth (service account, domain-wide delegation)', () => {
 
   it.each([
     ['a mailbox outside the domain', {}, [A, 'nobody@elsewhere.example'], 'invalid_grant'],
-    ['a key Google does not know', { serviceAccount: { ...createTestServiceAccount(), client_email: 'dsr-erasure@sim-project.iam.gserviceaccount.com' } }, [A], 'invalid_grant'],
+    [
+      'a key Google does not know',
+      {
+        serviceAccount: {
+          ...createTestServiceAccount(),
+          client_email: 'dsr-erasure@sim-project.iam.gserviceaccount.com',
+        },
+      },
+      [A],
+      'invalid_grant',
+    ],
     ['a scope the delegation lacks', {}, undefined, 'unauthorized_client'],
   ] as const)('%s -> non-retryable VendorAuthFailed', async (_name, overrides, mailboxes, code) => {
     await start({ grantedScopes: mailboxes ? undefined : [GMAIL_SCOPE] });
     sim.seedMessage(A, { from: EMAIL });
-    const f = await failure(createGmailConnector(client(overrides), mailboxes && [...mailboxes]).erase(subject, context()));
+    const f = await failure(
+      createGmailConnector(client(overrides), mailboxes && [...mailboxes]).erase(subject, context()),
+    );
     expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(f.message).toContain(code);
     expect(f.message).not.toContain('nobody');
@@ -393,7 +465,10 @@ describe('Google failures', () => {
   it('403 userRateLimitExceeded / rateLimitExceeded -> retryable VendorRateLimited with backoff', async () => {
     await start();
     sim.seedMessage(A, { from: EMAIL });
-    for (const [reason, operation] of [['userRateLimitExceeded', 'list-messages'], ['rateLimitExceeded', 'batch-delete']] as const) {
+    for (const [reason, operation] of [
+      ['userRateLimitExceeded', 'list-messages'],
+      ['rateLimitExceeded', 'batch-delete'],
+    ] as const) {
       const body = googleError(403, `User-rate limit exceeded for ${A}`, reason);
       sim.controls.inject({ kind: 'status', status: 403, body }, { operation });
       const f = await failure(createGmailConnector(client(), [A]).erase(subject, context()));
@@ -421,7 +496,10 @@ describe('Google failures', () => {
 
   it('other 403s (e.g. Delegation denied) -> non-retryable VendorAuthFailed', async () => {
     await start();
-    sim.controls.inject({ kind: 'status', status: 403, body: googleError(403, `Delegation denied for ${A}`, 'forbidden') }, { operation: 'batch-delete' });
+    sim.controls.inject(
+      { kind: 'status', status: 403, body: googleError(403, `Delegation denied for ${A}`, 'forbidden') },
+      { operation: 'batch-delete' },
+    );
     const f = await failure(client().batchDelete(A, ['18c2f0a1b2c3d4e5']));
     expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(f.message).toContain('forbidden');
@@ -481,16 +559,35 @@ describe('googleClientFromEnv', () => {
   });
 
   it('names the variables when partly configured or invalid, never printing the key', () => {
-    expect(thrown({ GOOGLE_ADMIN_USER: ADMIN })).toMatch(/GOOGLE_ADMIN_USER set but neither GOOGLE_SERVICE_ACCOUNT_JSON nor GOOGLE_SERVICE_ACCOUNT_FILE/);
-    expect(thrown({ GOOGLE_SERVICE_ACCOUNT_JSON: creds.GOOGLE_SERVICE_ACCOUNT_JSON })).toMatch(/set GOOGLE_ADMIN_USER .* or GOOGLE_MAILBOXES/);
+    expect(thrown({ GOOGLE_ADMIN_USER: ADMIN })).toMatch(
+      /GOOGLE_ADMIN_USER set but neither GOOGLE_SERVICE_ACCOUNT_JSON nor GOOGLE_SERVICE_ACCOUNT_FILE/,
+    );
+    expect(thrown({ GOOGLE_SERVICE_ACCOUNT_JSON: creds.GOOGLE_SERVICE_ACCOUNT_JSON })).toMatch(
+      /set GOOGLE_ADMIN_USER .* or GOOGLE_MAILBOXES/,
+    );
     expect(thrown({ ...creds, GOOGLE_SERVICE_ACCOUNT_FILE: '/x.json' })).toMatch(/not both/);
-    expect(thrown({ ...creds, GOOGLE_SERVICE_ACCOUNT_JSON: `{"private_key": "${secret}"` })).toBe('GOOGLE_SERVICE_ACCOUNT_JSON: not valid JSON (expected a service-account key file)');
-    expect(thrown({ ...creds, GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...key, type: 'authorized_user', client_email: undefined }) })).toMatch(/check type, client_email/);
+    expect(thrown({ ...creds, GOOGLE_SERVICE_ACCOUNT_JSON: `{"private_key": "${secret}"` })).toBe(
+      'GOOGLE_SERVICE_ACCOUNT_JSON: not valid JSON (expected a service-account key file)',
+    );
+    expect(
+      thrown({
+        ...creds,
+        GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...key, type: 'authorized_user', client_email: undefined }),
+      }),
+    ).toMatch(/check type, client_email/);
     const broken = key.private_key.replace(secret, 'AAAA' + secret.slice(4, 20));
-    expect(thrown({ ...creds, GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...key, private_key: broken }) })).toMatch(/private_key is not a readable PEM/);
-    expect(thrown({ ...creds, GMAIL_BASE_URL: 'not a url', GOOGLE_ADMIN_USER: 'admin' })).toMatch(/invalid: GOOGLE_ADMIN_USER, GMAIL_BASE_URL/);
-    expect(thrown({ ...creds, GOOGLE_MAILBOXES: `${A}, bob` })).toMatch(/GOOGLE_MAILBOXES: entry 2 is not an email address/);
-    expect(thrown({ GOOGLE_SERVICE_ACCOUNT_FILE: '/nonexistent/key.json', GOOGLE_ADMIN_USER: ADMIN })).toMatch(/GOOGLE_SERVICE_ACCOUNT_FILE: cannot read the file \(ENOENT\)/);
+    expect(thrown({ ...creds, GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...key, private_key: broken }) })).toMatch(
+      /private_key is not a readable PEM/,
+    );
+    expect(thrown({ ...creds, GMAIL_BASE_URL: 'not a url', GOOGLE_ADMIN_USER: 'admin' })).toMatch(
+      /invalid: GOOGLE_ADMIN_USER, GMAIL_BASE_URL/,
+    );
+    expect(thrown({ ...creds, GOOGLE_MAILBOXES: `${A}, bob` })).toMatch(
+      /GOOGLE_MAILBOXES: entry 2 is not an email address/,
+    );
+    expect(thrown({ GOOGLE_SERVICE_ACCOUNT_FILE: '/nonexistent/key.json', GOOGLE_ADMIN_USER: ADMIN })).toMatch(
+      /GOOGLE_SERVICE_ACCOUNT_FILE: cannot read the file \(ENOENT\)/,
+    );
   });
 
   it('builds a working client from inline JSON or a key file, with the mailbox list', async () => {
@@ -501,12 +598,23 @@ describe('googleClientFromEnv', () => {
     try {
       const file = join(dir, 'key.json');
       writeFileSync(file, JSON.stringify(sim.serviceAccount));
-      const fromFile = googleClientFromEnv({ GOOGLE_SERVICE_ACCOUNT_FILE: file, GOOGLE_MAILBOXES: ` ${B}, ${A},,${B}`, ...urls }, { dispatcher: agent });
+      const fromFile = googleClientFromEnv(
+        { GOOGLE_SERVICE_ACCOUNT_FILE: file, GOOGLE_MAILBOXES: ` ${B}, ${A},,${B}`, ...urls },
+        { dispatcher: agent },
+      );
       expect(fromFile?.mailboxes).toEqual([B, A]);
-      const inline = googleClientFromEnv({ GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(sim.serviceAccount), GOOGLE_ADMIN_USER: ADMIN, ...urls }, { dispatcher: agent });
+      const inline = googleClientFromEnv(
+        { GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(sim.serviceAccount), GOOGLE_ADMIN_USER: ADMIN, ...urls },
+        { dispatcher: agent },
+      );
       expect(inline?.mailboxes).toBeUndefined();
-      expect(await (inline as NonNullable<typeof inline>).client.listUsers()).toEqual([ADMIN, A, B, C].map((email) => ({ email, suspended: false })));
-      const outcome = await createGmailConnector(fromFile?.client as GoogleWorkspaceClient, fromFile?.mailboxes).erase(subject, context());
+      expect(await (inline as NonNullable<typeof inline>).client.listUsers()).toEqual(
+        [ADMIN, A, B, C].map((email) => ({ email, suspended: false })),
+      );
+      const outcome = await createGmailConnector(fromFile?.client as GoogleWorkspaceClient, fromFile?.mailboxes).erase(
+        subject,
+        context(),
+      );
       expect(outcome).toMatchObject({ deleted: 1 });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,11 @@ import type { ConnectorContext } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import { HubSpotClient, hubspotClientFromEnv } from '../../src/vendors/hubspot/client';
 import { createHubSpotConnector } from '../../src/vendors/hubspot/connector';
-import { createHubSpotSimulator, type HubSpotSimOptions, type HubSpotSimulator } from '../../src/vendors/hubspot/simulator';
+import {
+  createHubSpotSimulator,
+  type HubSpotSimOptions,
+  type HubSpotSimulator,
+} from '../../src/vendors/hubspot/simulator';
 import { failureOf } from '../helpers/vendor';
 
 const TOKEN = 'pat-test-token';
@@ -24,11 +28,13 @@ async function startSim(options: HubSpotSimOptions = {}): Promise<void> {
   await sim.start();
   running.push(sim);
 }
-const client = (token = TOKEN) => new HubSpotClient({ baseUrl: sim.url, accessToken: token, dispatcher, timeoutMs: 5_000 });
+const client = (token = TOKEN) =>
+  new HubSpotClient({ baseUrl: sim.url, accessToken: token, dispatcher, timeoutMs: 5_000 });
 const connector = (token = TOKEN) => createHubSpotConnector(client(token));
 
 /** Runs erase expecting a failure, and checks the failure never quotes the identifier. */
-const eraseFailure = (identifier: Identifier, token = TOKEN) => failureOf(connector(token).erase(identifier, ctx), [EMAIL, PHONE, PHONE.slice(1)]);
+const eraseFailure = (identifier: Identifier, token = TOKEN) =>
+  failureOf(connector(token).erase(identifier, ctx), [EMAIL, PHONE, PHONE.slice(1)]);
 
 beforeAll(() => {
   dispatcher = new Agent({ keepAliveTimeout: 1_000 });
@@ -53,7 +59,13 @@ describe('HubSpot connector: erasing', () => {
 
     const outcome = await connector().erase(janeEmail, ctx);
 
-    expect(outcome).toMatchObject({ connector: 'hubspot', identifier: janeEmail, found: 2, deleted: 2, alreadyGone: 0 });
+    expect(outcome).toMatchObject({
+      connector: 'hubspot',
+      identifier: janeEmail,
+      found: 2,
+      deleted: 2,
+      alreadyGone: 0,
+    });
     expect(outcome.deletedIds.sort()).toEqual([primary, secondary].sort());
     expect(outcome.method).toMatch(/blocklist/);
     expect(new Date(outcome.completedAt).toISOString()).toBe(outcome.completedAt);
@@ -162,7 +174,13 @@ describe('HubSpot connector: failures', () => {
 
   test('400 is non-retryable and vendor free text quoting the email stays out of the message', async () => {
     await startSim();
-    const body = { status: 'error', message: `Invalid email ${EMAIL}`, correlationId: 'abc-123', category: 'VALIDATION_ERROR', errors: [{ message: EMAIL }] };
+    const body = {
+      status: 'error',
+      message: `Invalid email ${EMAIL}`,
+      correlationId: 'abc-123',
+      category: 'VALIDATION_ERROR',
+      errors: [{ message: EMAIL }],
+    };
     sim.controls.inject({ kind: 'status', status: 400, body }, { operation: 'search-contacts' });
     const failure = await eraseFailure(janeEmail);
     expect(failure.type).toBe('VendorRejectedRequest');
@@ -172,10 +190,15 @@ describe('HubSpot connector: failures', () => {
 
   test('the simulator enforces HubSpot search limits with a 400', async () => {
     await startSim();
-    const tooMany = Array.from({ length: 6 }, () => ({ filters: [{ propertyName: 'email', operator: 'EQ' as const, value: EMAIL }] }));
+    const tooMany = Array.from({ length: 6 }, () => ({
+      filters: [{ propertyName: 'email', operator: 'EQ' as const, value: EMAIL }],
+    }));
     const err = await client()
       .searchContacts(tooMany)
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
   });
 });
@@ -184,8 +207,15 @@ describe('hubspotClientFromEnv', () => {
   test('is undefined without a token, a client with one, and rejects a bad base URL without echoing it', () => {
     expect(hubspotClientFromEnv({})).toBeUndefined();
     expect(hubspotClientFromEnv({ HUBSPOT_ACCESS_TOKEN: '  ' })).toBeUndefined();
-    expect(hubspotClientFromEnv({ HUBSPOT_ACCESS_TOKEN: 'pat-x' })?.http.url('/x').origin).toBe('https://api.hubapi.com');
-    expect(hubspotClientFromEnv({ HUBSPOT_ACCESS_TOKEN: 'pat-x', HUBSPOT_BASE_URL: 'http://127.0.0.1:1' })?.http.url('/x').origin).toBe('http://127.0.0.1:1');
-    expect(() => hubspotClientFromEnv({ HUBSPOT_ACCESS_TOKEN: 'pat-x', HUBSPOT_BASE_URL: 'not a url' })).toThrow(/^invalid HubSpot configuration: HUBSPOT_BASE_URL$/);
+    expect(hubspotClientFromEnv({ HUBSPOT_ACCESS_TOKEN: 'pat-x' })?.http.url('/x').origin).toBe(
+      'https://api.hubapi.com',
+    );
+    expect(
+      hubspotClientFromEnv({ HUBSPOT_ACCESS_TOKEN: 'pat-x', HUBSPOT_BASE_URL: 'http://127.0.0.1:1' })?.http.url('/x')
+        .origin,
+    ).toBe('http://127.0.0.1:1');
+    expect(() => hubspotClientFromEnv({ HUBSPOT_ACCESS_TOKEN: 'pat-x', HUBSPOT_BASE_URL: 'not a url' })).toThrow(
+      /^invalid HubSpot configuration: HUBSPOT_BASE_URL$/,
+    );
   });
 });

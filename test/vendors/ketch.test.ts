@@ -13,19 +13,41 @@ afterAll(() => ketch.stop());
 
 describe('parseKetchDeleteRequest', () => {
   test('emails and phones from the configured identity spaces and subject.email; hashed identities are counted, not used', () => {
-    const body = ketch.deleteRequest({ uid: '22880925-aac5-42f9-a653-cb6921d361ff', email: 'jane.doe@example.com', phone: '+14255552671' });
-    body.request.identities.push({ identitySpace: 'email', identityFormat: 'sha1', identityValue: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3' });
+    const body = ketch.deleteRequest({
+      uid: '22880925-aac5-42f9-a653-cb6921d361ff',
+      email: 'jane.doe@example.com',
+      phone: '+14255552671',
+    });
+    body.request.identities.push({
+      identitySpace: 'email',
+      identityFormat: 'sha1',
+      identityValue: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3',
+    });
     const parsed = parseKetchDeleteRequest(body, spaces);
     expect(parsed.requestId).toBe('ketch-22880925-aac5-42f9-a653-cb6921d361ff');
     expect(parsed.emails).toEqual(['jane.doe@example.com', 'jane.doe@example.com']); // deduplicated by parseErasureRequest later
     expect(parsed.phones).toEqual(['+14255552671']);
     expect(parsed.hashedIdentitiesIgnored).toBe(1);
-    expect(parsed.callbacks).toEqual([{ protocol: 'ketch', url: ketch.callbackUrl(), headers: { Authorization: 'Bearer callback-secret' }, ketch: { uid: body.metadata.uid, tenant: 'axonic' } }]);
-    expect(parsed.intake).toEqual({ source: 'ketch', regulation: 'gdpr', receivedAt: new Date(body.request.submittedTimestamp * 1000).toISOString(), dueAt: new Date(body.request.dueTimestamp * 1000).toISOString() });
+    expect(parsed.callbacks).toEqual([
+      {
+        protocol: 'ketch',
+        url: ketch.callbackUrl(),
+        headers: { Authorization: 'Bearer callback-secret' },
+        ketch: { uid: body.metadata.uid, tenant: 'axonic' },
+      },
+    ]);
+    expect(parsed.intake).toEqual({
+      source: 'ketch',
+      regulation: 'gdpr',
+      receivedAt: new Date(body.request.submittedTimestamp * 1000).toISOString(),
+      dueAt: new Date(body.request.dueTimestamp * 1000).toISOString(),
+    });
   });
 
   test('unknown fields inside the request are tolerated (Ketch adds fields); the envelope is strict', () => {
-    const body = ketch.deleteRequest({ email: 'jane.doe@example.com' }) as Record<string, unknown> & { request: Record<string, unknown> };
+    const body = ketch.deleteRequest({ email: 'jane.doe@example.com' }) as Record<string, unknown> & {
+      request: Record<string, unknown>;
+    };
     body.request.newKetchField = { anything: true };
     expect(() => parseKetchDeleteRequest(body, spaces)).not.toThrow();
     expect(() => parseKetchDeleteRequest({ ...body, extra: 1 }, spaces)).toThrow(InvalidRequestError);
@@ -33,14 +55,18 @@ describe('parseKetchDeleteRequest', () => {
 
   test('errors name the field and never the value', () => {
     const body = ketch.deleteRequest({ email: 'jane.doe@example.com' });
-    body.request.identities = [{ identitySpace: 'email', identityFormat: 'base64' as 'raw', identityValue: 'jane.doe@example.com' }];
+    body.request.identities = [
+      { identitySpace: 'email', identityFormat: 'base64' as 'raw', identityValue: 'jane.doe@example.com' },
+    ];
     let error: InvalidRequestError | undefined;
     try {
       parseKetchDeleteRequest(body, spaces);
     } catch (err) {
       error = err as InvalidRequestError;
     }
-    expect(error?.issues).toEqual([{ field: 'request.identities[0].identityFormat', message: 'must be raw, md5 or sha1' }]);
+    expect(error?.issues).toEqual([
+      { field: 'request.identities[0].identityFormat', message: 'must be raw, md5 or sha1' },
+    ]);
     expect(error?.message).not.toContain('base64');
     expect(error?.message).not.toContain('jane');
   });
@@ -54,16 +80,35 @@ describe('parseKetchDeleteRequest', () => {
 });
 
 test('status events: completed is final (executed); needing an operator is still in_progress', () => {
-  const base: StatusEvent = { eventId: 'r:1:completed', event: 'completed', requestId: 'ketch-1', status: 'Completed', step: 'done', at: '2026-11-24T00:00:00Z', outcome: 'erased' };
+  const base: StatusEvent = {
+    eventId: 'r:1:completed',
+    event: 'completed',
+    requestId: 'ketch-1',
+    status: 'Completed',
+    step: 'done',
+    at: '2026-11-24T00:00:00Z',
+    outcome: 'erased',
+  };
   const meta = { uid: '1', tenant: 't' };
   expect(ketchStatusEvent(meta, base).event).toEqual({ status: 'completed', reason: 'executed', requestID: 'ketch-1' });
-  expect(ketchStatusEvent(meta, { ...base, event: 'action_required', status: 'ActionRequired', step: 'email' }).event).toEqual({ status: 'in_progress', reason: 'unknown', requestID: 'ketch-1' });
+  expect(
+    ketchStatusEvent(meta, { ...base, event: 'action_required', status: 'ActionRequired', step: 'email' }).event,
+  ).toEqual({ status: 'in_progress', reason: 'unknown', requestID: 'ketch-1' });
 });
 
 describe('the simulated Ketch callback receiver', () => {
   const post = (body: unknown, authorization = 'Bearer callback-secret') =>
-    request(ketch.callbackUrl(), { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.statusCode, body: await r.body.json() }));
-  const event = (uid: string, status: string) => ({ apiVersion: 'dsr/v1', kind: 'DeleteStatusEvent', metadata: { uid, tenant: 't' }, event: { status } });
+    request(ketch.callbackUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.statusCode, body: await r.body.json() }));
+  const event = (uid: string, status: string) => ({
+    apiVersion: 'dsr/v1',
+    kind: 'DeleteStatusEvent',
+    metadata: { uid, tenant: 't' },
+    event: { status },
+  });
 
   test('checks the callback Authorization, the event schema, and refuses events after a final status', async () => {
     expect((await post(event('u1', 'in_progress'), 'Bearer wrong')).status).toBe(401);

@@ -4,7 +4,12 @@
 import { Agent } from 'undici';
 import { GraphClient, graphClientFromEnv, type GraphClientOptions } from '../../src/vendors/msgraph/client';
 import { createM365Connector, type M365Progress } from '../../src/vendors/msgraph/connector';
-import { createGraphSimulator, graphError, type GraphSimOptions, type GraphSimulator } from '../../src/vendors/msgraph/simulator';
+import {
+  createGraphSimulator,
+  graphError,
+  type GraphSimOptions,
+  type GraphSimulator,
+} from '../../src/vendors/msgraph/simulator';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -34,7 +39,8 @@ function client(overrides: Partial<GraphClientOptions> = {}): GraphClient {
   });
 }
 
-const context = (resumeFrom?: unknown, onBeat?: (d: M365Progress) => void) => recordingContext<M365Progress>(resumeFrom, onBeat);
+const context = (resumeFrom?: unknown, onBeat?: (d: M365Progress) => void) =>
+  recordingContext<M365Progress>(resumeFrom, onBeat);
 
 const failure = (p: Promise<unknown>) => failureOf(p, [EMAIL]);
 
@@ -80,7 +86,12 @@ describe('M365 connector', () => {
     sim.seedMessage(A, { from: EMAIL });
     const connector = createM365Connector(client());
     expect(await connector.erase(subject, context())).toMatchObject({ found: 1, deleted: 1 });
-    expect(await connector.erase(subject, context())).toMatchObject({ found: 0, deleted: 0, alreadyGone: 0, deletedIds: [] });
+    expect(await connector.erase(subject, context())).toMatchObject({
+      found: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      deletedIds: [],
+    });
   });
 
   it('counts a message gone between search and delete as alreadyGone', async () => {
@@ -94,7 +105,11 @@ describe('M365 connector', () => {
       sim.vendor.user(A)?.mailbox?.splice(0); // someone else deleted it meanwhile
       return ids;
     };
-    expect(await createM365Connector(c).erase(subject, context())).toMatchObject({ found: 1, deleted: 0, alreadyGone: 1 });
+    expect(await createM365Connector(c).erase(subject, context())).toMatchObject({
+      found: 1,
+      deleted: 0,
+      alreadyGone: 1,
+    });
     expect(await c.permanentDelete(A, id)).toBe('not-found');
   });
 
@@ -110,7 +125,11 @@ describe('M365 connector', () => {
     expect(ops('list-users')).toHaveLength(3);
     const u3 = sim.vendor.user('u3@corp.example')?.id ?? '';
     expect(ops('list-messages').filter((r) => r.path.includes(u3))).toHaveLength(2); // 250 + 10
-    expect(ops('list-messages')[0]?.query).toMatchObject({ $search: `"participants:${EMAIL}"`, $top: '250', $select: 'id' });
+    expect(ops('list-messages')[0]?.query).toMatchObject({
+      $search: `"participants:${EMAIL}"`,
+      $top: '250',
+      $select: 'id',
+    });
   });
 
   it('searches again when a query hits the 1,000-result $search cap', async () => {
@@ -169,7 +188,9 @@ describe('M365 connector', () => {
     await start();
     sim.seedMailbox(A);
     sim.seedMessage(A, { from: EMAIL });
-    expect(await createM365Connector(client()).erase(subject, context({ nonsense: true }))).toMatchObject({ deleted: 1 });
+    expect(await createM365Connector(client()).erase(subject, context({ nonsense: true }))).toMatchObject({
+      deleted: 1,
+    });
   });
 });
 
@@ -260,7 +281,10 @@ describe('Graph client failures', () => {
     sim.seedMailbox(A);
     const body = { value: [], '@odata.nextLink': 'https://attacker.example/v1.0/users?$skiptoken=x' };
     sim.controls.inject({ kind: 'status', status: 200, body }, { operation: 'list-users' });
-    expect(await failure(client().listMailboxes())).toMatchObject({ type: 'VendorResponseInvalid', nonRetryable: true });
+    expect(await failure(client().listMailboxes())).toMatchObject({
+      type: 'VendorResponseInvalid',
+      nonRetryable: true,
+    });
   });
 });
 

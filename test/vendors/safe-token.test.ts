@@ -21,21 +21,38 @@ test.each(['INVALID_SESSION_ID', 'AADSTS50034', UUID, 'rateLimitExceeded'])('isS
 });
 
 test('safeErrorInfo drops unsafe codes and ids', () => {
-  expect(safeErrorInfo({ codes: ['ErrorItemNotFound', '4255552671', EMAIL], vendorRequestId: '425-555-2671' })).toEqual({ codes: ['ErrorItemNotFound'], vendorRequestId: undefined });
+  expect(safeErrorInfo({ codes: ['ErrorItemNotFound', '4255552671', EMAIL], vendorRequestId: '425-555-2671' })).toEqual(
+    { codes: ['ErrorItemNotFound'], vendorRequestId: undefined },
+  );
 });
 
 describe.each(PHONES.slice(0, 2).concat(EMAIL))('a code or id that is %s is dropped', (unsafe) => {
   test('Microsoft Graph', () => {
-    expect(describeGraphError({ error: { code: unsafe, innerError: { 'request-id': unsafe } } })).toEqual({ codes: [], vendorRequestId: undefined });
-    expect(describeGraphError({ error: { code: 'ErrorAccessDenied', innerError: { 'request-id': UUID } } })).toEqual({ codes: ['ErrorAccessDenied'], vendorRequestId: UUID });
+    expect(describeGraphError({ error: { code: unsafe, innerError: { 'request-id': unsafe } } })).toEqual({
+      codes: [],
+      vendorRequestId: undefined,
+    });
+    expect(describeGraphError({ error: { code: 'ErrorAccessDenied', innerError: { 'request-id': UUID } } })).toEqual({
+      codes: ['ErrorAccessDenied'],
+      vendorRequestId: UUID,
+    });
   });
 
   test('Google', () => {
-    expect(describeGoogleError({ error: { code: 400, status: unsafe, errors: [{ reason: unsafe }, { reason: 'failedPrecondition' }] } })).toEqual({ codes: ['failedPrecondition'] });
+    expect(
+      describeGoogleError({
+        error: { code: 400, status: unsafe, errors: [{ reason: unsafe }, { reason: 'failedPrecondition' }] },
+      }),
+    ).toEqual({ codes: ['failedPrecondition'] });
   });
 
   test('Salesforce', () => {
-    expect(describeSalesforceError([{ errorCode: unsafe, message: 'x' }, { errorCode: 'INVALID_FIELD', message: 'y' }])).toEqual({ codes: ['INVALID_FIELD'] });
+    expect(
+      describeSalesforceError([
+        { errorCode: unsafe, message: 'x' },
+        { errorCode: 'INVALID_FIELD', message: 'y' },
+      ]),
+    ).toEqual({ codes: ['INVALID_FIELD'] });
     expect(describeSalesforceError({ error: unsafe })).toEqual({});
   });
 });

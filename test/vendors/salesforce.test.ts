@@ -19,7 +19,12 @@ import {
   RECYCLE_BIN_METHOD,
   type SalesforceProgress,
 } from '../../src/vendors/salesforce/connector';
-import { createSalesforceSimulator, sfError, type SalesforceSimOptions, type SalesforceSimulator } from '../../src/vendors/salesforce/simulator';
+import {
+  createSalesforceSimulator,
+  sfError,
+  type SalesforceSimOptions,
+  type SalesforceSimulator,
+} from '../../src/vendors/salesforce/simulator';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -52,7 +57,8 @@ function client(overrides: Partial<SalesforceClientOptions> = {}): SalesforceCli
 
 const connector = (overrides: Partial<SalesforceClientOptions> = {}) => createSalesforceConnector(client(overrides));
 
-const context = (resumeFrom?: unknown, onBeat?: (d: SalesforceProgress) => void) => recordingContext<SalesforceProgress>(resumeFrom, onBeat);
+const context = (resumeFrom?: unknown, onBeat?: (d: SalesforceProgress) => void) =>
+  recordingContext<SalesforceProgress>(resumeFrom, onBeat);
 
 const failure = (p: Promise<unknown>) => failureOf(p, PII);
 
@@ -75,12 +81,22 @@ describe('Salesforce connector: erasing', () => {
       sim.seedContact({ Email: 'Jane.Doe@Customer.example' }), // SOQL `=` ignores case
       sim.seedLead({ Email: EMAIL }),
     ];
-    const keep = [sim.seedContact({ Email: 'john@customer.example' }), sim.seedLead({ Email: 'jane.doe@other.example' })];
+    const keep = [
+      sim.seedContact({ Email: 'john@customer.example' }),
+      sim.seedLead({ Email: 'jane.doe@other.example' }),
+    ];
 
     const ctx = context();
     const outcome = await connector().erase(byEmail, ctx);
 
-    expect(outcome).toMatchObject({ connector: 'salesforce', identifier: byEmail, found: 3, deleted: 3, alreadyGone: 0, method: PERMANENT_METHOD });
+    expect(outcome).toMatchObject({
+      connector: 'salesforce',
+      identifier: byEmail,
+      found: 3,
+      deleted: 3,
+      alreadyGone: 0,
+      method: PERMANENT_METHOD,
+    });
     expect(outcome.deletedIds.sort()).toEqual([...hits].sort());
     expect(new Date(outcome.completedAt).toISOString()).toBe(outcome.completedAt);
     expect(ids(sim.records())).toEqual([...keep].sort());
@@ -108,7 +124,11 @@ describe('Salesforce connector: erasing', () => {
 
   it('finds formatted numbers in Phone and MobilePhone through SOSL', async () => {
     await start();
-    const hits = [sim.seedContact({ Phone: '+1 (425) 555-2671' }), sim.seedLead({ MobilePhone: '+1.425.555.2671' }), sim.seedContact({ MobilePhone: PHONE })];
+    const hits = [
+      sim.seedContact({ Phone: '+1 (425) 555-2671' }),
+      sim.seedLead({ MobilePhone: '+1.425.555.2671' }),
+      sim.seedContact({ MobilePhone: PHONE }),
+    ];
     sim.seedContact({ Phone: '+1 (425) 555-2672' });
     sim.seedContact({ Phone: '(425) 555-2671' }); // no country code: a different number to digit matching
 
@@ -147,7 +167,13 @@ describe('Salesforce connector: erasing', () => {
     });
     const outcome = await connector().erase(byEmail, ctx);
 
-    expect(outcome).toMatchObject({ found: 3, deleted: 1, alreadyGone: 2, deletedIds: [live], method: PERMANENT_METHOD });
+    expect(outcome).toMatchObject({
+      found: 3,
+      deleted: 1,
+      alreadyGone: 2,
+      deletedIds: [live],
+      method: PERMANENT_METHOD,
+    });
     expect(sim.recycleBin()).toEqual([]);
   });
 
@@ -185,7 +211,13 @@ describe('Salesforce connector: erasing', () => {
     const c = connector();
     expect(await c.erase(byEmail, context())).toMatchObject({ found: 1, deleted: 1 });
     sim.controls.log.length = 0;
-    expect(await c.erase(byEmail, context())).toMatchObject({ found: 0, deleted: 0, alreadyGone: 0, deletedIds: [], method: NOTHING_FOUND_METHOD });
+    expect(await c.erase(byEmail, context())).toMatchObject({
+      found: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      deletedIds: [],
+      method: NOTHING_FOUND_METHOD,
+    });
     expect(sim.controls.operations()).toEqual(['query-all', 'query-all']);
   });
 });
@@ -204,7 +236,10 @@ describe('Salesforce connector: permanence', () => {
   it('SALESFORCE_HARD_DELETE=none never starts a job', async () => {
     await start();
     sim.seedLead({ Email: EMAIL });
-    expect(await connector({ hardDelete: 'none' }).erase(byEmail, context())).toMatchObject({ deleted: 1, method: RECYCLE_BIN_METHOD });
+    expect(await connector({ hardDelete: 'none' }).erase(byEmail, context())).toMatchObject({
+      deleted: 1,
+      method: RECYCLE_BIN_METHOD,
+    });
     expect(sim.recycleBin()).toHaveLength(1);
     expect(ops('create-hard-delete-job')).toHaveLength(0);
   });
@@ -219,9 +254,21 @@ describe('Salesforce connector: permanence', () => {
   it('a search that finds nothing claims no method of deletion; an empty phone search says it cannot see the Recycle Bin', async () => {
     await start();
     sim.seedContact({ Email: 'someone@customer.example', Phone: '+1 555 0100' });
-    expect(await connector().erase(byEmail, context())).toMatchObject({ found: 0, deleted: 0, alreadyGone: 0, method: NOTHING_FOUND_METHOD });
-    expect(await connector().erase(byPhone, context())).toMatchObject({ found: 0, deleted: 0, method: NOTHING_FOUND_BY_PHONE_METHOD });
-    expect(await connector({ hardDelete: 'none' }).erase(byEmail, context())).toMatchObject({ found: 0, method: NOTHING_FOUND_METHOD });
+    expect(await connector().erase(byEmail, context())).toMatchObject({
+      found: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      method: NOTHING_FOUND_METHOD,
+    });
+    expect(await connector().erase(byPhone, context())).toMatchObject({
+      found: 0,
+      deleted: 0,
+      method: NOTHING_FOUND_BY_PHONE_METHOD,
+    });
+    expect(await connector({ hardDelete: 'none' }).erase(byEmail, context())).toMatchObject({
+      found: 0,
+      method: NOTHING_FOUND_METHOD,
+    });
     expect(ops('create-hard-delete-job')).toHaveLength(0);
     expect(ops('delete-records')).toHaveLength(0);
   });
@@ -240,7 +287,8 @@ describe('Salesforce connector: resuming', () => {
     for (let i = 0; i < 405; i++) sim.seedContact({ Email: EMAIL });
     // The connection drops on the second chunk's delete (before Salesforce acts).
     const first = context(undefined, (d) => {
-      if (d.phase === 'delete' && d.chunksDone === 1) sim.controls.inject({ kind: 'drop' }, { operation: 'delete-records' });
+      if (d.phase === 'delete' && d.chunksDone === 1)
+        sim.controls.inject({ kind: 'drop' }, { operation: 'delete-records' });
     });
     const f = await failure(connector().erase(byEmail, first));
     expect(f).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
@@ -262,7 +310,10 @@ describe('Salesforce connector: resuming', () => {
     sim.seedContact({ Email: EMAIL });
     sim.controls.inject({ kind: 'status', status: 503 }, { operation: 'get-hard-delete-job' });
     const first = context();
-    expect(await failure(connector().erase(byEmail, first))).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+    expect(await failure(connector().erase(byEmail, first))).toMatchObject({
+      type: 'VendorUnavailable',
+      nonRetryable: false,
+    });
     const last = first.beats.at(-1);
     expect(last).toMatchObject({ phase: 'hard-delete', jobs: { Contact: expect.stringMatching(/^750/) } });
 
@@ -309,7 +360,13 @@ describe('Salesforce connector: resuming', () => {
     expect(await client().findByEmail(EMAIL)).toEqual({ live: [live], recycled: [recycled] });
 
     const outcome = await connector().erase(byEmail, context());
-    expect(outcome).toMatchObject({ found: 2, deleted: 1, alreadyGone: 1, deletedIds: [live], method: PERMANENT_METHOD });
+    expect(outcome).toMatchObject({
+      found: 2,
+      deleted: 1,
+      alreadyGone: 1,
+      deletedIds: [live],
+      method: PERMANENT_METHOD,
+    });
     expect(ops('delete-records').map((r) => r.query.ids)).toEqual([live]);
     expect(sim.recycleBin()).toEqual([]);
   });
@@ -320,7 +377,12 @@ describe('Salesforce connector: resuming', () => {
   ])('recycled matches are reported as in the Recycle Bin, not as permanent, %s', async (_name, opts) => {
     await start(opts);
     sim.vendor.softDelete(sim.seedContact({ Email: EMAIL }));
-    expect(await connector().erase(byEmail, context())).toMatchObject({ found: 1, deleted: 0, alreadyGone: 1, method: RECYCLE_BIN_METHOD });
+    expect(await connector().erase(byEmail, context())).toMatchObject({
+      found: 1,
+      deleted: 0,
+      alreadyGone: 1,
+      method: RECYCLE_BIN_METHOD,
+    });
     expect(sim.recycleBin()).toHaveLength(1);
   });
 });
@@ -386,7 +448,11 @@ describe('Salesforce client: auth', () => {
     sim.expireTokens();
     expect(await c.findByEmail(EMAIL)).toEqual({ live: [], recycled: [] });
     expect(ops('token')).toHaveLength(2);
-    expect(ops('query-all').slice(-3).map((r) => r.status)).toEqual([401, 200, 200]);
+    expect(
+      ops('query-all')
+        .slice(-3)
+        .map((r) => r.status),
+    ).toEqual([401, 200, 200]);
   });
 
   it('a second INVALID_SESSION_ID is a non-retryable VendorAuthFailed', async () => {
@@ -440,21 +506,33 @@ describe('Salesforce client: failures', () => {
   it('500 is retryable VendorUnavailable', async () => {
     await start();
     sim.controls.inject({ kind: 'status', status: 500 }, { operation: 'search' });
-    expect(await failure(client().findByPhone(PHONE))).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+    expect(await failure(client().findByPhone(PHONE))).toMatchObject({
+      type: 'VendorUnavailable',
+      nonRetryable: false,
+    });
   });
 
   it('a dropped connection is retryable VendorUnavailable', async () => {
     await start();
     sim.controls.inject({ kind: 'drop' }, { operation: 'query-all' });
-    expect(await failure(client().findByEmail(EMAIL))).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+    expect(await failure(client().findByEmail(EMAIL))).toMatchObject({
+      type: 'VendorUnavailable',
+      nonRetryable: false,
+    });
   });
 
   it('a failed CSV upload is classified like any other call', async () => {
     await start();
     sim.seedContact({ Email: EMAIL });
     sim.controls.inject({ kind: 'status', status: 500 }, { operation: 'upload-hard-delete-job' });
-    expect(await failure(connector().erase(byEmail, context()))).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
-    sim.controls.inject({ kind: 'status', status: 400, body: sfError('INVALIDJOB', `bad ${EMAIL}`) }, { operation: 'upload-hard-delete-job' });
+    expect(await failure(connector().erase(byEmail, context()))).toMatchObject({
+      type: 'VendorUnavailable',
+      nonRetryable: false,
+    });
+    sim.controls.inject(
+      { kind: 'status', status: 400, body: sfError('INVALIDJOB', `bad ${EMAIL}`) },
+      { operation: 'upload-hard-delete-job' },
+    );
     const f = await failure(client().startHardDeleteJob('Contact', [sim.seedContact({})]));
     expect(f).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
     expect(f.message).toContain('INVALIDJOB');
@@ -471,7 +549,11 @@ describe('Salesforce client: failures', () => {
 });
 
 describe('salesforceClientFromEnv', () => {
-  const creds = { SALESFORCE_LOGIN_URL: 'https://acme.my.salesforce.com', SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 'secret' };
+  const creds = {
+    SALESFORCE_LOGIN_URL: 'https://acme.my.salesforce.com',
+    SALESFORCE_CLIENT_ID: 'id',
+    SALESFORCE_CLIENT_SECRET: 'secret',
+  };
 
   it('is undefined when nothing is configured', () => {
     expect(salesforceClientFromEnv({})).toBeUndefined();
@@ -479,19 +561,31 @@ describe('salesforceClientFromEnv', () => {
   });
 
   it('names missing or invalid variables, never their values', () => {
-    expect(() => salesforceClientFromEnv({ SALESFORCE_CLIENT_ID: 'id' })).toThrow(/set SALESFORCE_LOGIN_URL, SALESFORCE_CLIENT_SECRET/);
+    expect(() => salesforceClientFromEnv({ SALESFORCE_CLIENT_ID: 'id' })).toThrow(
+      /set SALESFORCE_LOGIN_URL, SALESFORCE_CLIENT_SECRET/,
+    );
     expect(() => salesforceClientFromEnv({ SALESFORCE_HARD_DELETE: 'none' })).toThrow(/SALESFORCE_HARD_DELETE is set/);
-    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_LOGIN_URL: 'acme.my.salesforce.com' })).toThrow(/^Salesforce configuration invalid: SALESFORCE_LOGIN_URL/);
-    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_HARD_DELETE: 'yes' })).toThrow(/SALESFORCE_HARD_DELETE \(bulk or none\)$/);
-    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_API_VERSION: 'latest' })).toThrow(/SALESFORCE_API_VERSION/);
-    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_LOGIN_URL: 'https://login.salesforce.com' })).toThrow(/My Domain/);
+    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_LOGIN_URL: 'acme.my.salesforce.com' })).toThrow(
+      /^Salesforce configuration invalid: SALESFORCE_LOGIN_URL/,
+    );
+    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_HARD_DELETE: 'yes' })).toThrow(
+      /SALESFORCE_HARD_DELETE \(bulk or none\)$/,
+    );
+    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_API_VERSION: 'latest' })).toThrow(
+      /SALESFORCE_API_VERSION/,
+    );
+    expect(() => salesforceClientFromEnv({ ...creds, SALESFORCE_LOGIN_URL: 'https://login.salesforce.com' })).toThrow(
+      /My Domain/,
+    );
   });
 
   it('builds a client with defaults', () => {
     const c = salesforceClientFromEnv(creds);
     expect(c).toBeInstanceOf(SalesforceClient);
     expect(c).toMatchObject({ hardDeleteMode: 'bulk', apiVersion: 'v62.0' });
-    expect(salesforceClientFromEnv({ ...creds, SALESFORCE_API_VERSION: '61.0', SALESFORCE_HARD_DELETE: 'none' })).toMatchObject({ hardDeleteMode: 'none', apiVersion: 'v61.0' });
+    expect(
+      salesforceClientFromEnv({ ...creds, SALESFORCE_API_VERSION: '61.0', SALESFORCE_HARD_DELETE: 'none' }),
+    ).toMatchObject({ hardDeleteMode: 'none', apiVersion: 'v61.0' });
   });
 });
 

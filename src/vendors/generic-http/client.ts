@@ -8,7 +8,13 @@ import { z } from 'zod';
 import { blankAsUndefined } from '../../env';
 import { FailureTypes, VendorHttp } from '../http';
 import { httpConnectorEnv } from './names';
-import { orderResponseSchema, statusSchema, type ConnectorStatus, type ErasureOrder, type OrderResponse } from './schemas';
+import {
+  orderResponseSchema,
+  statusSchema,
+  type ConnectorStatus,
+  type ErasureOrder,
+  type OrderResponse,
+} from './schemas';
 import { sign } from './signature';
 
 export interface GenericHttpOptions {
@@ -50,7 +56,10 @@ export class GenericHttpClient {
       path: this.options.url,
       raw: { body, contentType: 'application/json' },
       // The receiving system deduplicates on this: an order re-sent after a lost response erases once.
-      headers: { ...sign(this.options.secret, { method: 'POST', path: pathOf(this.options.url), body }), 'idempotency-key': `${order.requestId}:${order.connector}${attempt > 1 ? `:${attempt}` : ''}` },
+      headers: {
+        ...sign(this.options.secret, { method: 'POST', path: pathOf(this.options.url), body }),
+        'idempotency-key': `${order.requestId}:${order.connector}${attempt > 1 ? `:${attempt}` : ''}`,
+      },
     });
     const parsed = this.http.parse('order', orderResponseSchema, res.body);
     if ((res.status === 202) !== (parsed.state === 'accepted')) {
@@ -62,16 +71,29 @@ export class GenericHttpClient {
     }
     if (parsed.state === 'accepted' && parsed.statusUrl && new URL(parsed.statusUrl).origin !== this.origin) {
       // We sign status polls; never send them to a host other than the one configured.
-      throw ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `${this.http.vendor} order: statusUrl points to another origin` });
+      throw ApplicationFailure.create({
+        type: FailureTypes.invalidResponse,
+        nonRetryable: true,
+        message: `${this.http.vendor} order: statusUrl points to another origin`,
+      });
     }
     return parsed;
   }
 
   async status(statusUrl: string): Promise<ConnectorStatus> {
     if (new URL(statusUrl).origin !== this.origin) {
-      throw ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `${this.http.vendor} status: statusUrl points to another origin` });
+      throw ApplicationFailure.create({
+        type: FailureTypes.invalidResponse,
+        nonRetryable: true,
+        message: `${this.http.vendor} status: statusUrl points to another origin`,
+      });
     }
-    const res = await this.http.send({ operation: 'status', method: 'GET', path: statusUrl, headers: sign(this.options.secret, { method: 'GET', path: pathOf(statusUrl), body: '' }) });
+    const res = await this.http.send({
+      operation: 'status',
+      method: 'GET',
+      path: statusUrl,
+      headers: sign(this.options.secret, { method: 'GET', path: pathOf(statusUrl), body: '' }),
+    });
     return this.http.parse('status', statusSchema, res.body);
   }
 }
@@ -87,10 +109,15 @@ const secret = z.string().min(32, 'must be at least 32 characters');
 export function genericHttpClientFromEnv(name: string, env: NodeJS.ProcessEnv): GenericHttpClient {
   const variables = httpConnectorEnv(name);
   const parsed = z
-    .object({ [variables.url]: z.preprocess(blankAsUndefined, z.url({ error: 'must be an http(s) URL' })), [variables.secret]: z.preprocess(blankAsUndefined, secret) })
+    .object({
+      [variables.url]: z.preprocess(blankAsUndefined, z.url({ error: 'must be an http(s) URL' })),
+      [variables.secret]: z.preprocess(blankAsUndefined, secret),
+    })
     .safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.code === 'invalid_type' ? 'is not set' : i.message}`);
+    const problems = parsed.error.issues.map(
+      (i) => `${String(i.path[0])} ${i.code === 'invalid_type' ? 'is not set' : i.message}`,
+    );
     throw new Error(`HTTP connector ${name}: ${problems.join('; ')}`);
   }
   return new GenericHttpClient({ name, url: parsed.data[variables.url]!, secret: parsed.data[variables.secret]! });

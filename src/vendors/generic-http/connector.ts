@@ -4,11 +4,17 @@ import { type GenericHttpClient } from './client';
 import { httpConnectorId } from './names';
 import { PROTOCOL_VERSION, type ConnectorStatus } from './schemas';
 
-export function createGenericHttpConnector(name: string, step: ConnectorStep, client: GenericHttpClient): ExternalSystemConnector {
+export function createGenericHttpConnector(
+  name: string,
+  step: ConnectorStep,
+  client: GenericHttpClient,
+): ExternalSystemConnector {
   const id = httpConnectorId(name);
   const at = () => new Date().toISOString();
   const final = (s: Exclude<ConnectorStatus, { state: 'pending' }>): Exclude<ExternalStatus, { state: 'pending' }> =>
-    s.state === 'completed' ? { state: s.state, deleted: s.deleted, reference: s.reference, at: at() } : { state: s.state, reference: s.reference, at: at() };
+    s.state === 'completed'
+      ? { state: s.state, deleted: s.deleted, reference: s.reference, at: at() }
+      : { state: s.state, reference: s.reference, at: at() };
   return {
     id,
     step,
@@ -16,9 +22,13 @@ export function createGenericHttpConnector(name: string, step: ConnectorStep, cl
     kinds: ['email', 'phone'],
     scope: 'subject',
     async order(requestId, attempt, identifiers) {
-      const answer = await client.order({ version: PROTOCOL_VERSION, requestId, connector: name, identifiers }, attempt);
+      const answer = await client.order(
+        { version: PROTOCOL_VERSION, requestId, connector: name, identifiers },
+        attempt,
+      );
       // Fields are picked one by one: unknown fields, and the free-text reason, may quote the person.
-      if (answer.state === 'accepted') return { state: 'accepted', statusUrl: answer.statusUrl, reference: answer.reference, at: at() };
+      if (answer.state === 'accepted')
+        return { state: 'accepted', statusUrl: answer.statusUrl, reference: answer.reference, at: at() };
       return final(answer);
     },
     async status(statusUrl): Promise<ExternalStatus> {

@@ -5,7 +5,10 @@
  * the intake's callback schema share it without an import cycle.
  */
 
-/** Lower-case so that two spellings never map to the same variables. Exported for zod schemas (and their OpenAPI pattern). */
+/**
+ * Lower-case so that two spellings never map to the same variables. Exported for zod schemas (and their OpenAPI
+ * pattern).
+ */
 export const HTTP_CONNECTOR_ID = /^http:[a-z0-9][a-z0-9-]{0,40}$/;
 
 /** How the ids read in documentation and error messages. */

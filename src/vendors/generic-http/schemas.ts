@@ -1,6 +1,7 @@
 /**
  * The dsr-erasure HTTP connector protocol, version 1: how we ask a system we have no connector for
- * (an in-house CRM, a data warehouse, a ticketing tool) to erase a subject. docs/http-connector-protocol.md documents it.
+ * (an in-house CRM, a data warehouse, a ticketing tool) to erase a subject. docs/http-connector-protocol.md documents
+ * it.
  */
 import { z } from 'zod';
 
@@ -14,7 +15,11 @@ export interface ErasureOrder {
   identifiers: { kind: 'email' | 'phone'; value: string }[];
 }
 
-const reference = z.string().max(200).regex(/^[A-Za-z0-9._:/-]*$/, 'reference must be a plain token').optional();
+const reference = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9._:/-]*$/, 'reference must be a plain token')
+  .optional();
 /** A reason comes from the other system and may quote personal data; we keep only its length-limited code-like part. */
 const reason = z.string().max(500).optional();
 

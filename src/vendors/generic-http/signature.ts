@@ -21,12 +21,23 @@ export interface SignedTarget {
   body: string;
 }
 
-export function sign(secret: string, target: SignedTarget, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
-  const mac = createHmac('sha256', secret).update(`${timestamp}.${target.method.toUpperCase()}.${target.path}.${target.body}`).digest('hex');
+export function sign(
+  secret: string,
+  target: SignedTarget,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
+  const mac = createHmac('sha256', secret)
+    .update(`${timestamp}.${target.method.toUpperCase()}.${target.path}.${target.body}`)
+    .digest('hex');
   return { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: `v1=${mac}` };
 }
 
-export function verify(secret: string, target: SignedTarget, headers: Record<string, string | string[] | undefined>, now = Date.now()): boolean {
+export function verify(
+  secret: string,
+  target: SignedTarget,
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): boolean {
   const timestamp = Number(headers[TIMESTAMP_HEADER]);
   const given = String(headers[SIGNATURE_HEADER] ?? '');
   if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > MAX_SKEW_SECONDS) return false;

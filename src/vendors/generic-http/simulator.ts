@@ -43,7 +43,9 @@ export class GenericHttpSimVendor implements SimVendorContract {
 
   authorise(req: FastifyRequest): [number, unknown] | undefined {
     const body = (req as RawRequest).rawBody ?? '';
-    return verify(this.options.secret, { method: req.method, path: req.url, body }, req.headers) ? undefined : [401, this.errorBody(401, 'bad signature')];
+    return verify(this.options.secret, { method: req.method, path: req.url, body }, req.headers)
+      ? undefined
+      : [401, this.errorBody(401, 'bad signature')];
   }
 
   errorBody(status: number, message: string): unknown {
@@ -53,18 +55,38 @@ export class GenericHttpSimVendor implements SimVendorContract {
   order(req: FastifyRequest, reply: FastifyReply, baseUrl: string): unknown {
     const key = String(req.headers['idempotency-key'] ?? '');
     const order = req.body as ErasureOrder;
-    if (!key || order?.version !== 1 || !Array.isArray(order.identifiers)) return (reply.code(400), this.errorBody(400, 'malformed order'));
+    if (!key || order?.version !== 1 || !Array.isArray(order.identifiers))
+      return (reply.code(400), this.errorBody(400, 'malformed order'));
     const existing = this.orders.get(key);
     if (existing) return (reply.code(existing.response[0]), existing.response[1]);
     const id = randomUUID();
     const held = order.identifiers.filter((i) => this.records.has(i.value));
     const response: [number, unknown] =
       this.mode === 'sync'
-        ? [200, held.length ? { state: 'completed', deleted: held.length, reference: `sys-${id.slice(0, 8)}` } : { state: 'not_found' }]
+        ? [
+            200,
+            held.length
+              ? { state: 'completed', deleted: held.length, reference: `sys-${id.slice(0, 8)}` }
+              : { state: 'not_found' },
+          ]
         : this.mode === 'fail'
-          ? [200, { state: 'failed', reason: `could not delete ${order.identifiers[0]?.value}`, reference: `sys-${id.slice(0, 8)}` }]
+          ? [
+              200,
+              {
+                state: 'failed',
+                reason: `could not delete ${order.identifiers[0]?.value}`,
+                reference: `sys-${id.slice(0, 8)}`,
+              },
+            ]
           : this.mode === 'poll'
-            ? [202, { state: 'accepted', statusUrl: `${baseUrl}/erasures/${id}/status`, reference: `sys-${id.slice(0, 8)}` }]
+            ? [
+                202,
+                {
+                  state: 'accepted',
+                  statusUrl: `${baseUrl}/erasures/${id}/status`,
+                  reference: `sys-${id.slice(0, 8)}`,
+                },
+              ]
             : [202, { state: 'accepted', reference: `sys-${id.slice(0, 8)}` }];
     this.orders.set(key, { id, order, polls: 0, response });
     if (this.mode === 'sync') this.erase(order);
@@ -91,8 +113,18 @@ export class GenericHttpSimulator extends SimServer<GenericHttpSimVendor> {
   constructor(options: GenericHttpSimOptions) {
     const vendor = new GenericHttpSimVendor(options);
     const routes: SimRoute<GenericHttpSimVendor>[] = [
-      { operation: 'order', method: 'POST', url: '/erasures', handler: (req, reply, v) => v.order(req, reply, this.url) },
-      { operation: 'status', method: 'GET', url: '/erasures/:id/status', handler: (req, reply, v) => v.status(req, reply) },
+      {
+        operation: 'order',
+        method: 'POST',
+        url: '/erasures',
+        handler: (req, reply, v) => v.order(req, reply, this.url),
+      },
+      {
+        operation: 'status',
+        method: 'GET',
+        url: '/erasures/:id/status',
+        handler: (req, reply, v) => v.status(req, reply),
+      },
     ];
     super(vendor, routes, { ...options, ratePerSecond: options.ratePerSecond ?? 0 });
     // Signatures cover the exact bytes sent, so keep the raw body beside the parsed one.

@@ -19,7 +19,11 @@ export function createGongActivities(client: GongClient, pacer?: Pacer) {
       return await call();
     } catch (err) {
       // VendorHttp states nextRetryDelay in milliseconds (a number), never as a duration string.
-      if (err instanceof ApplicationFailure && err.type === FailureTypes.rateLimited && typeof err.nextRetryDelay === 'number') {
+      if (
+        err instanceof ApplicationFailure &&
+        err.type === FailureTypes.rateLimited &&
+        typeof err.nextRetryDelay === 'number'
+      ) {
         pacer?.pauseFor(err.nextRetryDelay);
       }
       throw err;

@@ -22,7 +22,8 @@ import type { GongEraseResult, GongReferenceCounts, GongReferenceSummary } from 
 
 export const GONG_DEFAULT_BASE_URL = 'https://api.gong.io';
 
-export type GongAuth = { kind: 'basic'; accessKey: string; accessKeySecret: string } | { kind: 'bearer'; token: string };
+export type GongAuth =
+  { kind: 'basic'; accessKey: string; accessKeySecret: string } | { kind: 'bearer'; token: string };
 
 export interface GongClientOptions {
   /** Tenant-specific (`https://us-NNNNN.api.gong.io`, or OAuth's `api_base_url_for_customer`). */
@@ -62,7 +63,8 @@ export class GongClient {
 
   constructor(options: GongClientOptions) {
     const { auth } = options;
-    const authorization = auth.kind === 'basic' ? basicAuth(auth.accessKey, auth.accessKeySecret) : `Bearer ${auth.token}`;
+    const authorization =
+      auth.kind === 'basic' ? basicAuth(auth.accessKey, auth.accessKeySecret) : `Bearer ${auth.token}`;
     this.baseUrl = options.baseUrl;
     this.authKind = auth.kind;
     this.http = new VendorHttp({
@@ -115,7 +117,12 @@ export class GongClient {
   async erase(identifier: Identifier): Promise<GongEraseResult> {
     const { erase: operation, param } = ENDPOINTS[identifier.kind];
     const requestedAt = new Date().toISOString();
-    const res = await this.http.send({ operation, method: 'POST', path: `/v2/data-privacy/${operation}`, query: { [param]: identifier.value } });
+    const res = await this.http.send({
+      operation,
+      method: 'POST',
+      path: `/v2/data-privacy/${operation}`,
+      query: { [param]: identifier.value },
+    });
     const body = this.http.parse(operation, eraseAcceptedSchema, res.body);
     return { identifier, gongRequestId: body.requestId, requestedAt };
   }
@@ -126,7 +133,9 @@ const optionalVar = optionalEnv(z.string().trim());
 const gongEnvSchema = z.object({
   GONG_BASE_URL: z.preprocess(
     blankAsUndefined,
-    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://us-12345.api.gong.io' }).default(GONG_DEFAULT_BASE_URL),
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://us-12345.api.gong.io' })
+      .default(GONG_DEFAULT_BASE_URL),
   ),
   GONG_ACCESS_KEY: optionalVar,
   GONG_ACCESS_KEY_SECRET: optionalVar,
@@ -143,14 +152,24 @@ export function gongClientFromEnv(env: NodeJS.ProcessEnv): GongClient | undefine
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
     throw new Error(`Gong configuration: ${problems.join('; ')}`);
   }
-  const { GONG_BASE_URL: baseUrl, GONG_ACCESS_KEY: accessKey, GONG_ACCESS_KEY_SECRET: accessKeySecret, GONG_ACCESS_TOKEN: token } = parsed.data;
-  if (accessKey && !accessKeySecret) throw new Error('Gong configuration: GONG_ACCESS_KEY is set but GONG_ACCESS_KEY_SECRET is not');
-  if (accessKeySecret && !accessKey) throw new Error('Gong configuration: GONG_ACCESS_KEY_SECRET is set but GONG_ACCESS_KEY is not');
+  const {
+    GONG_BASE_URL: baseUrl,
+    GONG_ACCESS_KEY: accessKey,
+    GONG_ACCESS_KEY_SECRET: accessKeySecret,
+    GONG_ACCESS_TOKEN: token,
+  } = parsed.data;
+  if (accessKey && !accessKeySecret)
+    throw new Error('Gong configuration: GONG_ACCESS_KEY is set but GONG_ACCESS_KEY_SECRET is not');
+  if (accessKeySecret && !accessKey)
+    throw new Error('Gong configuration: GONG_ACCESS_KEY_SECRET is set but GONG_ACCESS_KEY is not');
   // Refuse to guess which credential was meant: they may belong to different Gong tenants.
   if (accessKey && token) {
-    throw new Error('Gong configuration: set either GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET (Basic) or GONG_ACCESS_TOKEN (Bearer), not both');
+    throw new Error(
+      'Gong configuration: set either GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET (Basic) or GONG_ACCESS_TOKEN (Bearer), not both',
+    );
   }
-  if (accessKey && accessKeySecret) return new GongClient({ baseUrl, auth: { kind: 'basic', accessKey, accessKeySecret } });
+  if (accessKey && accessKeySecret)
+    return new GongClient({ baseUrl, auth: { kind: 'basic', accessKey, accessKeySecret } });
   if (token) return new GongClient({ baseUrl, auth: { kind: 'bearer', token } });
   return undefined;
 }

@@ -28,7 +28,13 @@ export const gong = {
     },
     /** Calls, meetings and email activity that mention the person. */
     seedSubject(simulator, subject) {
-      simulator.vendor.seedPerson({ emails: subject.emails, phones: subject.phones, emailMessages: 3, calls: 2, meetings: 1 });
+      simulator.vendor.seedPerson({
+        emails: subject.emails,
+        phones: subject.phones,
+        emailMessages: 3,
+        calls: 2,
+        meetings: 1,
+      });
     },
   },
 } as const satisfies VendorDescriptor<GongClient, GongSimOptions, SimServer<GongSimulator>>;

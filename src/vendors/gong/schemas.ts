@@ -25,12 +25,20 @@ export const errorResponseSchema = z.looseObject({ requestId: text, errors: list
 // Gong's request ids are short alphanumerics; they go into receipts and operator messages.
 export const eraseAcceptedSchema = z.looseObject({ requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
-export const emailMessageSchema = z.looseObject({ id: text, from: text, sentTime: text, mailbox: text, messageHash: text });
+export const emailMessageSchema = z.looseObject({
+  id: text,
+  from: text,
+  sentTime: text,
+  mailbox: text,
+  messageHash: text,
+});
 
 export const callReferenceSchema = z.looseObject({
   id: gongId.nullish(),
   status: text,
-  externalSystems: list(z.looseObject({ system, objects: list(z.looseObject({ objectType: text, externalId: text })) })),
+  externalSystems: list(
+    z.looseObject({ system, objects: list(z.looseObject({ objectType: text, externalId: text })) }),
+  ),
 });
 
 export const meetingSchema = z.looseObject({ id: text });

@@ -16,7 +16,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identifier, IdentifierKind } from '../../subject/identifiers';
 import { SimServer, type SimOptions, type SimRoute, type SimVendorContract } from '../sim/server';
 
-export const GONG_SIM_CREDENTIALS = { accessKey: 'sim-gong-access-key', accessKeySecret: 'sim-gong-access-key-secret', token: 'sim-gong-token' };
+export const GONG_SIM_CREDENTIALS = {
+  accessKey: 'sim-gong-access-key',
+  accessKeySecret: 'sim-gong-access-key-secret',
+  token: 'sim-gong-token',
+};
 
 export interface GongSimOptions extends SimOptions {
   accessKey?: string;
@@ -49,11 +53,35 @@ export interface SimErasure {
   state: 'pending' | 'completed' | 'stuck';
 }
 
-interface Contact { id: string; objectType: 'Lead' | 'Contact'; externalId: string; emails: string[]; phones: string[] }
-interface Message { id: string; address: string; from: string; sentTime: string; mailbox: string; messageHash: string }
-interface Call { id: string; contactId: string; participants: string[] }
-interface Meeting { id: string; attendees: string[] }
-interface Engagement { address: string; timestamp: number; contentId: string }
+interface Contact {
+  id: string;
+  objectType: 'Lead' | 'Contact';
+  externalId: string;
+  emails: string[];
+  phones: string[];
+}
+interface Message {
+  id: string;
+  address: string;
+  from: string;
+  sentTime: string;
+  mailbox: string;
+  messageHash: string;
+}
+interface Call {
+  id: string;
+  contactId: string;
+  participants: string[];
+}
+interface Meeting {
+  id: string;
+  attendees: string[];
+}
+interface Engagement {
+  address: string;
+  timestamp: number;
+  contentId: string;
+}
 
 const REP = 'rep@seller.example';
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -94,7 +122,8 @@ export class GongSimulator implements SimVendorContract {
     if (scheme.toLowerCase() === 'basic') {
       const decoded = Buffer.from(credentials, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon > 0 && decoded.slice(0, colon) === accessKey && decoded.slice(colon + 1) === accessKeySecret) return undefined;
+      if (colon > 0 && decoded.slice(0, colon) === accessKey && decoded.slice(colon + 1) === accessKeySecret)
+        return undefined;
     } else if (scheme.toLowerCase() === 'bearer' && credentials === token) return undefined;
     return [401, this.errorBody(401, 'Access denied')];
   }
@@ -107,13 +136,27 @@ export class GongSimulator implements SimVendorContract {
   seedPerson(person: SeedPerson): string {
     const emails = (person.emails ?? []).map((e) => e.trim().toLowerCase());
     const id = numericId();
-    this.contacts.push({ id, objectType: this.contacts.length % 2 ? 'Lead' : 'Contact', externalId: `003${hexId().slice(0, 15)}`, emails, phones: person.phones ?? [] });
+    this.contacts.push({
+      id,
+      objectType: this.contacts.length % 2 ? 'Lead' : 'Contact',
+      externalId: `003${hexId().slice(0, 15)}`,
+      emails,
+      phones: person.phones ?? [],
+    });
     const sentTime = (i: number) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString();
     for (let i = 0; i < (person.emailMessages ?? 0) && emails.length; i++) {
       const address = emails[i % emails.length]!;
-      this.messages.push({ id: hexId(), address, from: i % 2 ? REP : address, sentTime: sentTime(i), mailbox: REP, messageHash: hexId() });
+      this.messages.push({
+        id: hexId(),
+        address,
+        from: i % 2 ? REP : address,
+        sentTime: sentTime(i),
+        mailbox: REP,
+        messageHash: hexId(),
+      });
     }
-    for (let i = 0; i < (person.calls ?? 0); i++) this.calls.push({ id: numericId(), contactId: id, participants: emails });
+    for (let i = 0; i < (person.calls ?? 0); i++)
+      this.calls.push({ id: numericId(), contactId: id, participants: emails });
     for (let i = 0; i < (person.meetings ?? 0) && emails.length; i++) {
       this.meetings.push({ id: `${numericId()}.${hexId().slice(0, 12)}@google.com_${sentTime(i)}`, attendees: emails });
     }
@@ -146,7 +189,10 @@ export class GongSimulator implements SimVendorContract {
   erasedIdentifiers(): Identifier[] {
     const done = this.erasureRequests().filter((e) => e.state === 'completed');
     const keys = [...new Set(done.map((e) => `${e.identifier.kind}:${e.identifier.value}`))];
-    return keys.map((k) => ({ kind: k.slice(0, k.indexOf(':')) as IdentifierKind, value: k.slice(k.indexOf(':') + 1) }));
+    return keys.map((k) => ({
+      kind: k.slice(0, k.indexOf(':')) as IdentifierKind,
+      value: k.slice(k.indexOf(':') + 1),
+    }));
   }
 
   // --- route handlers: set the status with reply.code() and return the body ---
@@ -164,7 +210,12 @@ export class GongSimulator implements SimVendorContract {
       customerData: customerData(contacts),
       customerEngagement: this.engagements
         .filter((e) => e.address === email)
-        .map((e) => ({ eventType: 'contentViewed', timestamp: e.timestamp, contentId: e.contentId, reportingSystem: 'Gong' })),
+        .map((e) => ({
+          eventType: 'contentViewed',
+          timestamp: e.timestamp,
+          contentId: e.contentId,
+          reportingSystem: 'Gong',
+        })),
     };
   }
 
@@ -194,17 +245,34 @@ export class GongSimulator implements SimVendorContract {
     const requestId = gongRequestId();
     const now = Date.now();
     const identifier = { kind, value: kind === 'phone' ? `+${digits(value)}` : value };
-    this.erasures.push({ requestId, identifier, acceptedAt: now, dueAt: now + this.deletionDelayMs, state: this.stuck ? 'stuck' : 'pending' });
+    this.erasures.push({
+      requestId,
+      identifier,
+      acceptedAt: now,
+      dueAt: now + this.deletionDelayMs,
+      state: this.stuck ? 'stuck' : 'pending',
+    });
     return { requestId };
   }
 
   /** The validated, decoded query value, or undefined after setting 400 on the reply. */
-  private param(req: FastifyRequest, reply: FastifyReply, operation: string, name: 'emailAddress' | 'phoneNumber'): string | undefined {
-    this.receivedQueries.push({ operation, rawQuery: req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '' });
+  private param(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    operation: string,
+    name: 'emailAddress' | 'phoneNumber',
+  ): string | undefined {
+    this.receivedQueries.push({
+      operation,
+      rawQuery: req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '',
+    });
     const raw = (req.query as Record<string, unknown>)[name];
     // A repeated parameter arrives as an array: as malformed as a missing one.
     const value = typeof raw === 'string' ? raw : undefined;
-    const ok = name === 'emailAddress' ? value !== undefined && EMAIL.test(value.trim()) : value?.startsWith('+') && /\d/.test(value);
+    const ok =
+      name === 'emailAddress'
+        ? value !== undefined && EMAIL.test(value.trim())
+        : value?.startsWith('+') && /\d/.test(value);
     if (!ok || value === undefined) {
       reply.code(400);
       return undefined;
@@ -246,15 +314,28 @@ export class GongSimulator implements SimVendorContract {
   }
 }
 
-const publicMessage = ({ id, from, sentTime, mailbox, messageHash }: Message) => ({ id, from, sentTime, mailbox, messageHash });
-const publicCall = (c: Call) => ({ id: c.id, status: 'COMPLETED', externalSystems: [{ system: 'Salesforce', objects: [{ objectType: 'Task', externalId: `00T${c.id.slice(0, 15)}` }] }] });
+const publicMessage = ({ id, from, sentTime, mailbox, messageHash }: Message) => ({
+  id,
+  from,
+  sentTime,
+  mailbox,
+  messageHash,
+});
+const publicCall = (c: Call) => ({
+  id: c.id,
+  status: 'COMPLETED',
+  externalSystems: [{ system: 'Salesforce', objects: [{ objectType: 'Task', externalId: `00T${c.id.slice(0, 15)}` }] }],
+});
 function customerData(contacts: Contact[]): unknown[] {
   if (!contacts.length) return [];
   const objects = contacts.map((c) => ({
     id: c.id,
     objectType: c.objectType,
     externalId: c.externalId,
-    fields: [...c.emails.map((value) => ({ name: 'Email', value })), ...c.phones.map((value) => ({ name: 'Phone', value }))],
+    fields: [
+      ...c.emails.map((value) => ({ name: 'Email', value })),
+      ...c.phones.map((value) => ({ name: 'Phone', value })),
+    ],
   }));
   return [{ system: 'Salesforce', objects }];
 }
@@ -262,14 +343,37 @@ function customerData(contacts: Contact[]): unknown[] {
 export function gongSimRoutes(): SimRoute<GongSimulator>[] {
   const base = '/v2/data-privacy';
   return [
-    { operation: 'data-for-email-address', method: 'GET', url: `${base}/data-for-email-address`, handler: (req, reply, g) => g.dataForEmailAddress(req, reply) },
-    { operation: 'data-for-phone-number', method: 'GET', url: `${base}/data-for-phone-number`, handler: (req, reply, g) => g.dataForPhoneNumber(req, reply) },
-    { operation: 'erase-data-for-email-address', method: 'POST', url: `${base}/erase-data-for-email-address`, handler: (req, reply, g) => g.erase(req, reply, 'email') },
-    { operation: 'erase-data-for-phone-number', method: 'POST', url: `${base}/erase-data-for-phone-number`, handler: (req, reply, g) => g.erase(req, reply, 'phone') },
+    {
+      operation: 'data-for-email-address',
+      method: 'GET',
+      url: `${base}/data-for-email-address`,
+      handler: (req, reply, g) => g.dataForEmailAddress(req, reply),
+    },
+    {
+      operation: 'data-for-phone-number',
+      method: 'GET',
+      url: `${base}/data-for-phone-number`,
+      handler: (req, reply, g) => g.dataForPhoneNumber(req, reply),
+    },
+    {
+      operation: 'erase-data-for-email-address',
+      method: 'POST',
+      url: `${base}/erase-data-for-email-address`,
+      handler: (req, reply, g) => g.erase(req, reply, 'email'),
+    },
+    {
+      operation: 'erase-data-for-phone-number',
+      method: 'POST',
+      url: `${base}/erase-data-for-phone-number`,
+      handler: (req, reply, g) => g.erase(req, reply, 'phone'),
+    },
   ];
 }
 
 /** `ratePerSecond` defaults to 3 (Gong's default quota); pass 0 for unlimited. Call `start()` on the result. */
 export function createGongSimulator(options: GongSimOptions = {}): SimServer<GongSimulator> {
-  return new SimServer(new GongSimulator(options), gongSimRoutes(), { ...options, ratePerSecond: options.ratePerSecond ?? 3 });
+  return new SimServer(new GongSimulator(options), gongSimRoutes(), {
+    ...options,
+    ratePerSecond: options.ratePerSecond ?? 3,
+  });
 }

@@ -15,7 +15,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { commaList, invalidVariables, optionalEnv } from '../../env';
-import { FailureTypes, formatInfo, isSafeToken, parseRetryAfterMs, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
+import {
+  FailureTypes,
+  formatInfo,
+  isSafeToken,
+  parseRetryAfterMs,
+  VendorHttp,
+  type VendorErrorInfo,
+  type VendorRequest,
+  type VendorResponse,
+} from '../http';
 import { TokenCache, type IssuedToken } from '../token-cache';
 import {
   directoryUserSchema,
@@ -85,7 +94,9 @@ export interface MessagePage {
 }
 
 /** Safe tokens only (as VendorHttp enforces), since most failures here are built locally. */
-const machineCodes = (codes: (string | undefined)[]): string[] => [...new Set(codes.filter((c): c is string => !!c && isSafeToken(c)))];
+const machineCodes = (codes: (string | undefined)[]): string[] => [
+  ...new Set(codes.filter((c): c is string => !!c && isSafeToken(c))),
+];
 
 /** `error.status` and `errors[].reason`; never the messages, which quote the query or the mailbox. */
 export function describeGoogleError(body: unknown): VendorErrorInfo {
@@ -115,11 +126,21 @@ function oauthFailure(status: number, info: VendorErrorInfo): ApplicationFailure
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** The RS256-signed JWT a service account exchanges for a token acting as `sub`. */
-export function createAssertion(key: ServiceAccountKey | KeyObject, opts: { iss: string; sub: string; scope: string; aud: string; kid?: string; now?: number }): string {
+export function createAssertion(
+  key: ServiceAccountKey | KeyObject,
+  opts: { iss: string; sub: string; scope: string; aud: string; kid?: string; now?: number },
+): string {
   const privateKey = 'private_key' in key ? createPrivateKey(key.private_key) : key;
   const iat = Math.floor((opts.now ?? Date.now()) / 1_000);
   const header = { alg: 'RS256', typ: 'JWT', ...(opts.kid ? { kid: opts.kid } : {}) };
-  const claims = { iss: opts.iss, sub: opts.sub, scope: opts.scope, aud: opts.aud, iat, exp: iat + ASSERTION_LIFETIME_S };
+  const claims = {
+    iss: opts.iss,
+    sub: opts.sub,
+    scope: opts.scope,
+    aud: opts.aud,
+    iat,
+    exp: iat + ASSERTION_LIFETIME_S,
+  };
   const input = `${b64url(header)}.${b64url(claims)}`;
   return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
 }
@@ -152,8 +173,18 @@ export class GoogleWorkspaceClient {
       describeError: describeOAuthError,
       classify: (status, _body, info) => oauthFailure(status, info),
     });
-    this.gmail = new VendorHttp({ ...common, vendor: 'Gmail', baseUrl: options.gmailBaseUrl ?? 'https://gmail.googleapis.com', describeError: describeGoogleError });
-    this.directory = new VendorHttp({ ...common, vendor: 'Google Directory', baseUrl: options.directoryBaseUrl ?? 'https://admin.googleapis.com', describeError: describeGoogleError });
+    this.gmail = new VendorHttp({
+      ...common,
+      vendor: 'Gmail',
+      baseUrl: options.gmailBaseUrl ?? 'https://gmail.googleapis.com',
+      describeError: describeGoogleError,
+    });
+    this.directory = new VendorHttp({
+      ...common,
+      vendor: 'Google Directory',
+      baseUrl: options.directoryBaseUrl ?? 'https://admin.googleapis.com',
+      describeError: describeGoogleError,
+    });
   }
 
   /**
@@ -163,9 +194,15 @@ export class GoogleWorkspaceClient {
   async listUsers(): Promise<DirectoryUser[]> {
     const admin = this.options.adminUser;
     if (!admin) {
-      throw ApplicationFailure.create({ type: FailureTypes.config, nonRetryable: true, message: 'Google Directory list-users: set GOOGLE_ADMIN_USER, or list the mailboxes in GOOGLE_MAILBOXES' });
+      throw ApplicationFailure.create({
+        type: FailureTypes.config,
+        nonRetryable: true,
+        message: 'Google Directory list-users: set GOOGLE_ADMIN_USER, or list the mailboxes in GOOGLE_MAILBOXES',
+      });
     }
-    const scope = this.options.domain ? { domain: this.options.domain } : { customer: this.options.customer ?? 'my_customer' };
+    const scope = this.options.domain
+      ? { domain: this.options.domain }
+      : { customer: this.options.customer ?? 'my_customer' };
     const users = new Map<string, DirectoryUser>();
     let pageToken: string | undefined;
     do {
@@ -177,7 +214,8 @@ export class GoogleWorkspaceClient {
         query: { ...scope, maxResults: PAGE_SIZE, pageToken, fields: 'users(primaryEmail,suspended),nextPageToken' },
       });
       const page = this.directory.parse('list-users', directoryUsersPageSchema, res.body);
-      for (const u of page.users ?? []) users.set(u.primaryEmail, { email: u.primaryEmail, suspended: u.suspended === true });
+      for (const u of page.users ?? [])
+        users.set(u.primaryEmail, { email: u.primaryEmail, suspended: u.suspended === true });
       pageToken = nextToken('Google Directory list-users', pageToken, page.nextPageToken);
     } while (pageToken);
     return [...users.values()];
@@ -187,13 +225,22 @@ export class GoogleWorkspaceClient {
   async userStatus(user: string): Promise<'active' | 'suspended' | 'not-found'> {
     const admin = this.options.adminUser;
     if (!admin) {
-      throw ApplicationFailure.create({ type: FailureTypes.config, nonRetryable: true, message: 'Google Directory get-user: set GOOGLE_ADMIN_USER to look users up' });
+      throw ApplicationFailure.create({
+        type: FailureTypes.config,
+        nonRetryable: true,
+        message: 'Google Directory get-user: set GOOGLE_ADMIN_USER to look users up',
+      });
     }
     const res = await this.call(
       this.directory,
       admin,
       DIRECTORY_SCOPE,
-      { operation: 'get-user', method: 'GET', path: `/admin/directory/v1/users/${encodeURIComponent(user)}`, query: { fields: 'primaryEmail,suspended' } },
+      {
+        operation: 'get-user',
+        method: 'GET',
+        path: `/admin/directory/v1/users/${encodeURIComponent(user)}`,
+        query: { fields: 'primaryEmail,suspended' },
+      },
       [404],
     );
     if (res.status === 404) return 'not-found';
@@ -207,7 +254,11 @@ export class GoogleWorkspaceClient {
   async findMessages(user: string, email: string, pageToken?: string): Promise<MessagePage> {
     // Quoted so `+`, `-`, `{` in an address stay literal; a quote, backslash or space would change the query instead.
     if (/["\\\s]/.test(email)) {
-      throw ApplicationFailure.create({ type: FailureTypes.rejected, nonRetryable: true, message: 'Gmail list-messages: address cannot be expressed as a Gmail search term' });
+      throw ApplicationFailure.create({
+        type: FailureTypes.rejected,
+        nonRetryable: true,
+        message: 'Gmail list-messages: address cannot be expressed as a Gmail search term',
+      });
     }
     const q = ['from', 'to', 'cc', 'bcc'].map((op) => `${op}:"${email}"`).join(' OR ');
     const res = await this.call(this.gmail, user, GMAIL_SCOPE, {
@@ -217,7 +268,10 @@ export class GoogleWorkspaceClient {
       query: { q, includeSpamTrash: true, maxResults: PAGE_SIZE, pageToken },
     });
     const page = this.gmail.parse('list-messages', gmailListPageSchema, res.body);
-    return { ids: (page.messages ?? []).map((m) => m.id), nextPageToken: nextToken('Gmail list-messages', pageToken, page.nextPageToken) };
+    return {
+      ids: (page.messages ?? []).map((m) => m.id),
+      nextPageToken: nextToken('Gmail list-messages', pageToken, page.nextPageToken),
+    };
   }
 
   /**
@@ -240,11 +294,18 @@ export class GoogleWorkspaceClient {
    * 400/403/429 are classified here, where the operation and Retry-After are known. `accept`: error
    * statuses the caller handles itself (e.g. 404).
    */
-  private async call(http: VendorHttp, user: string, scope: string, req: VendorRequest, accept: number[] = []): Promise<VendorResponse> {
+  private async call(
+    http: VendorHttp,
+    user: string,
+    scope: string,
+    req: VendorRequest,
+    accept: number[] = [],
+  ): Promise<VendorResponse> {
     const pass = [400, 401, 403, 429, ...accept];
     const res = await this.tokens.withToken(
       { user, scope },
-      (token) => http.send({ ...req, headers: { ...req.headers, authorization: `Bearer ${token}` }, passStatuses: pass }),
+      (token) =>
+        http.send({ ...req, headers: { ...req.headers, authorization: `Bearer ${token}` }, passStatuses: pass }),
       (first) => first.status === 401,
     );
     if (res.status < 400 || accept.includes(res.status)) return res;
@@ -253,8 +314,20 @@ export class GoogleWorkspaceClient {
 
   private async fetchToken(user: string, scope: string): Promise<IssuedToken<string>> {
     const sa = this.options.serviceAccount;
-    const assertion = createAssertion(this.privateKey, { iss: sa.client_email, sub: user, scope, aud: this.tokenUrl, kid: sa.private_key_id });
-    const res = await this.oauth.send({ operation: 'token', method: 'POST', path: this.tokenUrl, form: { grant_type: JWT_BEARER_GRANT, assertion }, passStatuses: [400] });
+    const assertion = createAssertion(this.privateKey, {
+      iss: sa.client_email,
+      sub: user,
+      scope,
+      aud: this.tokenUrl,
+      kid: sa.private_key_id,
+    });
+    const res = await this.oauth.send({
+      operation: 'token',
+      method: 'POST',
+      path: this.tokenUrl,
+      form: { grant_type: JWT_BEARER_GRANT, assertion },
+      passStatuses: [400],
+    });
     if (res.status === 400) throw await this.tokenRefused(user, res.body);
     const token = this.oauth.parse('token', tokenResponseSchema, res.body);
     return { token: token.access_token, expiresInSeconds: token.expires_in };
@@ -274,7 +347,8 @@ export class GoogleWorkspaceClient {
     try {
       status = await this.userStatus(user);
     } catch (err) {
-      // A lookup that may work next time is worth a retry; one that cannot (no Directory scope, a bad key) leaves the token's answer.
+      // A lookup that may work next time is worth a retry; one that cannot (no Directory scope, a bad key) leaves the
+      // token's answer.
       if (err instanceof ApplicationFailure && !err.nonRetryable) throw err;
       return refused;
     }
@@ -291,7 +365,11 @@ export class GoogleWorkspaceClient {
 function nextToken(what: string, sent: string | undefined, next: string | undefined): string | undefined {
   if (!next) return undefined;
   if (next !== sent) return next;
-  throw ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `${what}: nextPageToken repeats the page just read` });
+  throw ApplicationFailure.create({
+    type: FailureTypes.invalidResponse,
+    nonRetryable: true,
+    message: `${what}: nextPageToken repeats the page just read`,
+  });
 }
 
 /** The failure for a 400/401/403/429 from Gmail or the Directory, in VendorHttp's message style. */
@@ -310,13 +388,25 @@ function googleFailure(vendor: string, operation: string, res: VendorResponse): 
     });
   }
   if (res.status === 400 && reasons.includes('failedPrecondition')) {
-    return ApplicationFailure.create({ type: GMAIL_NOT_ENABLED, nonRetryable: true, message: `${message}: the user has no Gmail (unlicensed, or Gmail turned off)` });
+    return ApplicationFailure.create({
+      type: GMAIL_NOT_ENABLED,
+      nonRetryable: true,
+      message: `${message}: the user has no Gmail (unlicensed, or Gmail turned off)`,
+    });
   }
   if (res.status === 400) {
-    return ApplicationFailure.create({ type: FailureTypes.rejected, nonRetryable: true, message: `${message}: the vendor rejected the request` });
+    return ApplicationFailure.create({
+      type: FailureTypes.rejected,
+      nonRetryable: true,
+      message: `${message}: the vendor rejected the request`,
+    });
   }
   // 401 after a fresh token, 403 forbidden / insufficientPermissions / Delegation denied.
-  return ApplicationFailure.create({ type: FailureTypes.auth, nonRetryable: true, message: `${message}: ${DELEGATION_HINT}; for the Directory, GOOGLE_ADMIN_USER must be an admin` });
+  return ApplicationFailure.create({
+    type: FailureTypes.auth,
+    nonRetryable: true,
+    message: `${message}: ${DELEGATION_HINT}; for the Directory, GOOGLE_ADMIN_USER must be an admin`,
+  });
 }
 
 const optional = optionalEnv(z.string().trim());
@@ -342,11 +432,16 @@ export interface GoogleFromEnv {
  * Undefined when Google Workspace is not configured at all; throws naming the variables when half-configured
  * or invalid. Messages never include the key or its parse errors (which can quote it).
  */
-export function googleClientFromEnv(env: Record<string, string | undefined>, extra: Pick<GoogleWorkspaceClientOptions, 'timeoutMs' | 'dispatcher'> = {}): GoogleFromEnv | undefined {
+export function googleClientFromEnv(
+  env: Record<string, string | undefined>,
+  extra: Pick<GoogleWorkspaceClientOptions, 'timeoutMs' | 'dispatcher'> = {},
+): GoogleFromEnv | undefined {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const names = invalidVariables(parsed.error);
-    throw new Error(`Google Workspace configuration invalid: ${names.join(', ')} (URLs must be absolute, GOOGLE_ADMIN_USER an email address)`);
+    throw new Error(
+      `Google Workspace configuration invalid: ${names.join(', ')} (URLs must be absolute, GOOGLE_ADMIN_USER an email address)`,
+    );
   }
   const e = parsed.data;
   if (!e.GOOGLE_SERVICE_ACCOUNT_JSON && !e.GOOGLE_SERVICE_ACCOUNT_FILE) {
@@ -354,11 +449,15 @@ export function googleClientFromEnv(env: Record<string, string | undefined>, ext
     if (stray.length) throw new Error(`${stray.join(', ')} set but neither ${KEY_ENV.join(' nor ')} is`);
     return undefined;
   }
-  if (e.GOOGLE_SERVICE_ACCOUNT_JSON && e.GOOGLE_SERVICE_ACCOUNT_FILE) throw new Error(`set one of ${KEY_ENV.join(', ')}, not both`);
+  if (e.GOOGLE_SERVICE_ACCOUNT_JSON && e.GOOGLE_SERVICE_ACCOUNT_FILE)
+    throw new Error(`set one of ${KEY_ENV.join(', ')}, not both`);
   const mailboxes = commaList(e.GOOGLE_MAILBOXES);
   const bad = mailboxes.findIndex((m) => !z.email().safeParse(m).success);
   if (bad >= 0) throw new Error(`GOOGLE_MAILBOXES: entry ${bad + 1} is not an email address`);
-  if (!mailboxes.length && !e.GOOGLE_ADMIN_USER) throw new Error('Google Workspace partly configured: set GOOGLE_ADMIN_USER (a super admin, to list users) or GOOGLE_MAILBOXES');
+  if (!mailboxes.length && !e.GOOGLE_ADMIN_USER)
+    throw new Error(
+      'Google Workspace partly configured: set GOOGLE_ADMIN_USER (a super admin, to list users) or GOOGLE_MAILBOXES',
+    );
   const client = new GoogleWorkspaceClient({
     ...extra,
     serviceAccount: loadServiceAccount(e.GOOGLE_SERVICE_ACCOUNT_JSON, e.GOOGLE_SERVICE_ACCOUNT_FILE),

@@ -77,9 +77,13 @@ export function createGmailConnector(client: GoogleWorkspaceClient, mailboxes?: 
           if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
           if (err.type === GOOGLE_USER_SUSPENDED && !mailboxes) {
             // Suspended since the listing: a retry lists the users again and counts it with the others.
-            throw ApplicationFailure.create({ type: GOOGLE_USER_SUSPENDED, message: `${err.message}; mailbox: ${where}, suspended since the listing; retrying lists the users again` });
+            throw ApplicationFailure.create({
+              type: GOOGLE_USER_SUSPENDED,
+              message: `${err.message}; mailbox: ${where}, suspended since the listing; retrying lists the users again`,
+            });
           }
-          // A Directory user without Gmail holds no mail; a configured mailbox without Gmail, or suspended, is a setup error.
+          // A Directory user without Gmail holds no mail; a configured mailbox without Gmail, or suspended, is a setup
+          // error.
           if (err.type === GMAIL_NOT_ENABLED && !mailboxes) return;
           const setup = err.type === GMAIL_NOT_ENABLED || err.type === GOOGLE_USER_SUSPENDED;
           const type = setup ? FailureTypes.config : (err.type ?? FailureTypes.unexpected);
@@ -92,7 +96,13 @@ export function createGmailConnector(client: GoogleWorkspaceClient, mailboxes?: 
   };
 }
 
-async function sweepMailbox(client: GoogleWorkspaceClient, mailbox: string, email: string, p: GmailProgress, beat: () => void): Promise<void> {
+async function sweepMailbox(
+  client: GoogleWorkspaceClient,
+  mailbox: string,
+  email: string,
+  p: GmailProgress,
+  beat: () => void,
+): Promise<void> {
   const seen = new Set<string>();
   let resumedToken = p.pageToken !== undefined;
   for (;;) {

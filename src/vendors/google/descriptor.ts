@@ -35,7 +35,8 @@ export const gmail = {
       for (const email of subject.emails) {
         for (const [i, upn] of org.mailboxes.entries()) {
           simulator.seedMessage(upn, { from: email, to: [upn] });
-          if (i === 1) simulator.seedMessage(upn, { from: upn, to: ['someone@else.example'], bcc: [email], labels: ['SPAM'] });
+          if (i === 1)
+            simulator.seedMessage(upn, { from: upn, to: ['someone@else.example'], bcc: [email], labels: ['SPAM'] });
         }
       }
     },

@@ -9,7 +9,14 @@
  *
  * Page tokens are offsets, deliberately: a client that follows one after deleting skips messages.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SimServer, type SimOptions, type SimRoute, type SimVendorContract } from '../sim/server';
 import { DIRECTORY_SCOPE, GMAIL_SCOPE, JWT_BEARER_GRANT } from './client';
@@ -112,7 +119,13 @@ export class GoogleSimVendor implements SimVendorContract {
     const issued = token ? this.tokens.get(token) : undefined;
     // Suspending a user also ends the sessions they had.
     if (!issued || issued.expires <= Date.now() || this.user(issued.user)?.suspended) {
-      return [401, googleError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.')];
+      return [
+        401,
+        googleError(
+          401,
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        ),
+      ];
     }
     return undefined;
   }
@@ -133,32 +146,60 @@ export class GoogleSimVendor implements SimVendorContract {
 }
 
 type Query = Record<string, string | undefined>;
-const fail = (reply: FastifyReply, code: number, message: string, reason?: string, status?: string) => (reply.code(code), googleError(code, message, reason, status));
-const oauthFail = (reply: FastifyReply, code: number, error: string, description: string) => (reply.code(code), { error, error_description: description });
+const fail = (reply: FastifyReply, code: number, message: string, reason?: string, status?: string) => (
+  reply.code(code),
+  googleError(code, message, reason, status)
+);
+const oauthFail = (reply: FastifyReply, code: number, error: string, description: string) => (
+  reply.code(code),
+  { error, error_description: description }
+);
 
-function decodeJwt(assertion: string): { header: Record<string, unknown>; claims: Record<string, unknown>; input: string; signature: Buffer } | undefined {
+function decodeJwt(
+  assertion: string,
+): { header: Record<string, unknown>; claims: Record<string, unknown>; input: string; signature: Buffer } | undefined {
   const parts = assertion.split('.');
   if (parts.length !== 3) return undefined;
   try {
     const [h, c, s] = parts as [string, string, string];
-    return { header: JSON.parse(Buffer.from(h, 'base64url').toString()), claims: JSON.parse(Buffer.from(c, 'base64url').toString()), input: `${h}.${c}`, signature: Buffer.from(s, 'base64url') };
+    return {
+      header: JSON.parse(Buffer.from(h, 'base64url').toString()),
+      claims: JSON.parse(Buffer.from(c, 'base64url').toString()),
+      input: `${h}.${c}`,
+      signature: Buffer.from(s, 'base64url'),
+    };
   } catch {
     return undefined;
   }
 }
 
 /** The token endpoint's checks, in roughly Google's order. Returns the OAuth error or the token to issue. */
-function checkAssertion(vendor: GoogleSimVendor, form: Record<string, string>): [number, string, string] | { sub: string; scopes: string[]; jwt: NonNullable<ReturnType<typeof decodeJwt>> } {
-  if (form.grant_type !== JWT_BEARER_GRANT) return [400, 'unsupported_grant_type', 'Invalid grant_type: ' + String(form.grant_type)];
+function checkAssertion(
+  vendor: GoogleSimVendor,
+  form: Record<string, string>,
+): [number, string, string] | { sub: string; scopes: string[]; jwt: NonNullable<ReturnType<typeof decodeJwt>> } {
+  if (form.grant_type !== JWT_BEARER_GRANT)
+    return [400, 'unsupported_grant_type', 'Invalid grant_type: ' + String(form.grant_type)];
   const jwt = decodeJwt(form.assertion ?? '');
   if (!jwt || jwt.header.alg !== 'RS256') return [400, 'invalid_request', 'Invalid JWT'];
   const c = jwt.claims;
   if (c.iss !== vendor.serviceAccount.client_email) return [400, 'invalid_grant', 'Invalid JWT Signature.'];
-  if (!verify('sha256', Buffer.from(jwt.input), vendor.publicKey, jwt.signature)) return [400, 'invalid_grant', 'Invalid JWT Signature.'];
+  if (!verify('sha256', Buffer.from(jwt.input), vendor.publicKey, jwt.signature))
+    return [400, 'invalid_grant', 'Invalid JWT Signature.'];
   if (c.aud !== vendor.tokenUrl) return [400, 'invalid_grant', 'Invalid JWT: Failed audience check.'];
   const now = Date.now() / 1_000;
-  if (typeof c.iat !== 'number' || typeof c.exp !== 'number' || c.exp - c.iat > 3_600 || c.exp < now || c.iat > now + 60) {
-    return [400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.'];
+  if (
+    typeof c.iat !== 'number' ||
+    typeof c.exp !== 'number' ||
+    c.exp - c.iat > 3_600 ||
+    c.exp < now ||
+    c.iat > now + 60
+  ) {
+    return [
+      400,
+      'invalid_grant',
+      'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+    ];
   }
   const scopes = typeof c.scope === 'string' ? c.scope.split(' ').filter(Boolean) : [];
   if (!scopes.length) return [400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.'];
@@ -168,7 +209,11 @@ function checkAssertion(vendor: GoogleSimVendor, form: Record<string, string>): 
   if (!sub || sub.suspended) return [400, 'invalid_grant', 'Invalid email or User ID'];
   const granted = vendor.options.grantedScopes ?? [GMAIL_SCOPE, DIRECTORY_SCOPE];
   if (!vendor.delegationGranted || !scopes.every((s) => granted.includes(s))) {
-    return [401, 'unauthorized_client', 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.'];
+    return [
+      401,
+      'unauthorized_client',
+      'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+    ];
   }
   return { sub: sub.email, scopes, jwt };
 }
@@ -176,12 +221,23 @@ function checkAssertion(vendor: GoogleSimVendor, form: Record<string, string>): 
 /** The mailbox a Gmail route addresses, if this token may read it; otherwise Google's answer. */
 function mailboxOf(vendor: GoogleSimVendor, req: FastifyRequest, reply: FastifyReply): SimUser | { error: unknown } {
   const token = vendor.tokenOf(req);
-  if (!token.scopes.includes(GMAIL_SCOPE)) return { error: fail(reply, 403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', 'PERMISSION_DENIED') };
+  if (!token.scopes.includes(GMAIL_SCOPE))
+    return {
+      error: fail(
+        reply,
+        403,
+        'Request had insufficient authentication scopes.',
+        'insufficientPermissions',
+        'PERMISSION_DENIED',
+      ),
+    };
   const requested = (req.params as { user: string }).user;
   const user = vendor.user(requested === 'me' ? token.user : requested);
   // A token acts only as its own user, however it was obtained.
-  if (!user || user.email.toLowerCase() !== token.user.toLowerCase()) return { error: fail(reply, 403, `Delegation denied for ${token.user}`, 'forbidden') };
-  if (!user.gmail) return { error: fail(reply, 400, 'Mail service not enabled', 'failedPrecondition', 'FAILED_PRECONDITION') };
+  if (!user || user.email.toLowerCase() !== token.user.toLowerCase())
+    return { error: fail(reply, 403, `Delegation denied for ${token.user}`, 'forbidden') };
+  if (!user.gmail)
+    return { error: fail(reply, 400, 'Mail service not enabled', 'failedPrecondition', 'FAILED_PRECONDITION') };
   return user;
 }
 
@@ -200,7 +256,8 @@ function pageSize(q: Query, fallback: number, max: number, cap: number | undefin
 }
 
 /** Offset a page token stands for; NaN for one we never issued (Google answers 400 invalid pageToken). */
-const offsetOf = (token: string | undefined) => (token ? Number(/^\d+$/.exec(Buffer.from(token, 'base64url').toString())?.[0] ?? NaN) : 0);
+const offsetOf = (token: string | undefined) =>
+  token ? Number(/^\d+$/.exec(Buffer.from(token, 'base64url').toString())?.[0] ?? NaN) : 0;
 const tokenAt = (offset: number) => Buffer.from(String(offset)).toString('base64url');
 
 const routes: SimRoute<GoogleSimVendor>[] = [
@@ -216,7 +273,13 @@ const routes: SimRoute<GoogleSimVendor>[] = [
       const expiresIn = vendor.options.expiresIn ?? 3599;
       vendor.tokens.set(token, { user: checked.sub, scopes: checked.scopes, expires: Date.now() + expiresIn * 1_000 });
       const c = checked.jwt.claims;
-      vendor.issued.push({ sub: checked.sub, scope: checked.scopes.join(' '), kid: checked.jwt.header.kid as string | undefined, iat: c.iat as number, exp: c.exp as number });
+      vendor.issued.push({
+        sub: checked.sub,
+        scope: checked.scopes.join(' '),
+        kid: checked.jwt.header.kid as string | undefined,
+        iat: c.iat as number,
+        exp: c.exp as number,
+      });
       return { access_token: token, expires_in: expiresIn, token_type: 'Bearer' };
     },
   },
@@ -226,7 +289,8 @@ const routes: SimRoute<GoogleSimVendor>[] = [
     url: '/admin/directory/v1/users',
     handler: (req, reply, vendor) => {
       const token = vendor.tokenOf(req);
-      if (!token.scopes.includes(DIRECTORY_SCOPE)) return fail(reply, 403, 'Request had insufficient authentication scopes.', 'insufficientPermissions');
+      if (!token.scopes.includes(DIRECTORY_SCOPE))
+        return fail(reply, 403, 'Request had insufficient authentication scopes.', 'insufficientPermissions');
       if (!vendor.user(token.user)?.admin) return fail(reply, 403, 'Not Authorized to access this resource/api');
       const q = req.query as Query;
       const ok = q.domain !== undefined ? q.domain === vendor.options.domain : q.customer === 'my_customer';
@@ -239,7 +303,17 @@ const routes: SimRoute<GoogleSimVendor>[] = [
       return {
         kind: 'admin#directory#users',
         // Extra fields (as without `fields`) to keep the client's schema honest about ignoring them.
-        ...(users.length ? { users: users.map((u) => ({ kind: 'admin#directory#user', primaryEmail: u.email, suspended: u.suspended, isAdmin: u.admin, name: { fullName: u.email.split('@')[0] } })) } : {}),
+        ...(users.length
+          ? {
+              users: users.map((u) => ({
+                kind: 'admin#directory#user',
+                primaryEmail: u.email,
+                suspended: u.suspended,
+                isAdmin: u.admin,
+                name: { fullName: u.email.split('@')[0] },
+              })),
+            }
+          : {}),
         ...(offset + size < vendor.users.length ? { nextPageToken: tokenAt(offset + size) } : {}),
       };
     },
@@ -250,11 +324,18 @@ const routes: SimRoute<GoogleSimVendor>[] = [
     url: '/admin/directory/v1/users/:userKey',
     handler: (req, reply, vendor) => {
       const token = vendor.tokenOf(req);
-      if (!token.scopes.includes(DIRECTORY_SCOPE)) return fail(reply, 403, 'Request had insufficient authentication scopes.', 'insufficientPermissions');
+      if (!token.scopes.includes(DIRECTORY_SCOPE))
+        return fail(reply, 403, 'Request had insufficient authentication scopes.', 'insufficientPermissions');
       if (!vendor.user(token.user)?.admin) return fail(reply, 403, 'Not Authorized to access this resource/api');
       const u = vendor.user((req.params as { userKey: string }).userKey);
       if (!u) return fail(reply, 404, 'Resource Not Found: userKey', 'notFound');
-      return { kind: 'admin#directory#user', primaryEmail: u.email, suspended: u.suspended, isAdmin: u.admin, name: { fullName: u.email.split('@')[0] } };
+      return {
+        kind: 'admin#directory#user',
+        primaryEmail: u.email,
+        suspended: u.suspended,
+        isAdmin: u.admin,
+        name: { fullName: u.email.split('@')[0] },
+      };
     },
   },
   {
@@ -272,7 +353,11 @@ const routes: SimRoute<GoogleSimVendor>[] = [
       const includeSpamTrash = q.includeSpamTrash === 'true';
       const hits = user.messages
         .filter((m) => includeSpamTrash || !m.labels.some((l) => l === 'SPAM' || l === 'TRASH'))
-        .filter((m) => !terms.length || terms.some((t) => (t.op === 'from' ? [m.from] : m[t.op]).some((a) => a.toLowerCase() === t.address)));
+        .filter(
+          (m) =>
+            !terms.length ||
+            terms.some((t) => (t.op === 'from' ? [m.from] : m[t.op]).some((a) => a.toLowerCase() === t.address)),
+        );
       const offset = offsetOf(q.pageToken);
       if (Number.isNaN(offset)) return fail(reply, 400, 'Invalid pageToken', 'invalidArgument');
       const page = hits.slice(offset, offset + size);
@@ -291,7 +376,8 @@ const routes: SimRoute<GoogleSimVendor>[] = [
       const user = mailboxOf(vendor, req, reply);
       if ('error' in user) return user.error;
       const ids = (req.body as { ids?: unknown } | undefined)?.ids;
-      if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) return fail(reply, 400, 'Invalid ids', 'invalidArgument');
+      if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
+        return fail(reply, 400, 'Invalid ids', 'invalidArgument');
       if (ids.length > 1_000) return fail(reply, 400, 'Too many ids in batch request', 'invalidArgument');
       // Permanent, and silent about ids that don't exist (Gmail: "no guarantees ... existed at all").
       const doomed = new Set(ids);
@@ -332,7 +418,13 @@ export class GoogleSimulator extends SimServer<GoogleSimVendor> {
 
   seedUser(email: string, opts: { suspended?: boolean; admin?: boolean; gmail?: boolean } = {}): void {
     if (this.vendor.user(email)) throw new Error('seedUser: user exists');
-    this.vendor.users.push({ email, suspended: opts.suspended ?? false, admin: opts.admin ?? false, gmail: opts.gmail ?? true, messages: [] });
+    this.vendor.users.push({
+      email,
+      suspended: opts.suspended ?? false,
+      admin: opts.admin ?? false,
+      gmail: opts.gmail ?? true,
+      messages: [],
+    });
   }
 
   /** Suspends (or reactivates) a user: Google then refuses tokens for them and ends their sessions. */
@@ -343,12 +435,23 @@ export class GoogleSimulator extends SimServer<GoogleSimVendor> {
   }
 
   /** Adds a message to `user`'s mailbox (INBOX unless labels say otherwise); returns its id. */
-  seedMessage(user: string, m: { from: string; to?: string[]; cc?: string[]; bcc?: string[]; labels?: GmailLabel[] }): string {
+  seedMessage(
+    user: string,
+    m: { from: string; to?: string[]; cc?: string[]; bcc?: string[]; labels?: GmailLabel[] },
+  ): string {
     const owner = this.vendor.user(user);
     if (!owner) throw new Error('seedMessage: no such user; seedUser first');
     // Gmail ids are 16 hex digits.
     const id = randomBytes(8).toString('hex');
-    owner.messages.push({ id, threadId: id, from: m.from, to: m.to ?? [], cc: m.cc ?? [], bcc: m.bcc ?? [], labels: m.labels ?? ['INBOX'] });
+    owner.messages.push({
+      id,
+      threadId: id,
+      from: m.from,
+      to: m.to ?? [],
+      cc: m.cc ?? [],
+      bcc: m.bcc ?? [],
+      labels: m.labels ?? ['INBOX'],
+    });
     return id;
   }
 

@@ -16,7 +16,9 @@ const PHONE_METHOD = 'HubSpot GDPR delete (permanent) of each contact holding th
 
 /** Groups are ORed by HubSpot, so one search covers every property the identifier may sit in. */
 export function filterGroupsFor(identifier: Identifier): FilterGroup[] {
-  const eq = (propertyName: string, value: string): FilterGroup => ({ filters: [{ propertyName, operator: 'EQ', value }] });
+  const eq = (propertyName: string, value: string): FilterGroup => ({
+    filters: [{ propertyName, operator: 'EQ', value }],
+  });
   if (identifier.kind === 'email') {
     return [
       eq('email', identifier.value),

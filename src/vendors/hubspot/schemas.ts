@@ -51,7 +51,9 @@ export const searchRequestSchema = z.object({
   filterGroups: z
     .array(
       z.object({
-        filters: z.array(z.object({ propertyName: z.string().min(1), operator: z.string().min(1), value: z.string().optional() })),
+        filters: z.array(
+          z.object({ propertyName: z.string().min(1), operator: z.string().min(1), value: z.string().optional() }),
+        ),
       }),
     )
     .default([]),

@@ -65,7 +65,10 @@ function matches(stored: string | undefined, operator: string, value: string | u
   if (stored === undefined || value === undefined) return false;
   // String EQ is case-insensitive in HubSpot (emails are stored lower-cased anyway).
   if (operator === 'EQ') return stored.toLowerCase() === value.toLowerCase();
-  return stored.toLowerCase().split(/[\s;,]+/).includes(value.toLowerCase()); // CONTAINS_TOKEN
+  return stored
+    .toLowerCase()
+    .split(/[\s;,]+/)
+    .includes(value.toLowerCase()); // CONTAINS_TOKEN
 }
 const OPERATORS = new Set(['EQ', 'CONTAINS_TOKEN', 'HAS_PROPERTY']);
 
@@ -88,7 +91,13 @@ export class HubSpotSimVendor implements SimVendorContract {
   errorBody(status: number, message: string): unknown {
     const correlationId = randomUUID();
     if (status === 429) {
-      return { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', correlationId };
+      return {
+        status: 'error',
+        message: 'You have reached your secondly limit.',
+        errorType: 'RATE_LIMIT',
+        policyName: 'TEN_SECONDLY_ROLLING',
+        correlationId,
+      };
     }
     return { status: 'error', message, correlationId, category: CATEGORIES[status] ?? 'INTERNAL_ERROR' };
   }
@@ -96,7 +105,8 @@ export class HubSpotSimVendor implements SimVendorContract {
   seed(input: SimContactInput): string {
     const email = input.email?.toLowerCase();
     // HubSpot keeps primary emails unique (create answers 409); a test seeding two is a test bug.
-    if (email && [...this.contacts.values()].some((c) => c.email === email)) throw new Error('simulator: duplicate contact email');
+    if (email && [...this.contacts.values()].some((c) => c.email === email))
+      throw new Error('simulator: duplicate contact email');
     const id = String(this.nextId++);
     this.contacts.set(id, { ...input, email, id });
     return id;
@@ -122,15 +132,18 @@ const search: Route = {
     if (!parsed.success) return invalid('Invalid input JSON');
     const { filterGroups, properties, limit = DEFAULT_LIMIT, after } = parsed.data;
     const filters = filterGroups.flatMap((g) => g.filters);
-    if (filterGroups.length > MAX_FILTER_GROUPS || filters.length > MAX_FILTERS || limit > MAX_LIMIT) return invalid('Search limits exceeded');
-    if (filters.some((f) => !KNOWN_PROPERTIES.has(f.propertyName) || !OPERATORS.has(f.operator))) return invalid('Unknown property or operator');
+    if (filterGroups.length > MAX_FILTER_GROUPS || filters.length > MAX_FILTERS || limit > MAX_LIMIT)
+      return invalid('Search limits exceeded');
+    if (filters.some((f) => !KNOWN_PROPERTIES.has(f.propertyName) || !OPERATORS.has(f.operator)))
+      return invalid('Unknown property or operator');
     const offset = after === undefined ? 0 : Number(after);
     if (!Number.isInteger(offset) || offset < 0 || offset >= MAX_RESULTS) return invalid('Invalid paging cursor');
 
     const all = [...vendor.contacts.values()]
       .filter((c) => {
         const props = propertiesOf(c);
-        const match = (g: (typeof filterGroups)[number]) => g.filters.every((f) => matches(props[f.propertyName], f.operator, f.value));
+        const match = (g: (typeof filterGroups)[number]) =>
+          g.filters.every((f) => matches(props[f.propertyName], f.operator, f.value));
         return filterGroups.length === 0 || filterGroups.some(match);
       })
       .sort((a, b) => Number(a.id) - Number(b.id));
@@ -142,7 +155,11 @@ const search: Route = {
       return { id: c.id, properties: Object.fromEntries(wanted.map((p) => [p, props[p] ?? null])), archived: false };
     });
     const more = offset + size < all.length;
-    return { total: all.length, results, ...(more ? { paging: { next: { after: String(offset + size), link: '' } } } : {}) };
+    return {
+      total: all.length,
+      results,
+      ...(more ? { paging: { next: { after: String(offset + size), link: '' } } } : {}),
+    };
   },
 };
 

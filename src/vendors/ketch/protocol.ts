@@ -4,7 +4,14 @@
  */
 import { InvalidRequestError, parseOrInvalid } from '../../subject/request';
 import type { ErasureStatusValue, IntakeRecord, StatusCallback, StatusEvent } from '../../workflows/types';
-import { ketchDeleteRequestSchema, type KetchDeleteResponse, type KetchDeleteStatusEvent, type KetchError, type KetchMetadata, type KetchStatus } from './schemas';
+import {
+  ketchDeleteRequestSchema,
+  type KetchDeleteResponse,
+  type KetchDeleteStatusEvent,
+  type KetchError,
+  type KetchMetadata,
+  type KetchStatus,
+} from './schemas';
 
 export interface KetchIntake {
   /** `ketch-<uid>`: Ketch's request uid, unique per data-subject request. */
@@ -18,15 +25,24 @@ export interface KetchIntake {
   hashedIdentitiesIgnored: number;
 }
 
-export function parseKetchDeleteRequest(body: unknown, opts: { emailSpaces: string[]; phoneSpaces: string[] }): KetchIntake {
+export function parseKetchDeleteRequest(
+  body: unknown,
+  opts: { emailSpaces: string[]; phoneSpaces: string[] },
+): KetchIntake {
   const parsed = parseOrInvalid(ketchDeleteRequestSchema, body);
   const { metadata, request } = parsed;
   const raw = request.identities.filter((i) => i.identityFormat === 'raw');
-  const inSpaces = (spaces: string[]) => raw.filter((i) => spaces.includes(i.identitySpace)).map((i) => i.identityValue);
+  const inSpaces = (spaces: string[]) =>
+    raw.filter((i) => spaces.includes(i.identitySpace)).map((i) => i.identityValue);
   const emails = [...inSpaces(opts.emailSpaces), ...(request.subject?.email ? [request.subject.email] : [])];
   const phones = inSpaces(opts.phoneSpaces);
   if (emails.length + phones.length === 0) {
-    throw new InvalidRequestError([{ field: 'request.identities', message: `no raw identity in the spaces ${[...opts.emailSpaces, ...opts.phoneSpaces].join(', ')} and no request.subject.email` }]);
+    throw new InvalidRequestError([
+      {
+        field: 'request.identities',
+        message: `no raw identity in the spaces ${[...opts.emailSpaces, ...opts.phoneSpaces].join(', ')} and no request.subject.email`,
+      },
+    ]);
   }
   const iso = (seconds?: number) => (seconds === undefined ? undefined : new Date(seconds * 1000).toISOString());
   const intake: IntakeRecord = { source: 'ketch' };
@@ -38,7 +54,12 @@ export function parseKetchDeleteRequest(body: unknown, opts: { emailSpaces: stri
     requestId: `ketch-${metadata.uid}`,
     emails,
     phones,
-    callbacks: request.callbacks.map((c) => ({ protocol: 'ketch', url: c.url, ...(c.headers ? { headers: c.headers } : {}), ketch })),
+    callbacks: request.callbacks.map((c) => ({
+      protocol: 'ketch',
+      url: c.url,
+      ...(c.headers ? { headers: c.headers } : {}),
+      ketch,
+    })),
     intake,
     metadata: ketch,
     hashedIdentitiesIgnored: request.identities.length - raw.length,
@@ -50,19 +71,38 @@ export function parseKetchDeleteRequest(body: unknown, opts: { emailSpaces: stri
  * not finished is `in_progress` (an operator will act on it), and an erasure that failed or was
  * terminated is still `in_progress`: it must be re-submitted, not reported done or denied.
  */
-export function ketchStatusFor({ status }: { status: ErasureStatusValue | string }): { status: KetchStatus; reason?: string } {
-  return status === 'Completed' ? { status: 'completed', reason: 'executed' } : { status: 'in_progress', reason: 'unknown' };
+export function ketchStatusFor({ status }: { status: ErasureStatusValue | string }): {
+  status: KetchStatus;
+  reason?: string;
+} {
+  return status === 'Completed'
+    ? { status: 'completed', reason: 'executed' }
+    : { status: 'in_progress', reason: 'unknown' };
 }
 
-export function ketchDeleteResponse(metadata: KetchMetadata, response: KetchDeleteResponse['response']): KetchDeleteResponse {
+export function ketchDeleteResponse(
+  metadata: KetchMetadata,
+  response: KetchDeleteResponse['response'],
+): KetchDeleteResponse {
   return { apiVersion: 'dsr/v1', kind: 'DeleteResponse', metadata, response };
 }
 
 export function ketchStatusEvent(metadata: KetchMetadata, event: StatusEvent): KetchDeleteStatusEvent {
-  const status = event.event === 'completed' ? ketchStatusFor({ status: 'Completed' }) : ketchStatusFor({ status: event.status });
-  return { apiVersion: 'dsr/v1', kind: 'DeleteStatusEvent', metadata, event: { ...status, requestID: event.requestId } };
+  const status =
+    event.event === 'completed' ? ketchStatusFor({ status: 'Completed' }) : ketchStatusFor({ status: event.status });
+  return {
+    apiVersion: 'dsr/v1',
+    kind: 'DeleteStatusEvent',
+    metadata,
+    event: { ...status, requestID: event.requestId },
+  };
 }
 
-export function ketchError(metadata: KetchMetadata | undefined, code: number, status: string, message: string): KetchError {
+export function ketchError(
+  metadata: KetchMetadata | undefined,
+  code: number,
+  status: string,
+  message: string,
+): KetchError {
   return { apiVersion: 'dsr/v1', kind: 'Error', ...(metadata ? { metadata } : {}), error: { code, status, message } };
 }

@@ -11,27 +11,41 @@ export type KetchStatus = (typeof ketchStatuses)[number];
 
 export const ketchMetadataSchema = z
   .object({
-    uid: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an id of letters, digits and - (at most 64)'),
+    uid: z
+      .string({ error: 'must be a string' })
+      .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an id of letters, digits and - (at most 64)'),
     tenant: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be a tenant code'),
   })
   .loose();
 
 const identitySchema = z
   .object({
-    identitySpace: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+    identitySpace: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters'),
     identityFormat: z.enum(['raw', 'md5', 'sha1'], { error: 'must be raw, md5 or sha1' }).default('raw'),
-    identityValue: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(320, 'must be at most 320 characters'),
+    identityValue: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(320, 'must be at most 320 characters'),
   })
   .loose();
 
 const callbackSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be an https URL' }).max(2048, 'must be at most 2048 characters'),
-    headers: z.record(z.string().max(256), z.string().max(4096), { error: 'must map header names to strings' }).optional(),
+    headers: z
+      .record(z.string().max(256), z.string().max(4096), { error: 'must map header names to strings' })
+      .optional(),
   })
   .loose();
 
-const unixSeconds = z.number({ error: 'must be a UNIX timestamp in seconds' }).int('must be a whole number of seconds').min(0).max(4_102_444_800);
+const unixSeconds = z
+  .number({ error: 'must be a UNIX timestamp in seconds' })
+  .int('must be a whole number of seconds')
+  .min(0)
+  .max(4_102_444_800);
 
 export const ketchDeleteRequestSchema = z
   .object({
@@ -43,19 +57,24 @@ export const ketchDeleteRequestSchema = z
         controller: z.string().max(128).optional(),
         property: z.string({ error: 'must be a string' }).max(128).optional(),
         environment: z.string({ error: 'must be a string' }).max(128).optional(),
-        regulation: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a regulation code').optional(),
+        regulation: z
+          .string({ error: 'must be a string' })
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a regulation code')
+          .optional(),
         jurisdiction: z.string({ error: 'must be a string' }).max(128).optional(),
         identities: z.array(identitySchema).max(50, 'at most 50 identities').default([]),
         callbacks: z.array(callbackSchema).max(5, 'at most 5 callbacks').default([]),
-        subject: z.object({ email: z.string({ error: 'must be a string' }).max(320).optional() }).loose().optional(),
+        subject: z
+          .object({ email: z.string({ error: 'must be a string' }).max(320).optional() })
+          .loose()
+          .optional(),
         claims: z.record(z.string(), z.unknown()).optional(),
         submittedTimestamp: unixSeconds.optional(),
         dueTimestamp: unixSeconds.optional(),
       })
       .loose(),
   })
-  .strict()
-;
+  .strict();
 
 export type KetchDeleteRequest = z.output<typeof ketchDeleteRequestSchema>;
 export type KetchMetadata = { uid: string; tenant: string };
@@ -72,7 +91,14 @@ export const ketchDeleteStatusEventSchema = z
     apiVersion: z.literal('dsr/v1'),
     kind: z.literal('DeleteStatusEvent'),
     metadata: ketchMetadataSchema,
-    event: z.object({ status: z.enum(ketchStatuses), reason: z.string().optional(), requestID: z.string().optional(), expectedCompletionTimestamp: z.number().optional() }).loose(),
+    event: z
+      .object({
+        status: z.enum(ketchStatuses),
+        reason: z.string().optional(),
+        requestID: z.string().optional(),
+        expectedCompletionTimestamp: z.number().optional(),
+      })
+      .loose(),
   })
   .strict();
 

@@ -21,11 +21,22 @@ export class KetchSimVendor implements SimVendorContract {
   constructor(readonly callbackAuthorization: string) {}
 
   authorise(req: FastifyRequest): [number, unknown] | undefined {
-    return req.headers.authorization === this.callbackAuthorization ? undefined : [401, this.errorBody(401, 'Unauthorized')];
+    return req.headers.authorization === this.callbackAuthorization
+      ? undefined
+      : [401, this.errorBody(401, 'Unauthorized')];
   }
 
   errorBody(status: number, message: string): unknown {
-    const kind = status === 401 ? 'forbidden' : status === 409 ? 'conflict' : status === 400 ? 'invalid' : status >= 500 ? 'unavailable' : 'invalid';
+    const kind =
+      status === 401
+        ? 'forbidden'
+        : status === 409
+          ? 'conflict'
+          : status === 400
+            ? 'invalid'
+            : status >= 500
+              ? 'unavailable'
+              : 'invalid';
     return ketchError(undefined, status, kind, message);
   }
 
@@ -34,16 +45,31 @@ export class KetchSimVendor implements SimVendorContract {
     if (!parsed.success) return (reply.code(400), this.errorBody(400, 'invalid DeleteStatusEvent'));
     const event = parsed.data;
     const seen = this.events.get(event.metadata.uid) ?? [];
-    if (seen.some((e) => FINAL.has(e.event.status))) return (reply.code(409), ketchError(event.metadata, 409, 'conflict', 'the request already has a final status'));
+    if (seen.some((e) => FINAL.has(e.event.status)))
+      return (reply.code(409), ketchError(event.metadata, 409, 'conflict', 'the request already has a final status'));
     this.events.set(event.metadata.uid, [...seen, event]);
     return {};
   }
 }
 
 export class KetchSimulator extends SimServer<KetchSimVendor> {
-  constructor(readonly callbackAuthorization = `Bearer ketch-callback-${randomUUID()}`, options: SimOptions = {}) {
+  constructor(
+    readonly callbackAuthorization = `Bearer ketch-callback-${randomUUID()}`,
+    options: SimOptions = {},
+  ) {
     const vendor = new KetchSimVendor(callbackAuthorization);
-    super(vendor, [{ operation: 'delete-status-event', method: 'POST', url: '/callback/:name', handler: (req, reply, v) => v.receive(req, reply) }], options);
+    super(
+      vendor,
+      [
+        {
+          operation: 'delete-status-event',
+          method: 'POST',
+          url: '/callback/:name',
+          handler: (req, reply, v) => v.receive(req, reply),
+        },
+      ],
+      options,
+    );
   }
 
   callbackUrl(name = 'dsr'): string {
@@ -71,8 +97,16 @@ export class KetchSimulator extends SimServer<KetchSimVendor> {
           ...(opts.phone ? [{ identitySpace: 'phone', identityFormat: 'raw', identityValue: opts.phone }] : []),
           { identitySpace: 'account_id', identityFormat: 'raw', identityValue: '123' },
         ],
-        callbacks: [{ url: this.callbackUrl(opts.callbackName), headers: { Authorization: this.callbackAuthorization } }],
-        subject: { email: opts.email, firstName: 'Test', lastName: 'Subject', countryCode: 'DE', description: 'Delete my data' },
+        callbacks: [
+          { url: this.callbackUrl(opts.callbackName), headers: { Authorization: this.callbackAuthorization } },
+        ],
+        subject: {
+          email: opts.email,
+          firstName: 'Test',
+          lastName: 'Subject',
+          countryCode: 'DE',
+          description: 'Delete my data',
+        },
         claims: { account_id: '123' },
         submittedTimestamp: now,
         dueTimestamp: now + 30 * 86_400,

@@ -9,14 +9,25 @@ import { z } from 'zod';
 import { commaList, invalidVariables, optionalEnv } from '../../env';
 import { FailureTypes, formatInfo, safeErrorInfo, VendorHttp, type VendorErrorInfo, type VendorRequest } from '../http';
 import { TokenCache, type IssuedToken } from '../token-cache';
-import { graphErrorSchema, messagesPageSchema, oauthErrorSchema, tokenResponseSchema, usersPageSchema } from './schemas';
+import {
+  graphErrorSchema,
+  messagesPageSchema,
+  oauthErrorSchema,
+  tokenResponseSchema,
+  usersPageSchema,
+} from './schemas';
 
 /** $search on messages returns at most this many hits per query, however far nextLink is followed. */
 export const GRAPH_SEARCH_RESULT_CAP = 1_000;
 
 /** A 404 on a mailbox itself: no Exchange Online mailbox (unlicensed, guest, on-premises) or no such user. */
 export const MAILBOX_NOT_FOUND = 'GraphMailboxNotFound';
-const MAILBOX_MISSING_CODES = new Set(['MailboxNotEnabledForRESTAPI', 'ErrorInvalidUser', 'ResourceNotFound', 'ErrorNonExistentMailbox']);
+const MAILBOX_MISSING_CODES = new Set([
+  'MailboxNotEnabledForRESTAPI',
+  'ErrorInvalidUser',
+  'ResourceNotFound',
+  'ErrorNonExistentMailbox',
+]);
 
 export const CREDENTIAL_ENV = ['M365_TENANT_ID', 'M365_CLIENT_ID', 'M365_CLIENT_SECRET'] as const;
 
@@ -35,14 +46,20 @@ export function describeGraphError(body: unknown): VendorErrorInfo {
   const parsed = graphErrorSchema.safeParse(body);
   if (!parsed.success) return {};
   // Filtered here too (not only by VendorHttp): some failures in this file are built locally.
-  return safeErrorInfo({ codes: [parsed.data.error.code], vendorRequestId: parsed.data.error.innerError?.['request-id'] });
+  return safeErrorInfo({
+    codes: [parsed.data.error.code],
+    vendorRequestId: parsed.data.error.innerError?.['request-id'],
+  });
 }
 
 function describeOAuthError(body: unknown): VendorErrorInfo {
   const parsed = oauthErrorSchema.safeParse(body);
   if (!parsed.success) return {};
   const aadsts = (parsed.data.error_codes ?? []).map((c) => `AADSTS${c}`);
-  return safeErrorInfo({ codes: [parsed.data.error, ...aadsts], vendorRequestId: parsed.data.correlation_id ?? parsed.data.trace_id });
+  return safeErrorInfo({
+    codes: [parsed.data.error, ...aadsts],
+    vendorRequestId: parsed.data.correlation_id ?? parsed.data.trace_id,
+  });
 }
 
 export class GraphClient {
@@ -104,7 +121,11 @@ export class GraphClient {
   async findMessages(mailbox: string, email: string): Promise<string[]> {
     // KQL inside a quoted $search; a quote or whitespace would change the query, not narrow it.
     if (/["\s]/.test(email)) {
-      throw ApplicationFailure.create({ type: FailureTypes.rejected, nonRetryable: true, message: 'Microsoft Graph list-messages: address cannot be expressed as a $search term' });
+      throw ApplicationFailure.create({
+        type: FailureTypes.rejected,
+        nonRetryable: true,
+        message: 'Microsoft Graph list-messages: address cannot be expressed as a $search term',
+      });
     }
     const ids: string[] = [];
     let next: string | undefined;
@@ -115,7 +136,10 @@ export class GraphClient {
         passStatuses: [404],
         ...(next
           ? { path: next }
-          : { path: `/v1.0/users/${encodeURIComponent(mailbox)}/messages`, query: { $search: `"participants:${email}"`, $select: 'id', $top: 250 } }),
+          : {
+              path: `/v1.0/users/${encodeURIComponent(mailbox)}/messages`,
+              query: { $search: `"participants:${email}"`, $select: 'id', $top: 250 },
+            }),
       });
       if (res.status === 404) throw mailboxNotFound('list-messages', res.body);
       const page = this.graph.parse('list-messages', messagesPageSchema, res.body);
@@ -143,7 +167,11 @@ export class GraphClient {
   private nextLink(operation: string, link: string | undefined): string | undefined {
     if (link === undefined) return undefined;
     if (URL.canParse(link) && new URL(link).origin === this.graph.url('/').origin) return link;
-    throw ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `Microsoft Graph ${operation}: @odata.nextLink outside the Graph base URL` });
+    throw ApplicationFailure.create({
+      type: FailureTypes.invalidResponse,
+      nonRetryable: true,
+      message: `Microsoft Graph ${operation}: @odata.nextLink outside the Graph base URL`,
+    });
   }
 
   /**
@@ -217,7 +245,10 @@ export interface GraphFromEnv {
 }
 
 /** Undefined when Microsoft 365 is not configured at all; throws naming the variables when half-configured. */
-export function graphClientFromEnv(env: Record<string, string | undefined>, extra: Pick<GraphClientOptions, 'timeoutMs' | 'dispatcher'> = {}): GraphFromEnv | undefined {
+export function graphClientFromEnv(
+  env: Record<string, string | undefined>,
+  extra: Pick<GraphClientOptions, 'timeoutMs' | 'dispatcher'> = {},
+): GraphFromEnv | undefined {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const names = invalidVariables(parsed.error);
@@ -229,7 +260,10 @@ export function graphClientFromEnv(env: Record<string, string | undefined>, extr
     if (e.M365_MAILBOXES) throw new Error(`M365_MAILBOXES is set but ${CREDENTIAL_ENV.join(', ')} are not`);
     return undefined;
   }
-  if (missing.length) throw new Error(`Microsoft 365 partly configured: set ${missing.join(', ')} (or unset all of ${CREDENTIAL_ENV.join(', ')})`);
+  if (missing.length)
+    throw new Error(
+      `Microsoft 365 partly configured: set ${missing.join(', ')} (or unset all of ${CREDENTIAL_ENV.join(', ')})`,
+    );
   const mailboxes = commaList(e.M365_MAILBOXES);
   const client = new GraphClient({
     ...extra,

@@ -6,7 +6,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErasureConnector } from '../../connectors/types';
 import { FailureTypes } from '../http';
-import { countAlreadyGone, countDeleted, emailOf, NEW_SWEEP, sweepMailboxes, sweepOutcome, sweepProgressSchema, type SweepProgress } from '../mailbox-sweep';
+import {
+  countAlreadyGone,
+  countDeleted,
+  emailOf,
+  NEW_SWEEP,
+  sweepMailboxes,
+  sweepOutcome,
+  sweepProgressSchema,
+  type SweepProgress,
+} from '../mailbox-sweep';
 import { GRAPH_SEARCH_RESULT_CAP, MAILBOX_NOT_FOUND, type GraphClient } from './client';
 
 /** Heartbeat details; `skippedMailboxes` counts users in the tenant without an Exchange Online mailbox. */
@@ -39,12 +48,23 @@ export function createM365Connector(client: GraphClient, mailboxes?: string[]): 
           }
         },
       });
-      return sweepOutcome('m365', identifier, p, 'Graph permanentDelete (moved to Recoverable Items Purges; purged unless a hold applies)');
+      return sweepOutcome(
+        'm365',
+        identifier,
+        p,
+        'Graph permanentDelete (moved to Recoverable Items Purges; purged unless a hold applies)',
+      );
     },
   };
 }
 
-async function sweepMailbox(client: GraphClient, mailbox: string, email: string, p: M365Progress, beat: () => void): Promise<void> {
+async function sweepMailbox(
+  client: GraphClient,
+  mailbox: string,
+  email: string,
+  p: M365Progress,
+  beat: () => void,
+): Promise<void> {
   const seen = new Set<string>();
   for (;;) {
     const ids = await client.findMessages(mailbox, email);

@@ -48,7 +48,9 @@ const STATUS_CODES: Record<number, string> = {
 };
 
 export function graphError(code: string, message: string) {
-  return { error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date().toISOString().slice(0, 19) } } };
+  return {
+    error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date().toISOString().slice(0, 19) } },
+  };
 }
 
 export class GraphSimVendor implements SimVendorContract {
@@ -66,7 +68,8 @@ export class GraphSimVendor implements SimVendorContract {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token) return [401, graphError('InvalidAuthenticationToken', 'Access token is empty.')];
     const expires = this.tokens.get(token);
-    if (expires === undefined || expires <= Date.now()) return [401, graphError('InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.')];
+    if (expires === undefined || expires <= Date.now())
+      return [401, graphError('InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.')];
     return undefined;
   }
 
@@ -82,14 +85,34 @@ export class GraphSimVendor implements SimVendorContract {
 
 function oauthError(error: string, code: number, description: string) {
   const trace = randomUUID();
-  return { error, error_description: `AADSTS${code}: ${description} Trace ID: ${trace}`, error_codes: [code], timestamp: new Date().toISOString(), trace_id: trace, correlation_id: randomUUID() };
+  return {
+    error,
+    error_description: `AADSTS${code}: ${description} Trace ID: ${trace}`,
+    error_codes: [code],
+    timestamp: new Date().toISOString(),
+    trace_id: trace,
+    correlation_id: randomUUID(),
+  };
 }
 
 /** The mailbox a route addresses, or the 404 Graph answers with. */
-function mailboxOf(vendor: GraphSimVendor, req: FastifyRequest, reply: FastifyReply): SimMessage[] | { error: unknown } {
+function mailboxOf(
+  vendor: GraphSimVendor,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): SimMessage[] | { error: unknown } {
   const user = vendor.user((req.params as { user: string }).user);
   if (!user) return (reply.code(404), { error: graphError('ErrorInvalidUser', 'The requested user is invalid.') });
-  if (!user.mailbox) return (reply.code(404), { error: graphError('MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.') });
+  if (!user.mailbox)
+    return (
+      reply.code(404),
+      {
+        error: graphError(
+          'MailboxNotEnabledForRESTAPI',
+          'The mailbox is either inactive, soft-deleted, or is hosted on-premise.',
+        ),
+      }
+    );
   return user.mailbox;
 }
 
@@ -119,11 +142,16 @@ const routes: SimRoute<GraphSimVendor>[] = [
       const o = vendor.options;
       const form = (req.body ?? {}) as Record<string, string>;
       const fail = (status: number, body: unknown) => (reply.code(status), body);
-      if ((req.params as { tenant: string }).tenant !== o.tenantId) return fail(400, oauthError('invalid_request', 90002, 'Tenant not found.'));
-      if (form.grant_type !== 'client_credentials') return fail(400, oauthError('unsupported_grant_type', 70003, 'The app requested an unsupported grant type.'));
-      if (form.client_id !== o.clientId) return fail(400, oauthError('unauthorized_client', 700016, 'Application was not found in the directory.'));
-      if (form.client_secret !== o.clientSecret) return fail(401, oauthError('invalid_client', 7000215, 'Invalid client secret provided.'));
-      if (form.scope !== 'https://graph.microsoft.com/.default') return fail(400, oauthError('invalid_scope', 1002012, 'The provided value for scope is not valid.'));
+      if ((req.params as { tenant: string }).tenant !== o.tenantId)
+        return fail(400, oauthError('invalid_request', 90002, 'Tenant not found.'));
+      if (form.grant_type !== 'client_credentials')
+        return fail(400, oauthError('unsupported_grant_type', 70003, 'The app requested an unsupported grant type.'));
+      if (form.client_id !== o.clientId)
+        return fail(400, oauthError('unauthorized_client', 700016, 'Application was not found in the directory.'));
+      if (form.client_secret !== o.clientSecret)
+        return fail(401, oauthError('invalid_client', 7000215, 'Invalid client secret provided.'));
+      if (form.scope !== 'https://graph.microsoft.com/.default')
+        return fail(400, oauthError('invalid_scope', 1002012, 'The provided value for scope is not valid.'));
       const token = randomBytes(24).toString('base64url');
       const expiresIn = o.expiresIn ?? 3599;
       vendor.tokens.set(token, Date.now() + expiresIn * 1_000);
@@ -143,7 +171,15 @@ const routes: SimRoute<GraphSimVendor>[] = [
       const next = offset + p.items.length;
       return {
         value: p.items.map((u) => ({ id: u.id, userPrincipalName: u.upn })),
-        ...(p.more ? { '@odata.nextLink': nextLink(req, { $select: q.$select, $top: q.$top, $skiptoken: Buffer.from(String(next)).toString('base64url') }) } : {}),
+        ...(p.more
+          ? {
+              '@odata.nextLink': nextLink(req, {
+                $select: q.$select,
+                $top: q.$top,
+                $skiptoken: Buffer.from(String(next)).toString('base64url'),
+              }),
+            }
+          : {}),
       };
     },
   },
@@ -162,14 +198,24 @@ const routes: SimRoute<GraphSimVendor>[] = [
         // Only the form the client sends; Graph requires the KQL in double quotes.
         const address = /^"participants:([^"\s]+)"$/.exec(q.$search)?.[1]?.toLowerCase();
         if (!address) return (reply.code(400), graphError('BadRequest', 'Syntax error in $search.'));
-        const involved = (m: SimMessage) => [m.from, ...m.to, ...m.cc, ...m.bcc].some((a) => a.toLowerCase() === address);
+        const involved = (m: SimMessage) =>
+          [m.from, ...m.to, ...m.cc, ...m.bcc].some((a) => a.toLowerCase() === address);
         hits = mailbox.filter(involved).slice(0, vendor.options.searchCap ?? 1000);
       }
       const offset = Number(q.$skip ?? 0);
       const p = page(hits, offset, top);
       return {
         value: p.items.map((m) => ({ id: m.id })),
-        ...(p.more ? { '@odata.nextLink': nextLink(req, { $search: q.$search, $select: q.$select, $top: String(top), $skip: String(offset + top) }) } : {}),
+        ...(p.more
+          ? {
+              '@odata.nextLink': nextLink(req, {
+                $search: q.$search,
+                $select: q.$select,
+                $top: String(top),
+                $skip: String(offset + top),
+              }),
+            }
+          : {}),
       };
     },
   },
@@ -181,7 +227,8 @@ const routes: SimRoute<GraphSimVendor>[] = [
       const mailbox = mailboxOf(vendor, req, reply);
       if ('error' in mailbox) return mailbox.error;
       const index = mailbox.findIndex((m) => m.id === (req.params as { id: string }).id);
-      if (index < 0) return (reply.code(404), graphError('ErrorItemNotFound', 'The specified object was not found in the store.'));
+      if (index < 0)
+        return (reply.code(404), graphError('ErrorItemNotFound', 'The specified object was not found in the store.'));
       mailbox.splice(index, 1);
       reply.code(204);
       return undefined;
@@ -226,6 +273,12 @@ export class GraphSimulator extends SimServer<GraphSimVendor> {
 }
 
 export function createGraphSimulator(opts: GraphSimOptions = {}): GraphSimulator {
-  const options = { tenantId: 'sim-tenant', clientId: 'sim-client', clientSecret: 'sim-secret', ratePerSecond: 20, ...opts };
+  const options = {
+    tenantId: 'sim-tenant',
+    clientId: 'sim-client',
+    clientSecret: 'sim-secret',
+    ratePerSecond: 20,
+    ...opts,
+  };
   return new GraphSimulator(new GraphSimVendor(options), routes, options);
 }

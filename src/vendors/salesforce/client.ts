@@ -11,7 +11,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { invalidVariables, optionalEnv } from '../../env';
-import { FailureTypes, formatInfo, isSafeToken, VendorHttp, type VendorErrorInfo, type VendorRequest, type VendorResponse } from '../http';
+import {
+  FailureTypes,
+  formatInfo,
+  isSafeToken,
+  VendorHttp,
+  type VendorErrorInfo,
+  type VendorRequest,
+  type VendorResponse,
+} from '../http';
 import { TokenCache } from '../token-cache';
 import {
   bulkJobInfoSchema,
@@ -111,7 +119,16 @@ interface Session {
   instanceUrl: string;
 }
 
-const SOQL_ESCAPES: Record<string, string> = { '\\': '\\\\', "'": "\\'", '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+const SOQL_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  "'": "\\'",
+  '"': '\\"',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+};
 
 /** Makes `value` safe inside a single-quoted SOQL string literal (Salesforce's escape sequences). */
 export function escapeSoql(value: string): string {
@@ -153,7 +170,11 @@ function classifySalesforce(status: number, _body: unknown, info: VendorErrorInf
 }
 
 function invalidResponse(operation: string, reason: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureTypes.invalidResponse, nonRetryable: true, message: `Salesforce ${operation}: ${reason}` });
+  return ApplicationFailure.create({
+    type: FailureTypes.invalidResponse,
+    nonRetryable: true,
+    message: `Salesforce ${operation}: ${reason}`,
+  });
 }
 
 export function sObjectTypeOf(id: string): SObjectType | undefined {
@@ -167,19 +188,27 @@ export class SalesforceClient {
   private readonly login: VendorHttp;
   private readonly dispatcher: Dispatcher;
   /** One client-credentials session for the org. */
-  private readonly sessions = new TokenCache<Session, 'org'>({ fetch: async () => ({ token: await this.fetchSession() }) });
+  private readonly sessions = new TokenCache<Session, 'org'>({
+    fetch: async () => ({ token: await this.fetchSession() }),
+  });
 
   constructor(private readonly options: SalesforceClientOptions) {
     this.hardDeleteMode = options.hardDelete;
     this.apiVersion = options.apiVersion ?? SALESFORCE_DEFAULT_API_VERSION;
     // One pool for VendorHttp and the raw CSV upload.
     this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 16 });
-    const common = { vendor: 'Salesforce', timeoutMs: options.timeoutMs, dispatcher: this.dispatcher, describeError: describeSalesforceError };
+    const common = {
+      vendor: 'Salesforce',
+      timeoutMs: options.timeoutMs,
+      dispatcher: this.dispatcher,
+      describeError: describeSalesforceError,
+    };
     this.login = new VendorHttp({
       ...common,
       baseUrl: options.loginUrl,
       authHeaders: () => ({}),
-      // invalid_client, invalid_grant (no Run As user, or not a My Domain host), unsupported_grant_type: an operator's fix.
+      // invalid_client, invalid_grant (no Run As user, or not a My Domain host), unsupported_grant_type: an operator's
+      // fix.
       classify: (status, _body, info) =>
         status === 400 || status === 401
           ? ApplicationFailure.create({
@@ -190,7 +219,12 @@ export class SalesforceClient {
           : undefined,
     });
     // Every API request names its absolute URL (on the session's instance), so baseUrl is never used.
-    this.api = new VendorHttp({ ...common, baseUrl: options.loginUrl, authHeaders: () => ({}), classify: classifySalesforce });
+    this.api = new VendorHttp({
+      ...common,
+      baseUrl: options.loginUrl,
+      authHeaders: () => ({}),
+      classify: classifySalesforce,
+    });
   }
 
   private get dataPath(): string {
@@ -206,7 +240,10 @@ export class SalesforceClient {
     const live = new Set<string>();
     const recycled = new Set<string>();
     for (const object of SOBJECT_TYPES) {
-      for (const r of await this.queryAll(`SELECT Id, IsDeleted FROM ${object} WHERE Email = '${escapeSoql(email)}'`, onPage)) {
+      for (const r of await this.queryAll(
+        `SELECT Id, IsDeleted FROM ${object} WHERE Email = '${escapeSoql(email)}'`,
+        onPage,
+      )) {
         // IsDeleted missing counts as live: deleting it then answers ENTITY_IS_DELETED, which is purged too.
         (r.IsDeleted === true ? recycled : live).add(r.Id);
       }
@@ -222,9 +259,15 @@ export class SalesforceClient {
   async findByPhone(phone: string): Promise<string[]> {
     const term = phone.replace(/[\s().-]/g, '');
     if (!/^\+?\d{7,15}$/.test(term)) {
-      throw ApplicationFailure.create({ type: FailureTypes.rejected, nonRetryable: true, message: 'Salesforce search: identifier is not a phone number SOSL can search for' });
+      throw ApplicationFailure.create({
+        type: FailureTypes.rejected,
+        nonRetryable: true,
+        message: 'Salesforce search: identifier is not a phone number SOSL can search for',
+      });
     }
-    const ids = await this.search(`FIND {${escapeSosl(term)}} IN PHONE FIELDS RETURNING ${SOBJECT_TYPES.map((o) => `${o}(Id)`).join(', ')}`);
+    const ids = await this.search(
+      `FIND {${escapeSosl(term)}} IN PHONE FIELDS RETURNING ${SOBJECT_TYPES.map((o) => `${o}(Id)`).join(', ')}`,
+    );
     if (ids.length >= SOSL_RESULT_CAP) {
       throw ApplicationFailure.create({
         type: FailureTypes.rejected,
@@ -235,22 +278,36 @@ export class SalesforceClient {
     return ids;
   }
 
-  /** Record ids a SOQL query returns (live records only), following nextRecordsUrl. Callers escape literals with escapeSoql. */
+  /**
+   * Record ids a SOQL query returns (live records only), following nextRecordsUrl. Callers escape literals with
+   * escapeSoql.
+   */
   async query(soql: string, onPage?: () => void): Promise<string[]> {
     return (await this.queryRecords('query', soql, onPage)).map((r) => r.Id);
   }
 
-  /** Records a SOQL query returns including the Recycle Bin's (select IsDeleted to tell them apart). Callers escape literals. */
+  /**
+   * Records a SOQL query returns including the Recycle Bin's (select IsDeleted to tell them apart). Callers escape
+   * literals.
+   */
   async queryAll(soql: string, onPage?: () => void): Promise<QueryRecord[]> {
     return this.queryRecords('query-all', soql, onPage);
   }
 
-  private async queryRecords(operation: 'query' | 'query-all', soql: string, onPage?: () => void): Promise<QueryRecord[]> {
+  private async queryRecords(
+    operation: 'query' | 'query-all',
+    soql: string,
+    onPage?: () => void,
+  ): Promise<QueryRecord[]> {
     const records: QueryRecord[] = [];
     const endpoint = operation === 'query' ? 'query' : 'queryAll';
     let next: string | undefined;
     for (let page = 0; page < MAX_QUERY_PAGES; page++) {
-      const res = await this.send({ operation, method: 'GET', ...(next ? { path: next } : { path: `${this.dataPath}/${endpoint}`, query: { q: soql } }) });
+      const res = await this.send({
+        operation,
+        method: 'GET',
+        ...(next ? { path: next } : { path: `${this.dataPath}/${endpoint}`, query: { q: soql } }),
+      });
       const body = this.api.parse(operation, queryResultSchema, res.body);
       records.push(...body.records.map((r) => ({ Id: r.Id, IsDeleted: r.IsDeleted })));
       onPage?.();
@@ -258,7 +315,8 @@ export class SalesforceClient {
       // The bearer token follows nextRecordsUrl, so it must be a path on the same instance. queryAll's
       // continue under /query/ too (Salesforce: the locator still returns the rest of the queryAll).
       const link = body.nextRecordsUrl;
-      if (!link || !/^\/services\/data\/[\w.]+\/query\/[\w-]+$/.test(link)) throw invalidResponse(operation, 'done is false without a usable nextRecordsUrl');
+      if (!link || !/^\/services\/data\/[\w.]+\/query\/[\w-]+$/.test(link))
+        throw invalidResponse(operation, 'done is false without a usable nextRecordsUrl');
       if (link === next) throw invalidResponse(operation, 'nextRecordsUrl repeated');
       next = link;
     }
@@ -267,14 +325,24 @@ export class SalesforceClient {
 
   /** Contact and Lead ids a SOSL search returns. Callers escape the FIND term with escapeSosl. */
   async search(sosl: string): Promise<string[]> {
-    const res = await this.send({ operation: 'search', method: 'GET', path: `${this.dataPath}/search`, query: { q: sosl } });
+    const res = await this.send({
+      operation: 'search',
+      method: 'GET',
+      path: `${this.dataPath}/search`,
+      query: { q: sosl },
+    });
     const body = this.api.parse('search', searchResultSchema, res.body);
-    return [...new Set(body.searchRecords.filter((r) => (SOBJECT_TYPES as string[]).includes(r.attributes.type)).map((r) => r.Id))];
+    return [
+      ...new Set(
+        body.searchRecords.filter((r) => (SOBJECT_TYPES as string[]).includes(r.attributes.type)).map((r) => r.Id),
+      ),
+    ];
   }
 
   /** Soft delete (to the Recycle Bin), 200 ids per request, each id's result in request order. */
   async deleteRecords(ids: string[]): Promise<DeleteOutcome[]> {
-    if (ids.some((id) => !RECORD_ID.test(id))) throw invalidResponse('delete-records', 'refusing to send a malformed record id');
+    if (ids.some((id) => !RECORD_ID.test(id)))
+      throw invalidResponse('delete-records', 'refusing to send a malformed record id');
     const outcomes: DeleteOutcome[] = [];
     for (let i = 0; i < ids.length; i += DELETE_CHUNK_SIZE) {
       const chunk = ids.slice(i, i + DELETE_CHUNK_SIZE);
@@ -286,7 +354,8 @@ export class SalesforceClient {
         query: { ids: chunk.join(','), allOrNone: false },
       });
       const results = this.api.parse('delete-records', compositeDeleteResultSchema, res.body);
-      if (results.length !== chunk.length) throw invalidResponse('delete-records', `${results.length} results for ${chunk.length} ids`);
+      if (results.length !== chunk.length)
+        throw invalidResponse('delete-records', `${results.length} results for ${chunk.length} ids`);
       chunk.forEach((id, j) => outcomes.push({ id, result: deleteResultOf(results[j] as (typeof results)[number]) }));
     }
     return outcomes;
@@ -324,7 +393,8 @@ export class SalesforceClient {
 
   /** Creates a hardDelete ingest job, uploads the ids and closes it; returns the job id. */
   async startHardDeleteJob(object: SObjectType, ids: string[]): Promise<string | 'not-permitted'> {
-    if (ids.some((id) => !RECORD_ID.test(id))) throw invalidResponse('create-hard-delete-job', 'refusing to send a malformed record id');
+    if (ids.some((id) => !RECORD_ID.test(id)))
+      throw invalidResponse('create-hard-delete-job', 'refusing to send a malformed record id');
     let job: BulkJobInfo;
     try {
       const res = await this.send({
@@ -340,7 +410,12 @@ export class SalesforceClient {
     }
     if (!RECORD_ID.test(job.id)) throw invalidResponse('create-hard-delete-job', 'malformed job id');
     await this.uploadCsv(job.id, `Id\n${ids.join('\n')}\n`);
-    const closed = await this.send({ operation: 'close-hard-delete-job', method: 'PATCH', path: `${this.dataPath}/jobs/ingest/${job.id}`, json: { state: 'UploadComplete' } });
+    const closed = await this.send({
+      operation: 'close-hard-delete-job',
+      method: 'PATCH',
+      path: `${this.dataPath}/jobs/ingest/${job.id}`,
+      json: { state: 'UploadComplete' },
+    });
     this.api.parse('close-hard-delete-job', bulkJobInfoSchema, closed.body);
     return job.id;
   }
@@ -350,13 +425,21 @@ export class SalesforceClient {
     if (!RECORD_ID.test(jobId)) throw invalidResponse('get-hard-delete-job', 'malformed job id');
     const deadline = Date.now() + (this.options.bulkMaxWaitMs ?? 5 * 60_000);
     for (;;) {
-      const res = await this.send({ operation: 'get-hard-delete-job', method: 'GET', path: `${this.dataPath}/jobs/ingest/${jobId}` });
+      const res = await this.send({
+        operation: 'get-hard-delete-job',
+        method: 'GET',
+        path: `${this.dataPath}/jobs/ingest/${jobId}`,
+      });
       const job = this.api.parse('get-hard-delete-job', bulkJobInfoSchema, res.body);
       onPoll?.();
       // Open: never closed (we record jobs only once closed), so it will never run.
-      if (job.state === 'JobComplete' || job.state === 'Failed' || job.state === 'Aborted' || job.state === 'Open') return job;
+      if (job.state === 'JobComplete' || job.state === 'Failed' || job.state === 'Aborted' || job.state === 'Open')
+        return job;
       if (Date.now() >= deadline) {
-        throw ApplicationFailure.create({ type: FailureTypes.unavailable, message: `Salesforce get-hard-delete-job: job still ${job.state} after ${Math.round((this.options.bulkMaxWaitMs ?? 300_000) / 1_000)} s` });
+        throw ApplicationFailure.create({
+          type: FailureTypes.unavailable,
+          message: `Salesforce get-hard-delete-job: job still ${job.state} after ${Math.round((this.options.bulkMaxWaitMs ?? 300_000) / 1_000)} s`,
+        });
       }
       await sleep(this.options.bulkPollIntervalMs ?? 2_000);
     }
@@ -369,18 +452,29 @@ export class SalesforceClient {
   private async send(req: VendorRequest): Promise<VendorResponse> {
     const res = await this.sessions.withToken(
       'org',
-      (session, retry) => this.api.send(this.onInstance(session, retry ? req : { ...req, passStatuses: [...(req.passStatuses ?? []), 401] })),
+      (session, retry) =>
+        this.api.send(
+          this.onInstance(session, retry ? req : { ...req, passStatuses: [...(req.passStatuses ?? []), 401] }),
+        ),
       (first) => first.status === 401 && !!describeSalesforceError(first.body).codes?.includes('INVALID_SESSION_ID'),
     );
     if (res.status === 401 && !req.passStatuses?.includes(401)) {
       const info = describeSalesforceError(res.body);
-      throw ApplicationFailure.create({ type: FailureTypes.auth, nonRetryable: true, message: `Salesforce ${req.operation}: HTTP 401${formatInfo(info)}: check the Salesforce credentials` });
+      throw ApplicationFailure.create({
+        type: FailureTypes.auth,
+        nonRetryable: true,
+        message: `Salesforce ${req.operation}: HTTP 401${formatInfo(info)}: check the Salesforce credentials`,
+      });
     }
     return res;
   }
 
   private onInstance(session: Session, req: VendorRequest): VendorRequest {
-    return { ...req, path: new URL(req.path, session.instanceUrl).toString(), headers: { ...req.headers, authorization: `Bearer ${session.accessToken}` } };
+    return {
+      ...req,
+      path: new URL(req.path, session.instanceUrl).toString(),
+      headers: { ...req.headers, authorization: `Bearer ${session.accessToken}` },
+    };
   }
 
   /** Bulk API 2.0 takes job data only as CSV. */
@@ -399,15 +493,22 @@ export class SalesforceClient {
       operation: 'token',
       method: 'POST',
       path: '/services/oauth2/token',
-      form: { grant_type: 'client_credentials', client_id: this.options.clientId, client_secret: this.options.clientSecret },
+      form: {
+        grant_type: 'client_credentials',
+        client_id: this.options.clientId,
+        client_secret: this.options.clientSecret,
+      },
     });
     const token = this.login.parse('token', tokenResponseSchema, res.body);
     const instance = new URL(token.instance_url);
     // The bearer token goes wherever instance_url points: a Salesforce host over https, or the
     // login URL's own origin (a local simulator). Anything else is refused, not trusted.
     const login = new URL(this.options.loginUrl);
-    const salesforceHost = instance.protocol === 'https:' && /(^|\.)(salesforce\.com|force\.com|salesforce\.mil|sfcrmproducts\.cn)$/.test(instance.hostname);
-    if (!salesforceHost && instance.origin !== login.origin) throw invalidResponse('token', 'instance_url is not a Salesforce host');
+    const salesforceHost =
+      instance.protocol === 'https:' &&
+      /(^|\.)(salesforce\.com|force\.com|salesforce\.mil|sfcrmproducts\.cn)$/.test(instance.hostname);
+    if (!salesforceHost && instance.origin !== login.origin)
+      throw invalidResponse('token', 'instance_url is not a Salesforce host');
     return { accessToken: token.access_token, instanceUrl: instance.origin };
   }
 }
@@ -431,7 +532,12 @@ const envSchema = z.object({
   SALESFORCE_LOGIN_URL: optionalEnv(z.url({ protocol: /^https?$/ })),
   SALESFORCE_CLIENT_ID: optionalEnv(z.string().trim()),
   SALESFORCE_CLIENT_SECRET: optionalEnv(z.string().trim()),
-  SALESFORCE_API_VERSION: optionalEnv(z.string().trim().regex(/^v?\d{2,3}\.0$/)),
+  SALESFORCE_API_VERSION: optionalEnv(
+    z
+      .string()
+      .trim()
+      .regex(/^v?\d{2,3}\.0$/),
+  ),
   SALESFORCE_HARD_DELETE: optionalEnv(z.enum(['bulk', 'none'])),
 });
 
@@ -443,19 +549,29 @@ export function salesforceClientFromEnv(
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const names = invalidVariables(parsed.error);
-    throw new Error(`Salesforce configuration invalid: ${names.map((n) => `${n} (${HINTS[n] ?? 'invalid'})`).join(', ')}`);
+    throw new Error(
+      `Salesforce configuration invalid: ${names.map((n) => `${n} (${HINTS[n] ?? 'invalid'})`).join(', ')}`,
+    );
   }
   const e = parsed.data;
   const missing = CREDENTIAL_ENV.filter((name) => !e[name]);
   if (missing.length === CREDENTIAL_ENV.length) {
     const stray = (['SALESFORCE_API_VERSION', 'SALESFORCE_HARD_DELETE'] as const).filter((n) => e[n]);
-    if (stray.length) throw new Error(`${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but ${CREDENTIAL_ENV.join(', ')} are not`);
+    if (stray.length)
+      throw new Error(
+        `${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but ${CREDENTIAL_ENV.join(', ')} are not`,
+      );
     return undefined;
   }
-  if (missing.length) throw new Error(`Salesforce partly configured: set ${missing.join(', ')} (or unset all of ${CREDENTIAL_ENV.join(', ')})`);
+  if (missing.length)
+    throw new Error(
+      `Salesforce partly configured: set ${missing.join(', ')} (or unset all of ${CREDENTIAL_ENV.join(', ')})`,
+    );
   const loginUrl = e.SALESFORCE_LOGIN_URL as string;
   if (/^(login|test)\.salesforce\.com$/i.test(new URL(loginUrl).hostname)) {
-    throw new Error("SALESFORCE_LOGIN_URL must be the org's My Domain (https://<domain>.my.salesforce.com): the client-credentials flow is not served on login/test.salesforce.com");
+    throw new Error(
+      "SALESFORCE_LOGIN_URL must be the org's My Domain (https://<domain>.my.salesforce.com): the client-credentials flow is not served on login/test.salesforce.com",
+    );
   }
   const version = e.SALESFORCE_API_VERSION;
   return new SalesforceClient({

@@ -8,7 +8,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { MAX_IDS_IN_RECEIPT, type ConnectorContext, type ConnectorOutcome, type ErasureConnector } from '../../connectors/types';
+import {
+  MAX_IDS_IN_RECEIPT,
+  type ConnectorContext,
+  type ConnectorOutcome,
+  type ErasureConnector,
+} from '../../connectors/types';
 import type { Identifier } from '../../subject/identifiers';
 import { FailureTypes } from '../http';
 import { DELETE_CHUNK_SIZE, type SalesforceClient } from './client';
@@ -18,7 +23,8 @@ export const RECYCLE_BIN_METHOD = 'in the Recycle Bin, purged by Salesforce afte
 /** Nothing matched, live or in the Recycle Bin: no claim about how anything was deleted. */
 export const NOTHING_FOUND_METHOD = 'nothing found';
 /** SOSL does not search the Recycle Bin, so an empty phone search proves less than an empty email one. */
-export const NOTHING_FOUND_BY_PHONE_METHOD = 'nothing found; records already in the Recycle Bin are not searchable by phone';
+export const NOTHING_FOUND_BY_PHONE_METHOD =
+  'nothing found; records already in the Recycle Bin are not searchable by phone';
 
 /**
  * Heartbeat details: vendor record ids and counts, never the identifier. `ids` holds every match so
@@ -94,14 +100,25 @@ export function createSalesforceConnector(client: SalesforceClient): ErasureConn
         deleted: p.deleted,
         alreadyGone: p.alreadyGone,
         deletedIds: p.deletedIds,
-        method: found === 0 ? (identifier.kind === 'phone' ? NOTHING_FOUND_BY_PHONE_METHOD : NOTHING_FOUND_METHOD) : permanent ? PERMANENT_METHOD : RECYCLE_BIN_METHOD,
+        method:
+          found === 0
+            ? identifier.kind === 'phone'
+              ? NOTHING_FOUND_BY_PHONE_METHOD
+              : NOTHING_FOUND_METHOD
+            : permanent
+              ? PERMANENT_METHOD
+              : RECYCLE_BIN_METHOD,
         completedAt: new Date().toISOString(),
       };
     },
   };
 }
 
-async function start(client: SalesforceClient, identifier: Identifier, ctx: ConnectorContext): Promise<SalesforceProgress> {
+async function start(
+  client: SalesforceClient,
+  identifier: Identifier,
+  ctx: ConnectorContext,
+): Promise<SalesforceProgress> {
   const progress = (ids: string[], recycled: string[] = []): SalesforceProgress => ({
     phase: 'delete',
     ids,

@@ -42,7 +42,9 @@ export const queryResultSchema = z.object({
   totalSize: z.number().int().nonnegative(),
   done: z.boolean(),
   nextRecordsUrl: z.string().optional(),
-  records: z.array(z.object({ Id: z.string().min(1), IsDeleted: z.boolean().optional(), attributes: recordAttributesSchema })),
+  records: z.array(
+    z.object({ Id: z.string().min(1), IsDeleted: z.boolean().optional(), attributes: recordAttributesSchema }),
+  ),
 });
 
 /** GET /services/data/vXX.X/search (SOSL). No paging: at most 2,000 rows in one answer. */
@@ -59,7 +61,9 @@ export const compositeDeleteResultSchema = z.array(
     id: z.string().nullish(),
     success: z.boolean(),
     errors: z
-      .array(z.object({ statusCode: z.string(), message: z.string().optional(), fields: z.array(z.string()).optional() }))
+      .array(
+        z.object({ statusCode: z.string(), message: z.string().optional(), fields: z.array(z.string()).optional() }),
+      )
       .default([]),
   }),
 );

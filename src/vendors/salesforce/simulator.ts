@@ -28,7 +28,9 @@ export interface SalesforceSimOptions extends SimOptions {
    * instead of purging them. Real orgs' behaviour here is unverified; this lets tests cover both.
    */
   hardDeleteRejectsRecycled?: boolean;
-  /** API calls the org allows (rolling 24 h in Salesforce); every call after that answers 403 REQUEST_LIMIT_EXCEEDED. */
+  /**
+   * API calls the org allows (rolling 24 h in Salesforce); every call after that answers 403 REQUEST_LIMIT_EXCEEDED.
+   */
   dailyLimit?: number;
   /** GETs of a closed job that answer InProgress before JobComplete. */
   jobPollsBeforeComplete?: number;
@@ -63,7 +65,16 @@ interface SimJob {
 const PREFIX: Record<SimObjectType, string> = { Contact: '003', Lead: '00Q' };
 const RECORD_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 const SOSL_RESERVED = new Set('?&|!{}[]()^~*:\\"\'+-');
-const SOQL_UNESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '"': '"', "'": "'", '\\': '\\' };
+const SOQL_UNESCAPES: Record<string, string> = {
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  f: '\f',
+  '"': '"',
+  "'": "'",
+  '\\': '\\',
+};
 
 const ERROR_CODES: Record<number, string> = {
   400: 'INVALID_FIELD',
@@ -138,7 +149,10 @@ interface SimCursor {
 type Route = SimRoute<SalesforceSimVendor>;
 type Query = Record<string, string | undefined>;
 
-const fail = (reply: FastifyReply, status: number, code: string, message: string) => (reply.code(status), sfError(code, message));
+const fail = (reply: FastifyReply, status: number, code: string, message: string) => (
+  reply.code(status),
+  sfError(code, message)
+);
 
 /** The `:v` path segment; unknown versions are a 404 in Salesforce. */
 function badVersion(req: FastifyRequest, reply: FastifyReply): unknown {
@@ -151,7 +165,13 @@ function jobRoute(
   operation: string,
   method: Route['method'],
   url: string,
-  handle: (req: FastifyRequest, reply: FastifyReply, vendor: SalesforceSimVendor, job: SimJob, version: string) => unknown,
+  handle: (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    vendor: SalesforceSimVendor,
+    job: SimJob,
+    version: string,
+  ) => unknown,
 ): Route {
   return {
     operation,
@@ -218,7 +238,12 @@ function queryPage(vendor: SalesforceSimVendor, v: string, locator: string, offs
     ...recordRef(v, vendor.records.get(Id) ?? vendor.bin.get(Id) ?? { Id, type: cursor.object }),
     ...(cursor.deleted ? { IsDeleted: cursor.deleted.has(Id) } : {}),
   }));
-  return { totalSize: cursor.ids.length, done, ...(done ? {} : { nextRecordsUrl: `/services/data/${v}/query/${locator}-${offset + size}` }), records };
+  return {
+    totalSize: cursor.ids.length,
+    done,
+    ...(done ? {} : { nextRecordsUrl: `/services/data/${v}/query/${locator}-${offset + size}` }),
+    records,
+  };
 }
 
 const SOQL = /^SELECT\s+Id(\s*,\s*IsDeleted)?\s+FROM\s+(Contact|Lead)\s+WHERE\s+Email\s*=\s*'((?:[^'\\]|\\.)*)'$/is;
@@ -255,7 +280,11 @@ function runJob(vendor: SalesforceSimVendor, job: SimJob): BulkJobState {
     if (live?.type === job.object) {
       vendor.records.delete(id);
       if (job.operation === 'delete') vendor.bin.set(id, live);
-    } else if (vendor.bin.get(id)?.type === job.object && job.operation === 'hardDelete' && !vendor.options.hardDeleteRejectsRecycled) {
+    } else if (
+      vendor.bin.get(id)?.type === job.object &&
+      job.operation === 'hardDelete' &&
+      !vendor.options.hardDeleteRejectsRecycled
+    ) {
       vendor.bin.delete(id);
     } else job.failed += 1;
   }
@@ -270,12 +299,19 @@ function soqlHandler(all: boolean): Route['handler'] {
     if (bad) return bad;
     const m = SOQL.exec((req.query as Query).q ?? '');
     const email = m ? unescapeSoql(m[3] as string) : undefined;
-    if (!m || email === undefined) return fail(reply, 400, 'MALFORMED_QUERY', `unexpected token in query: ${(req.query as Query).q}`);
+    if (!m || email === undefined)
+      return fail(reply, 400, 'MALFORMED_QUERY', `unexpected token in query: ${(req.query as Query).q}`);
     const object = ((m[2] as string).toLowerCase() === 'lead' ? 'Lead' : 'Contact') as SimObjectType;
     const pool = all ? [...vendor.records.values(), ...vendor.bin.values()] : [...vendor.records.values()];
-    const ids = pool.filter((r) => r.type === object && r.Email?.toLowerCase() === email.toLowerCase()).map((r) => r.Id);
+    const ids = pool
+      .filter((r) => r.type === object && r.Email?.toLowerCase() === email.toLowerCase())
+      .map((r) => r.Id);
     const locator = `01gSm${randomBytes(5).toString('hex')}`;
-    vendor.cursors.set(locator, { object, ids, ...(m[1] ? { deleted: new Set(ids.filter((id) => vendor.bin.has(id))) } : {}) });
+    vendor.cursors.set(locator, {
+      object,
+      ids,
+      ...(m[1] ? { deleted: new Set(ids.filter((id) => vendor.bin.has(id))) } : {}),
+    });
     return queryPage(vendor, v, locator, 0);
   };
 }
@@ -289,7 +325,10 @@ const routes: Route[] = [
     handler: (req, reply, vendor) => {
       const form = (req.body ?? {}) as Record<string, string>;
       const o = vendor.options;
-      const oauth = (error: string, description: string) => (reply.code(400), { error, error_description: description });
+      const oauth = (error: string, description: string) => (
+        reply.code(400),
+        { error, error_description: description }
+      );
       if (form.grant_type !== 'client_credentials') return oauth('unsupported_grant_type', 'grant type not supported');
       if (form.client_id !== o.clientId) return oauth('invalid_client_id', 'client identifier invalid');
       if (form.client_secret !== o.clientSecret) return oauth('invalid_client', 'invalid client credentials');
@@ -317,7 +356,8 @@ const routes: Route[] = [
       const bad = badVersion(req, reply);
       if (bad) return bad;
       const m = /^(.+)-(\d+)$/.exec(locator);
-      if (!m || !vendor.cursors.has(m[1] as string)) return fail(reply, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+      if (!m || !vendor.cursors.has(m[1] as string))
+        return fail(reply, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
       return queryPage(vendor, v, m[1] as string, Number(m[2]));
     },
   },
@@ -332,10 +372,19 @@ const routes: Route[] = [
       const q = (req.query as Query).q ?? '';
       const m = SOSL.exec(q);
       const pattern = m ? soslPhonePattern(m[1] as string) : undefined;
-      const objects = m ? (m[2] as string).split(/\s*,\s*/).map((s) => /^(Contact|Lead)\(Id\)$/.exec(s.trim())?.[1]) : [];
-      if (!m || !pattern || objects.some((o) => !o)) return fail(reply, 400, 'MALFORMED_SEARCH', `No search term found. The search term must be enclosed in braces: ${q}`);
+      const objects = m
+        ? (m[2] as string).split(/\s*,\s*/).map((s) => /^(Contact|Lead)\(Id\)$/.exec(s.trim())?.[1])
+        : [];
+      if (!m || !pattern || objects.some((o) => !o))
+        return fail(
+          reply,
+          400,
+          'MALFORMED_SEARCH',
+          `No search term found. The search term must be enclosed in braces: ${q}`,
+        );
       const hits = [...vendor.records.values()].filter(
-        (r) => objects.includes(r.type) && [r.Phone, r.MobilePhone].some((p) => p !== undefined && pattern.test(digits(p))),
+        (r) =>
+          objects.includes(r.type) && [r.Phone, r.MobilePhone].some((p) => p !== undefined && pattern.test(digits(p))),
       );
       return { searchRecords: hits.slice(0, 2_000).map((r) => recordRef(v, r)) };
     },
@@ -350,14 +399,28 @@ const routes: Route[] = [
       const q = req.query as Query;
       const ids = (q.ids ?? '').split(',').filter(Boolean);
       if (ids.length === 0) return fail(reply, 400, 'MISSING_ARGUMENT', 'ids: required parameter missing');
-      if (ids.length > 200) return fail(reply, 400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
-      if (q.allOrNone !== undefined && q.allOrNone !== 'false') return fail(reply, 400, 'INVALID_FIELD', 'simulator: only allOrNone=false is simulated');
-      const error = (statusCode: string, message: string) => ({ success: false, errors: [{ statusCode, message, fields: [] }] });
+      if (ids.length > 200)
+        return fail(
+          reply,
+          400,
+          'EXCEEDED_ID_LIMIT',
+          'record limit reached. cannot submit more than 200 records into this call',
+        );
+      if (q.allOrNone !== undefined && q.allOrNone !== 'false')
+        return fail(reply, 400, 'INVALID_FIELD', 'simulator: only allOrNone=false is simulated');
+      const error = (statusCode: string, message: string) => ({
+        success: false,
+        errors: [{ statusCode, message, fields: [] }],
+      });
       return ids.map((id) => {
         if (!RECORD_ID.test(id)) return error('MALFORMED_ID', `malformed id ${id}`);
         const record = vendor.records.get(id);
         const failing = vendor.failingDeletes.get(id);
-        if (record && failing) return error(failing, `Cannot delete record with Email ${record.Email ?? ''} and Phone ${record.Phone ?? ''}`);
+        if (record && failing)
+          return error(
+            failing,
+            `Cannot delete record with Email ${record.Email ?? ''} and Phone ${record.Phone ?? ''}`,
+          );
         if (record) {
           vendor.softDelete(id);
           return { id, success: true, errors: [] };
@@ -378,17 +441,31 @@ const routes: Route[] = [
       const parsed = createJobRequestSchema.safeParse(req.body);
       if (!parsed.success) return fail(reply, 400, 'INVALIDJOB', 'Invalid job');
       const { object, operation, lineEnding } = parsed.data;
-      if (object !== 'Contact' && object !== 'Lead') return fail(reply, 400, 'INVALIDJOB', `Unable to find object: ${object}`);
-      if (operation !== 'delete' && operation !== 'hardDelete') return fail(reply, 400, 'INVALIDJOB', 'simulator: only delete and hardDelete jobs are simulated');
-      if (operation === 'hardDelete' && !vendor.options.hardDeletePermission) return fail(reply, 400, 'FEATURENOTENABLED', 'Feature is not enabled: Bulk API Hard Delete');
-      const job: SimJob = { id: vendor.newId('750'), object, operation, state: 'Open', lineEnding, polls: 0, processed: 0, failed: 0 };
+      if (object !== 'Contact' && object !== 'Lead')
+        return fail(reply, 400, 'INVALIDJOB', `Unable to find object: ${object}`);
+      if (operation !== 'delete' && operation !== 'hardDelete')
+        return fail(reply, 400, 'INVALIDJOB', 'simulator: only delete and hardDelete jobs are simulated');
+      if (operation === 'hardDelete' && !vendor.options.hardDeletePermission)
+        return fail(reply, 400, 'FEATURENOTENABLED', 'Feature is not enabled: Bulk API Hard Delete');
+      const job: SimJob = {
+        id: vendor.newId('750'),
+        object,
+        operation,
+        state: 'Open',
+        lineEnding,
+        polls: 0,
+        processed: 0,
+        failed: 0,
+      };
       vendor.jobs.set(job.id, job);
       return jobInfo(v, job);
     },
   },
   jobRoute('upload-hard-delete-job', 'PUT', '/services/data/:v/jobs/ingest/:id/batches', (req, reply, _vendor, job) => {
-    if (!String(req.headers['content-type'] ?? '').startsWith('text/csv') || typeof req.body !== 'string') return fail(reply, 400, 'INVALIDJOB', 'Content type must be text/csv');
-    if (job.state !== 'Open' || job.csv !== undefined) return fail(reply, 409, 'INVALIDJOBSTATE', 'Job data already uploaded or job not open');
+    if (!String(req.headers['content-type'] ?? '').startsWith('text/csv') || typeof req.body !== 'string')
+      return fail(reply, 400, 'INVALIDJOB', 'Content type must be text/csv');
+    if (job.state !== 'Open' || job.csv !== undefined)
+      return fail(reply, 409, 'INVALIDJOBSTATE', 'Job data already uploaded or job not open');
     job.csv = req.body;
     reply.code(201);
     return undefined;
@@ -446,6 +523,11 @@ export class SalesforceSimulator extends SimServer<SalesforceSimVendor> {
 
 /** Rate limiting is off by default: Salesforce limits concurrency and a daily allocation, not requests per second. */
 export function createSalesforceSimulator(opts: SalesforceSimOptions = {}): SalesforceSimulator {
-  const options: SalesforceSimOptions = { ...SALESFORCE_SIM_CREDENTIALS, hardDeletePermission: true, ratePerSecond: 0, ...opts };
+  const options: SalesforceSimOptions = {
+    ...SALESFORCE_SIM_CREDENTIALS,
+    hardDeletePermission: true,
+    ratePerSecond: 0,
+    ...opts,
+  };
   return new SalesforceSimulator(new SalesforceSimVendor(options), options);
 }

@@ -101,7 +101,11 @@ export class SimServer<Vendor extends SimVendorContract> {
   readonly controls: SimControls;
   private address?: string;
 
-  constructor(readonly vendor: Vendor, routes: SimRoute<Vendor>[], options: SimOptions = {}) {
+  constructor(
+    readonly vendor: Vendor,
+    routes: SimRoute<Vendor>[],
+    options: SimOptions = {},
+  ) {
     this.controls = new SimControls(options);
     this.app = Fastify({ logger: false, forceCloseConnections: true });
     // Vendors accept form bodies on token endpoints.
@@ -134,7 +138,10 @@ export class SimServer<Vendor extends SimVendorContract> {
           if (!this.controls.admit()) {
             log(429);
             const retryAfter = this.controls.options.rateLimitRetryAfterSeconds ?? 1;
-            return reply.code(429).header('retry-after', String(retryAfter)).send(this.vendor.errorBody(429, 'API request limit exceeded'));
+            return reply
+              .code(429)
+              .header('retry-after', String(retryAfter))
+              .send(this.vendor.errorBody(429, 'API request limit exceeded'));
           }
         }
         const fault = this.controls.takeFault(route.operation);
