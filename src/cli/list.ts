@@ -7,20 +7,16 @@
  * it had when it was stopped, so `Running` also requires a running execution.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { CLOSED_STATUS } from '../client/erasures';
+import { CLOSED_STATUS, ERASURE_STATUSES, type ErasureStatusName } from '../client/erasures';
 import { erasureWorkflowId } from '../temporal/names';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflow } from '../workflows/erasure';
 
-export const LIST_STATUSES = [
-  'Running',
-  'WaitingForGong',
-  'ActionRequired',
-  'Completed',
-  'Failed',
-  'Terminated',
-] as const;
-export type ListStatus = (typeof LIST_STATUSES)[number];
+/** What `list` filters on: every status but Cancelled and TimedOut, which nothing does to an erasure. */
+export type ListStatus = Exclude<ErasureStatusName, 'Cancelled' | 'TimedOut'>;
+export const LIST_STATUSES = ERASURE_STATUSES.filter(
+  (status): status is ListStatus => status !== 'Cancelled' && status !== 'TimedOut',
+);
 
 export const LIST_LIMITS = { defaultLimit: 100, maxLimit: 10_000 } as const;
 

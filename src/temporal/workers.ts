@@ -49,17 +49,16 @@ export interface WorkerDeps {
 export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   const roles = deps.roles ?? ['main', 'gong'];
   const workers: Worker[] = [];
+  const shared = { connection: deps.connection, namespace: deps.namespace, dataConverter: deps.dataConverter };
   const workflows = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
     : { workflowsPath: require.resolve('../workflows') };
   if (roles.includes('main'))
     workers.push(
       await Worker.create({
-        connection: deps.connection,
-        namespace: deps.namespace,
+        ...shared,
         taskQueue: deps.taskQueues.main,
         ...workflows,
-        dataConverter: deps.dataConverter,
         activities: {
           ...createConnectorActivities({
             connectors: deps.connectors,
@@ -74,10 +73,8 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   if (roles.includes('gong'))
     workers.push(
       await Worker.create({
-        connection: deps.connection,
-        namespace: deps.namespace,
+        ...shared,
         taskQueue: deps.taskQueues.gong,
-        dataConverter: deps.dataConverter,
         activities: createGongActivities(deps.gong, new Pacer(gongRate)),
         // The server-side cap across every worker on the queue; the Pacer smooths each worker's bursts.
         maxTaskQueueActivitiesPerSecond: gongRate,
