@@ -108,7 +108,7 @@ test('a fresh history, including operator steering and status callbacks, replays
     },
   );
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
-  await handle.executeUpdate(retryUpdate);
+  await handle.executeUpdate(retryUpdate, { args: [{}] });
   const receipt = await handle.result();
   await receiver.close();
   expect(receipt.notifications?.map((n) => `${n.event}:${n.state}`)).toEqual([

@@ -166,7 +166,7 @@ test('a system reporting failure puts the request in "action required"; skip kee
   });
   expect(JSON.stringify(waiting)).not.toContain(EMAIL);
   // retry sends a new order (a new idempotency key: the old one would answer `failed` again).
-  await handle.executeUpdate(retryUpdate);
+  await handle.executeUpdate(retryUpdate, { args: [{}] });
   await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
   expect([...harness.sandbox.http.get('legacy-crm')!.vendor.orders.keys()]).toEqual([
     `${requestId}:legacy-crm`,
@@ -195,7 +195,7 @@ test('a system that accepts and never finishes escalates after externalMaxWait',
   const waiting = await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   expect(waiting.actionRequired?.errorType).toBe('ExternalErasureOverdue');
   // retry keeps waiting; the callback then completes it.
-  await handle.executeUpdate(retryUpdate);
+  await handle.executeUpdate(retryUpdate, { args: [{}] });
   await handle.executeUpdate(connectorCallbackUpdate, { args: [{ connector: 'http:slow', state: 'not_found' }] });
   const receipt = await handle.result();
   expect(receipt.crm.external[0]).toMatchObject({ state: 'not_found', via: 'callback' });

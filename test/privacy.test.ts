@@ -137,7 +137,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   );
   const b = await submit(bravo!, 'leak-400');
   await h.waitForProgress(b.requestId, (p) => p.status === 'ActionRequired');
-  await b.handle.executeUpdate(retryUpdate);
+  await b.handle.executeUpdate(retryUpdate, { args: [{}] });
   await b.handle.result();
   // 3. Rate limits and server errors, retried.
   h.sandbox.gong!.controls.inject(

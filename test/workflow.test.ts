@@ -127,7 +127,7 @@ test('when Gong never finishes, the request escalates; an operator retry re-eras
   expect(waiting.actionRequired?.reason).not.toContain(EMAIL);
 
   h.sandbox.gong!.vendor.setStuckDeletion(false);
-  await handle.executeUpdate(retryUpdate);
+  await handle.executeUpdate(retryUpdate, { args: [{}] });
   const receipt = await handle.result();
   expect(receipt.gong.verification.outcome).toBe('verified');
   expect(receipt.gong.erasures).toHaveLength(2);
@@ -178,7 +178,7 @@ test('a 400 puts the request in "action required" until an operator retries it',
   const described = await handle.describe();
   expect(described.searchAttributes).toMatchObject({ ErasureStatus: ['ActionRequired'], ErasureStep: ['crm'] });
 
-  await handle.executeUpdate(retryUpdate);
+  await handle.executeUpdate(retryUpdate, { args: [{}] });
   const receipt = await handle.result();
   expect(receipt.outcome).toBe('erased');
   expect(receipt.operatorActions).toHaveLength(1);
@@ -211,7 +211,7 @@ test('operator updates are refused while nothing is waiting', async () => {
   const requestId = uniqueRequestId('norefuse');
   const { handle } = await h.submit({ requestId, emails: [EMAIL] }, { ...FAST, verifyInitialWait: '1m' });
   await h.waitForProgress(requestId, (p) => p.step === 'gong-verify');
-  await expect(handle.executeUpdate(retryUpdate)).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await expect(handle.executeUpdate(retryUpdate, { args: [{}] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
   await handle.terminate('test over');
 });
 
@@ -255,7 +255,7 @@ test('a retry and a skip sent at the same moment: exactly one decision is taken 
   const { handle } = await h.submit({ requestId, emails: [EMAIL] });
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   const [retry, skip] = await Promise.allSettled([
-    handle.executeUpdate(retryUpdate),
+    handle.executeUpdate(retryUpdate, { args: [{}] }),
     handle.executeUpdate(skipUpdate, { args: [{ reason: 'race' }] }),
   ]);
   // One is taken, the other refused by the workflow (the wait it answers is over).

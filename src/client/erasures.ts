@@ -259,7 +259,7 @@ export async function erasureStatus(
 
 /** Operator: run the failed item of an erasure waiting for an operator again. */
 export function retryErasure(client: Client, requestId: string): Promise<void> {
-  return operatorAction(client, requestId, (handle) => handle.executeUpdate(retryUpdate));
+  return operatorAction(client, requestId, (handle) => handle.executeUpdate(retryUpdate, { args: [{}] }));
 }
 
 /** Operator: skip the failed item of an erasure waiting for an operator; the receipt keeps the reason. */

@@ -4,12 +4,15 @@
  * message fails to compile instead of failing at run time.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ConnectorCallback, ErasureProgress, SkipRequest } from './types';
+import type { ConnectorCallback, ErasureProgress, RetryRequest, SkipRequest } from './types';
 
 /** Where the request stands: step, results so far, and what (if anything) waits for an operator. */
 export const progressQuery = defineQuery<ErasureProgress>('progress');
-/** Operator: run the failed item again (after fixing credentials, say). */
-export const retryUpdate = defineUpdate<void, []>('retry');
+/**
+ * Operator: run the failed item again (after fixing credentials, say). Retries recorded before the
+ * actor was sent carry no argument, so the handler takes a missing one as `{}`.
+ */
+export const retryUpdate = defineUpdate<void, [RetryRequest]>('retry');
 /** Operator: give up on the failed item; the receipt keeps the reason. */
 export const skipUpdate = defineUpdate<void, [SkipRequest]>('skip');
 /** An HTTP connector (through the intake service, or an operator) reporting an accepted order done. */

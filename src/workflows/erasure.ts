@@ -40,7 +40,7 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   const orderCallbacks = new ExternalOrderCallbacks();
 
   setHandler(progressQuery, () => progress);
-  setHandler(retryUpdate, () => operator.retry(), { validator: () => operator.validateRetry() });
+  setHandler(retryUpdate, (req) => operator.retry(req), { validator: (_req) => operator.validateRetry() });
   setHandler(skipUpdate, (req) => operator.skip(req), { validator: (req) => operator.validateSkip(req) });
   setHandler(connectorCallbackUpdate, (cb) => orderCallbacks.receive(cb), {
     validator: (cb) => orderCallbacks.validate(cb),

@@ -6,14 +6,14 @@
 import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
 import { now, setState } from './progress';
 import type { StatusCallbacks } from './status-callbacks';
-import type { ErasureProgress, SkipRequest, StepName } from './types';
+import type { ErasureProgress, RetryRequest, SkipRequest, StepName } from './types';
 
 export interface FailureReason {
   reason: string;
   errorType?: string;
 }
 
-type Decision = { action: 'retry' } | { action: 'skip'; reason: string };
+type Decision = { action: 'retry'; by?: string } | { action: 'skip'; reason: string; by?: string };
 
 export class OperatorGate {
   private decision: Decision | undefined;
@@ -37,12 +37,12 @@ export class OperatorGate {
     if (req.reason.length > 1000) throw new Error('skip reason must be at most 1000 characters');
   }
 
-  retry(): void {
-    this.decision = { action: 'retry' };
+  retry(req: RetryRequest | undefined): void {
+    this.decision = { action: 'retry', by: req?.by };
   }
 
-  skip({ reason }: SkipRequest): void {
-    this.decision = { action: 'skip', reason: reason.trim() };
+  skip({ reason, by }: SkipRequest): void {
+    this.decision = { action: 'skip', reason: (reason ?? '').trim(), by };
   }
 
   /** Shows the failure to operators (status ActionRequired) and waits for `retry` or `skip`. */
@@ -60,10 +60,10 @@ export class OperatorGate {
     setState(progress, resumeStatus, step);
     const at = now();
     if (made.action === 'skip') {
-      progress.operatorActions.push({ action: 'skip', step, item, at, reason: made.reason });
+      progress.operatorActions.push({ action: 'skip', step, item, at, reason: made.reason, ...by(made) });
       progress.skipped.push({ step, item, reason: made.reason, failure: failure.reason, at });
     } else {
-      progress.operatorActions.push({ action: 'retry', step, item, at });
+      progress.operatorActions.push({ action: 'retry', step, item, at, ...by(made) });
     }
     return made.action;
   }
@@ -99,4 +99,9 @@ export function describeFailure(err: ActivityFailure): FailureReason {
   }
   // Timeouts and cancellations: the activity never answered in time, even after retries.
   return { reason: `${err.activityType} did not complete: ${cause?.message ?? err.message}`, errorType: cause?.name };
+}
+
+/** `by` only when known, so actions recorded before actors were sent keep their shape. */
+function by(decision: Decision): { by?: string } {
+  return decision.by === undefined ? {} : { by: decision.by };
 }

@@ -110,7 +110,7 @@ export interface ConnectorStepRecord {
 }
 
 /** The `connectorCallback` update: an HTTP connector reporting that an accepted order finished. */
-export interface ConnectorCallback {
+export interface ConnectorCallback extends Actor {
   connector: string;
   state: 'completed' | 'not_found' | 'failed';
   deleted?: number;
@@ -148,7 +148,16 @@ export interface ErasureProgress {
   intake?: IntakeRecord;
   /** Status callbacks sent (or being retried) for this request. */
   notifications?: NotificationRecord[];
-  operatorActions: { action: 'retry' | 'skip'; step: StepName; item: string; at: string; reason?: string }[];
+  operatorActions: {
+    action: 'retry' | 'skip';
+    step: StepName;
+    item: string;
+    at: string;
+    reason?: string;
+    note?: string;
+    /** The credential's name (or `cli`); absent for actions taken before it was recorded. */
+    by?: string;
+  }[];
 }
 
 /**
@@ -162,6 +171,24 @@ export interface ErasureReceipt extends ErasureProgress {
   subject: IdentifierRef[];
 }
 
-export interface SkipRequest {
-  reason: string;
+/**
+ * Who sent an operator action or a connector callback: the intake credential's name, or `cli`.
+ * Recorded in progress and the receipt. A name from configuration, never personal data.
+ */
+export interface Actor {
+  by?: string;
+}
+
+/** The `retry` update. */
+export type RetryRequest = Actor;
+
+/**
+ * The `skip` update: a reason code from a documented list, and optional free text checked like
+ * vendor text (nothing personal). `reason` alone is what skips sent before reason codes carried;
+ * histories recorded then still replay with it.
+ */
+export interface SkipRequest extends Actor {
+  code?: string;
+  note?: string;
+  reason?: string;
 }
