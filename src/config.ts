@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { blankAsUndefined, optionalEnv } from './env';
+import { allowedHostsProblems } from './callbacks/hosts';
 import { durationTextSchema, type ErasureSettings } from './settings-schema';
 import { TASK_QUEUES } from './temporal/names';
 
@@ -49,8 +50,12 @@ export const serviceEnvSchema = z.object({
     blankAsUndefined,
     list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong']),
   ),
-  /** Hosts status callbacks may be sent to: `hooks.example.com`, `*.example.com`. Empty: none. */
-  DSR_CALLBACK_ALLOWED_HOSTS: list.default([]),
+  /** Hosts and ports status callbacks may go to: `hooks.example.com` (:443), `*.example.com:8443`. Empty: none. */
+  DSR_CALLBACK_ALLOWED_HOSTS: list
+    .superRefine((entries, ctx) => {
+      for (const message of allowedHostsProblems(entries)) ctx.addIssue({ code: 'custom', message });
+    })
+    .default([]),
   /** Signs our status callbacks (X-DSR-Signature); receivers verify with the same secret. */
   DSR_CALLBACK_SIGNING_SECRET: optionalEnv(z.string().min(32, 'must be at least 32 characters')),
   ...settingsEnvSchema,

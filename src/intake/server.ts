@@ -176,7 +176,10 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     const body = parseOrInvalid(submitBodySchema, req.body);
     if (body.callbackUrl && !isAllowedCallbackUrl(body.callbackUrl, deps.callbackAllowedHosts)) {
       throw new InvalidRequestError([
-        { field: 'callbackUrl', message: 'must be an https URL on a host allowed by DSR_CALLBACK_ALLOWED_HOSTS' },
+        {
+          field: 'callbackUrl',
+          message: 'must be an https URL on a host and port allowed by DSR_CALLBACK_ALLOWED_HOSTS',
+        },
       ]);
     }
     const intake: IntakeRecord = {
@@ -252,12 +255,12 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
       phoneSpaces: config.DSR_KETCH_PHONE_SPACES,
     });
     const request = parseErasureRequest({ requestId: ketch.requestId, emails: ketch.emails, phones: ketch.phones });
-    const refused = ketch.callbacks.filter((c) => !isAllowedCallbackUrl(c.url, deps.callbackAllowedHosts));
-    if (refused.length)
+    const refused = ketch.callbacks.findIndex((c) => !isAllowedCallbackUrl(c.url, deps.callbackAllowedHosts));
+    if (refused >= 0)
       throw new HttpError(
         400,
         'configuration',
-        'a callback URL is not on a host allowed by DSR_CALLBACK_ALLOWED_HOSTS',
+        `request.callbacks[${refused}].url is not an https URL on a host and port allowed by DSR_CALLBACK_ALLOWED_HOSTS`,
       );
     const submitted = await start(request, { ...ketch.intake, submittedBy: req.principal?.name }, ketch.callbacks);
     const status = submitted.outcome === 'started' ? 'Running' : (await statusOf(request.requestId, false)).status;

@@ -25,7 +25,8 @@ export async function startIntake(h: Harness, env: Record<string, string> = {}) 
     client: h.client,
     config,
     taskQueue: h.taskQueue,
-    callbackAllowedHosts: ['127.0.0.1'],
+    // Loopback receivers listen on ports chosen at run time; hooks.example.com is listed to test its port rule.
+    callbackAllowedHosts: ['127.0.0.1:*', 'hooks.example.com'],
     logStream: { write: (line) => void lines.push(line) },
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
