@@ -21,6 +21,14 @@ export const FailureTypes = {
   callbackHostNotAllowed: 'CallbackHostNotAllowed',
   /** A status callback that cannot be sent as configured (no signing secret, no Ketch metadata). */
   callbackMisconfigured: 'CallbackMisconfigured',
+  /**
+   * A status callback whose own headers can never be sent (a name that is not a token, a control
+   * character in a value, a header the HTTP layer or this service owns): it reached the workflow
+   * without intake's check (the client, the CLI, an older history).
+   */
+  callbackInvalid: 'CallbackInvalid',
+  /** The HTTP client refused the request as built (an invalid header or URL): no retry can send it. */
+  requestInvalid: 'HttpRequestInvalid',
 } as const;
 
 export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
@@ -34,4 +42,6 @@ export const NON_RETRYABLE_FAILURE_TYPES: FailureType[] = [
   FailureTypes.config,
   FailureTypes.callbackHostNotAllowed,
   FailureTypes.callbackMisconfigured,
+  FailureTypes.callbackInvalid,
+  FailureTypes.requestInvalid,
 ];

@@ -25,7 +25,7 @@ beforeAll(async () => {
     bundle,
     sandbox: { gong: { deletionDelayMs: 500 } },
     env: {
-      DSR_CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+      DSR_CALLBACK_ALLOWED_HOSTS: '127.0.0.1:*', // the receivers' ports are chosen at run time
       DSR_CALLBACK_SIGNING_SECRET: SIGNING_SECRET,
       DSR_VERIFY_INITIAL_WAIT: '1s',
       DSR_VERIFY_MAX_INTERVAL: '2s',
@@ -199,6 +199,19 @@ describe('validation', () => {
     expect(res.json.error.fields).toEqual([
       { field: 'callbackUrl', message: expect.stringMatching(/DSR_CALLBACK_ALLOWED_HOSTS/) },
     ]);
+  });
+
+  test("an allow-listed host's other ports are refused: an entry without a port allows 443 only", async () => {
+    // hooks.example.com is listed (test/helpers/intake.ts); 6379 is where a Redis beside it would listen.
+    for (const callbackUrl of ['https://hooks.example.com:6379/hook', 'https://hooks.example.com:8443/hook']) {
+      const res = await intake.call('POST', '/v1/erasures', {
+        body: { requestId: uniqueRequestId('cb-port'), emails: [EMAIL], callbackUrl },
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.error.fields).toEqual([
+        { field: 'callbackUrl', message: expect.stringMatching(/host and port allowed by DSR_CALLBACK_ALLOWED_HOSTS/) },
+      ]);
+    }
   });
 });
 
@@ -455,6 +468,85 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     outsider.request.callbacks = [{ url: 'https://elsewhere.example/cb', headers: { Authorization: 'x' } }];
     const refused = await ketch.forward(`${intake.url}/v1/ketch/dsr`, outsider, `Bearer ${API_KEY}`);
     expect(refused.body).toMatchObject({ kind: 'Error', error: { code: 400, status: 'configuration' } });
+
+    // An allow-listed host on another port is refused too, naming the callback.
+    const otherPort = ketch.deleteRequest({ email: EMAIL });
+    otherPort.request.callbacks = [
+      { url: 'https://hooks.example.com/cb', headers: { Authorization: 'x' } },
+      { url: 'https://hooks.example.com:6379/cb', headers: { Authorization: 'x' } },
+    ];
+    const portRefused = await ketch.forward(`${intake.url}/v1/ketch/dsr`, otherPort, `Bearer ${API_KEY}`);
+    expect(portRefused.status).toBe(400);
+    expect(portRefused.body).toMatchObject({
+      kind: 'Error',
+      error: { code: 400, status: 'configuration', message: expect.stringMatching(/request\.callbacks\[1\]\.url/) },
+    });
+  });
+
+  test('callback headers HTTP cannot carry, or that would steer the request, are refused as invalid, naming the field', async () => {
+    const cases: Record<string, string>[] = [
+      { Authorization: 'Bearer x\r\nHost: internal.service' }, // header injection
+      { 'X-Team Token': 'secret-value-1' }, // a space: not an RFC 9110 token
+      { Host: 'internal.service' },
+      { 'Transfer-Encoding': 'chunked' },
+      { 'Content-Length': '0' },
+      { Connection: 'close' },
+      { 'X-DSR-Signature': 't=1,v1=00' },
+      { Authorization: 'Bearer \u0000secret-value-2' },
+    ];
+    for (const [i, headers] of cases.entries()) {
+      const body = ketch.deleteRequest({ email: EMAIL, uid: `bad-header-${i}` });
+      (body.request as { callbacks: unknown }).callbacks = [{ url: ketch.callbackUrl(), headers }];
+      const res = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${API_KEY}`);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        kind: 'Error',
+        metadata: { uid: `bad-header-${i}` },
+        error: { code: 400, status: 'invalid', message: expect.stringMatching(/request\.callbacks\[0\]\.headers /) },
+      });
+      const text = JSON.stringify(res.body);
+      for (const sent of ['internal.service', 'secret-value', 'X-Team', 'chunked']) expect(text).not.toContain(sent);
+    }
+  });
+
+  test('a stored callback whose headers HTTP cannot carry fails at once: the notification is failed, the erasure Completed', async () => {
+    // Started with the client, as the CLI or an older intake could: no intake check on the way in.
+    const requestId = uniqueRequestId('bad-header');
+    const ketchMeta = { uid: requestId, tenant: 'axonic' };
+    const { handle } = await h.submit({ requestId, emails: [EMAIL] }, undefined, {
+      callbacks: [
+        {
+          protocol: 'ketch',
+          url: ketch.callbackUrl(),
+          headers: { Authorization: `${ketch.callbackAuthorization}\r\nHost: internal.service` },
+          ketch: ketchMeta,
+        },
+        { protocol: 'ketch', url: ketch.callbackUrl(), headers: { 'Transfer-Encoding': 'chunked' }, ketch: ketchMeta },
+      ],
+    });
+    const started = Date.now();
+    const receipt = (await handle.result()) as ErasureReceipt;
+    // Not retried as a network error for DSR_CALLBACK_MAX_WAIT (2 minutes here, 72 hours by default).
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(receipt.outcome).toBe('erased');
+    expect(receipt.notifications).toEqual([
+      expect.objectContaining({
+        event: 'completed',
+        state: 'failed',
+        error: expect.stringMatching(
+          /refused: its headers cannot be sent \(header 1: the value must be printable ASCII/,
+        ),
+      }),
+      expect.objectContaining({
+        event: 'completed',
+        state: 'failed',
+        error: expect.stringMatching(/refused: its headers cannot be sent \(header 1: must not be Transfer-Encoding/),
+      }),
+    ]);
+    expect(JSON.stringify(receipt)).not.toContain('internal.service');
+    expect(ketch.events(requestId)).toEqual([]);
+    const status = await intake.call('GET', `/v1/erasures/${requestId}`);
+    expect(status.json.status).toBe('Completed');
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Status callbacks as an activity, so Temporal retries them durably: a receiver that is down for
  * hours still gets the event when it is back (5xx, timeouts and 429 retry with backoff, Retry-After
- * honoured); 4xx and a host that is not allow-listed fail at once, and the workflow records it.
+ * honoured); 4xx, a host and port that are not allow-listed, and headers HTTP cannot carry fail at
+ * once (no retry could ever send them), and the workflow records it on the notification.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../failures';
@@ -9,6 +10,7 @@ import { Agent } from 'undici';
 import { VendorHttp } from '../vendors/http';
 import { ketchStatusEvent } from '../vendors/ketch/protocol';
 import type { StatusCallback, StatusEvent } from '../workflows/types';
+import { callbackHeaderProblems } from './headers';
 import { isAllowedCallbackUrl } from './hosts';
 import { SIGNATURE_HEADER, signatureHeader } from './signature';
 
@@ -27,8 +29,16 @@ export function createCallbackActivities(config: CallbackDeliveryConfig) {
       const host = safeHost(callback.url);
       if (!isAllowedCallbackUrl(callback.url, config.allowedHosts)) {
         throw ApplicationFailure.nonRetryable(
-          `status callback to ${host} refused: not an https URL on a host in DSR_CALLBACK_ALLOWED_HOSTS`,
+          `status callback to ${host} refused: not an https URL on a host and port in DSR_CALLBACK_ALLOWED_HOSTS`,
           FailureTypes.callbackHostNotAllowed,
+        );
+      }
+      // Intake checks them too; this catches callbacks that reached the workflow another way.
+      const headerProblems = callbackHeaderProblems(callback.headers ?? {});
+      if (headerProblems.length) {
+        throw ApplicationFailure.nonRetryable(
+          `status callback to ${host} refused: its headers cannot be sent (${headerProblems.join('; ')})`,
+          FailureTypes.callbackInvalid,
         );
       }
       const http = new VendorHttp({

@@ -7,6 +7,7 @@
  *   400, 422       -> non-retryable `VendorRejectedRequest`
  *   401, 403       -> non-retryable `VendorAuthFailed`
  *   bad response   -> non-retryable `VendorResponseInvalid`
+ *   unsendable     -> non-retryable `HttpRequestInvalid` (undici refused a header or URL we built)
  *
  * Failure messages are stored by Temporal, so they name the vendor, operation, status, the vendor's
  * own request id and error codes; never a URL with a query string, a request body or vendor free
@@ -213,6 +214,15 @@ export class VendorHttp {
   }
 
   private networkFailure(operation: string, err: unknown): ApplicationFailure {
+    // undici refused the request before sending it (a header name or value HTTP cannot carry):
+    // the same request fails the same way on every retry. Its message quotes the header; only the code is kept.
+    if (err instanceof undiciErrors.InvalidArgumentError) {
+      return ApplicationFailure.create({
+        type: FailureTypes.requestInvalid,
+        nonRetryable: true,
+        message: `${this.vendor} ${operation}: the HTTP client refused the request as built (${err.code})`,
+      });
+    }
     const code =
       err instanceof undiciErrors.UndiciError ? err.code : ((err as NodeJS.ErrnoException)?.code ?? 'UNKNOWN');
     return ApplicationFailure.create({

@@ -5,6 +5,12 @@
  * and a strict parse would make every new Ketch release fail our intake); the envelope is strict.
  */
 import { z } from 'zod';
+import {
+  callbackHeaderProblems,
+  MAX_CALLBACK_HEADERS,
+  MAX_HEADER_NAME_LENGTH,
+  MAX_HEADER_VALUE_LENGTH,
+} from '../../callbacks/headers';
 
 export const ketchStatuses = ['unknown', 'pending', 'in_progress', 'completed', 'cancelled', 'denied'] as const;
 export type KetchStatus = (typeof ketchStatuses)[number];
@@ -35,9 +41,24 @@ const identitySchema = z
 const callbackSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be an https URL' }).max(2048, 'must be at most 2048 characters'),
+    // Checked as a whole, so every issue is reported at `headers`: zod would put a bad name (which may
+    // carry a CR/LF or a secret) into the issue's path, and the path into the error message.
     headers: z
-      .record(z.string().max(256), z.string().max(4096), { error: 'must map header names to strings' })
-      .optional(),
+      .record(z.string(), z.unknown(), { error: 'must map header names to strings' })
+      .superRefine((headers, ctx) => {
+        for (const message of callbackHeaderProblems(headers)) ctx.addIssue({ code: 'custom', message });
+      })
+      .transform((headers) => headers as Record<string, string>) // every value was checked to be a string
+      .optional()
+      .meta({
+        description:
+          'Headers to send with each status event (e.g. Authorization): RFC 9110 token names, printable ASCII ' +
+          'values; hop-by-hop headers, Host, Content-Length, Expect, Content-Type, Content-Encoding and X-DSR-* ' +
+          'are refused',
+        propertyNames: { type: 'string', maxLength: MAX_HEADER_NAME_LENGTH },
+        additionalProperties: { type: 'string', maxLength: MAX_HEADER_VALUE_LENGTH },
+        maxProperties: MAX_CALLBACK_HEADERS,
+      }),
   })
   .loose();
 
