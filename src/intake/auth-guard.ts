@@ -12,6 +12,8 @@ import { AuthError } from './auth';
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
 /** Addresses remembered at once; beyond it the oldest window is dropped, so a flood of addresses cannot grow memory. */
 const MAX_ADDRESSES = 10_000;
+/** fastify's request.ip is undefined once the socket is gone; such requests share one count. */
+const addressKey = (address: string | undefined) => normalizeIP(address || 'unknown');
 
 /**
  * Failed authentication attempts per client address (IPv6 by /64, as @fastify/rate-limit groups them): after `max`
@@ -34,12 +36,12 @@ export class AuthFailureLimiter {
 
   /** Seconds until the address may try again (for Retry-After), or 0 when it may now. */
   retryAfterSeconds(address: string): number {
-    const w = this.live(normalizeIP(address));
+    const w = this.live(addressKey(address));
     return w && w.failures >= this.max ? Math.max(1, Math.ceil((w.endsAt - this.now()) / 1000)) : 0;
   }
 
   recordFailure(address: string): void {
-    const key = normalizeIP(address);
+    const key = addressKey(address);
     const w = this.live(key);
     if (w) {
       w.failures++;

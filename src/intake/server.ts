@@ -165,7 +165,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
 
   app.addHook('onResponse', async (req, reply) => logAnswer(req, reply, reply.elapsedTime));
   function logAnswer(req: FastifyRequest, reply: FastifyReply, ms: number) {
-    requestBegan.set(req.raw.socket, performance.now());
+    if (req.raw.socket) requestBegan.set(req.raw.socket, performance.now());
     logAccess(req.log, {
       method: req.method,
       route: req.routeOptions.url ?? '(no route)',
