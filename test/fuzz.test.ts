@@ -22,7 +22,7 @@ let intake: Awaited<ReturnType<typeof startIntake>>;
 
 beforeAll(async () => {
   h = await startHarness({ bundle: await bundleWorkflows(), sandbox: { gong: { deletionDelayMs: 200 } } });
-  intake = await startIntake(h, { DSR_INTAKE_RATE_LIMIT: '100000' });
+  intake = await startIntake(h, { DSR_INTAKE_RATE_LIMIT: '100000', DSR_INTAKE_AUTH_FAILURE_LIMIT: '100000' });
   // The document's example request id exists, so operations on an erasure get past 404.
   expect(
     (

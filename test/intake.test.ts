@@ -33,7 +33,8 @@ beforeAll(async () => {
     },
   });
   h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
-  intake = await startIntake(h, { DSR_INTAKE_RATE_LIMIT: '100000' }); // tests poll; the limit has its own test
+  // Tests poll and try wrong credentials from one address; both limits have their own tests (intake-http for failures).
+  intake = await startIntake(h, { DSR_INTAKE_RATE_LIMIT: '100000', DSR_INTAKE_AUTH_FAILURE_LIMIT: '100000' });
   receiver = await startCallbackReceiver();
 });
 

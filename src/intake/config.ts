@@ -6,6 +6,7 @@
  *   DSR_INTAKE_WEBHOOK_SECRETS=portal:<random, 32+ characters>
  */
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { blankAsUndefined, optionalEnv } from '../env';
 
@@ -44,6 +45,15 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 
+/** An address or CIDR block, or one of proxy-addr's names for the usual private ranges. */
+const proxyAddress = z.string().refine((s) => {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(s)) return true;
+  const [address = '', prefix, ...rest] = s.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}, 'entries are IP addresses or CIDR blocks (10.0.0.0/8), or loopback, linklocal, uniquelocal');
+
 export const intakeEnvSchema = z.object({
   DSR_INTAKE_HOST: z.preprocess(blankAsUndefined, z.string().default('127.0.0.1')),
   DSR_INTAKE_PORT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
@@ -58,6 +68,13 @@ export const intakeEnvSchema = z.object({
   DSR_INTAKE_WEBHOOK_SECRETS: entries(z.string().min(32, 'webhook secrets must be at least 32 characters')),
   /** Requests per minute per API key or webhook secret. */
   DSR_INTAKE_RATE_LIMIT: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(100_000).default(120)),
+  /** Failed authentication attempts per minute per client address before it gets 429 (auth-guard.ts). */
+  DSR_INTAKE_AUTH_FAILURE_LIMIT: z.preprocess(
+    blankAsUndefined,
+    z.coerce.number().int().min(1).max(100_000).default(10),
+  ),
+  /** Proxies whose X-Forwarded-For names the client (addresses or CIDRs): the address limits are per real client. */
+  DSR_INTAKE_TRUST_PROXY: z.preprocess(blankAsUndefined, list.pipe(z.array(proxyAddress)).default([])),
   DSR_INTAKE_BODY_LIMIT: z.preprocess(
     blankAsUndefined,
     z.coerce

@@ -25,7 +25,7 @@ const rejections = {
   '401': error('missing or invalid credentials'),
   '413': error('body too large'),
   '415': error('Content-Type is not application/json'),
-  '429': error('rate limit for this credential exceeded; see Retry-After'),
+  '429': error('rate limit for this credential, or for failed authentication from this address; see Retry-After'),
   '503': error('Temporal is not reachable, or no worker took the action in time'),
 };
 

@@ -8,8 +8,9 @@
  * name fields, never submitted values.
  */
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import { isAllowedCallbackUrl } from '../callbacks/hosts';
 import {
   ErasureNotFoundError,
@@ -27,7 +28,9 @@ import { InvalidRequestError, parseErasureRequest, parseOrInvalid, type ErasureR
 import { ketchDeleteResponse, ketchError, ketchStatusFor, parseKetchDeleteRequest } from '../vendors/ketch/protocol';
 import type { IntakeRecord, StatusCallback } from '../workflows/types';
 import { apiKeyVerifier, AuthError, signatureVerifier, type Principal } from './auth';
+import { announcesBody, AuthFailureLimiter, signatureHeaderPrecheck } from './auth-guard';
 import type { IntakeConfig } from './config';
+import { clientErrorHandler, errorBody, fastifyClientError, logAccess, MAX_PATH_PARAM_LENGTH } from './errors';
 import { buildOpenApi } from './openapi';
 import {
   connectorCallbackBodySchema,
@@ -77,18 +80,55 @@ export class HttpError extends Error {
 
 export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInstance> {
   const { client, config } = deps;
+  /** When each socket's current request began (connected, or its previous answer sent): `ms` for clientError. */
+  const requestBegan = new WeakMap<Socket, number>();
   const app = Fastify({
     logger: { level: deps.logLevel ?? 'info', ...(deps.logStream ? { stream: deps.logStream } : {}) },
     logController: new LogController({ disableRequestLogging: true }), // our own access log line below, without URLs
     bodyLimit: config.DSR_INTAKE_BODY_LIMIT,
-    trustProxy: false,
-    routerOptions: { maxParamLength: 200 },
+    trustProxy: config.DSR_INTAKE_TRUST_PROXY.length ? config.DSR_INTAKE_TRUST_PROXY : false,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // What the router refuses (bad percent-encoding, a too-long parameter) reaches no route and none of its hooks.
+    frameworkErrors: (err, req, reply) => frameworkError(err, req, reply),
+    // What Node's parser refuses (header overflow, not HTTP, too slow) never becomes a request.
+    clientErrorHandler: clientErrorHandler((socket) => requestBegan.get(socket)),
   });
+  app.server.on('connection', (socket: Socket) => requestBegan.set(socket, performance.now()));
   const verifyApiKey = apiKeyVerifier(config.DSR_INTAKE_API_KEYS);
   const verifySignature = signatureVerifier(
     config.DSR_INTAKE_WEBHOOK_SECRETS.map((s) => ({ name: s.name, secret: s.value })),
     deps.now,
   );
+  const precheckSignature = signatureHeaderPrecheck(config.DSR_INTAKE_WEBHOOK_SECRETS.length > 0, deps.now);
+  const authFailures = new AuthFailureLimiter(config.DSR_INTAKE_AUTH_FAILURE_LIMIT, deps.now);
+
+  /**
+   * Everything about the caller that needs no body, in onRequest (before the body is read or parsed): an address
+   * over its failed-authentication limit is refused before its credential is looked at; an API key is checked in
+   * full; a webhook's signature header must be present, well-formed and timely. A failure counts against the
+   * address, and a refused request's body is never read: the connection closes after the answer.
+   */
+  function authenticateEarly(req: FastifyRequest, reply: FastifyReply): void {
+    const auth = req.routeOptions.config?.auth;
+    if (auth === 'none') return;
+    try {
+      const retryAfter = authFailures.retryAfterSeconds(req.ip);
+      if (retryAfter > 0) {
+        reply.header('retry-after', String(retryAfter));
+        throw new HttpError(
+          429,
+          'rate_limited',
+          `too many failed authentication attempts from this address; retry after ${retryAfter} s`,
+        );
+      }
+      if (auth === 'signature') precheckSignature(header(req, 'x-dsr-signature'));
+      else req.principal = verifyApiKey(header(req, 'authorization'));
+    } catch (err) {
+      if (err instanceof AuthError) authFailures.recordFailure(req.ip);
+      if (announcesBody(req.raw)) reply.header('connection', 'close');
+      throw err;
+    }
+  }
 
   // JSON only; the raw text is kept because webhook signatures are over the exact bytes.
   app.removeAllContentTypeParsers();
@@ -98,11 +138,16 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     parseJson(req, body as string, done);
   });
 
+  app.addHook('onRequest', async (req, reply) => authenticateEarly(req, reply));
+  // A signature is over the body: checked once the body is read (its header passed authenticateEarly).
   app.addHook('preValidation', async (req) => {
-    const auth = req.routeOptions.config.auth;
-    if (auth === 'none') return;
-    if (auth === 'signature') req.principal = verifySignature(header(req, 'x-dsr-signature'), req.rawBody ?? '');
-    else req.principal = verifyApiKey(header(req, 'authorization'));
+    if (req.routeOptions.config.auth !== 'signature') return;
+    try {
+      req.principal = verifySignature(header(req, 'x-dsr-signature'), req.rawBody ?? '');
+    } catch (err) {
+      if (err instanceof AuthError) authFailures.recordFailure(req.ip);
+      throw err;
+    }
   });
 
   await app.register(rateLimit, {
@@ -110,7 +155,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     hook: 'preHandler', // after authentication, so the limit is per credential
     max: config.DSR_INTAKE_RATE_LIMIT,
     timeWindow: 60_000,
-    keyGenerator: (req) => (req.principal ? `${req.principal.via}:${req.principal.name}` : `ip:${req.ip}`),
+    keyGenerator: (req) => (req.principal ? `${req.principal.via}:${req.principal.name}` : `ip:${normalizeIP(req.ip)}`),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       code: 'rate_limited',
@@ -118,21 +163,38 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     }),
   });
 
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info(
-      {
-        method: req.method,
-        route: req.routeOptions.url ?? '(no route)',
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-        caller: req.principal?.name,
-      },
-      'request',
-    );
-  });
+  app.addHook('onResponse', async (req, reply) => logAnswer(req, reply, reply.elapsedTime));
+  function logAnswer(req: FastifyRequest, reply: FastifyReply, ms: number) {
+    if (req.raw.socket) requestBegan.set(req.raw.socket, performance.now());
+    logAccess(req.log, {
+      method: req.method,
+      route: req.routeOptions.url ?? '(no route)',
+      status: reply.statusCode,
+      ms: Math.round(ms),
+      ...(req.principal ? { caller: req.principal.name } : {}),
+    });
+  }
+
+  /**
+   * The router's refusals (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) arrive here with a request that has no route,
+   * no hooks and fastify's default error handler: so the credential check, the answer and the log line are ours,
+   * as for an unknown route (without a valid key, 401; with one, 400).
+   */
+  function frameworkError(err: Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const began = performance.now();
+    reply.raw.once('finish', () => logAnswer(req, reply, performance.now() - began));
+    if (announcesBody(req.raw)) reply.header('connection', 'close'); // the body is never read
+    try {
+      authenticateEarly(req, reply);
+    } catch (authErr) {
+      return handleError(authErr, req, reply);
+    }
+    return handleError(err, req, reply);
+  }
 
   app.setNotFoundHandler((req, reply) => sendError(req, reply, 404, 'not_found', 'no such route'));
-  app.setErrorHandler((err: unknown, req, reply) => {
+  app.setErrorHandler(handleError);
+  function handleError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
     const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
     if (err instanceof InvalidRequestError)
       return sendError(req, reply, 400, 'invalid_request', 'the request is invalid; see fields', err.issues);
@@ -145,14 +207,16 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     if (err instanceof ErasureRefusedError) return sendError(req, reply, 409, err.code, err.message);
     if (err instanceof NoWorkerAnsweredError) return sendError(req, reply, 503, 'unavailable', err.message);
     if (e.statusCode === 429) return sendError(req, reply, 429, 'rate_limited', e.message ?? 'rate limited');
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
-      return sendError(req, reply, e.statusCode, ...fastifyClientError(e.code));
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      const answer = fastifyClientError(e.statusCode, e.code);
+      return sendError(req, reply, answer.statusCode, answer.code, answer.message);
+    }
     req.log.error({ errName: e.name, errCode: e.code }, 'request failed');
     const unavailable = e.name === 'ServiceError' || /UNAVAILABLE|DEADLINE_EXCEEDED/.test(String(e.code ?? ''));
     return unavailable
       ? sendError(req, reply, 503, 'unavailable', 'Temporal is not reachable; try again')
       : sendError(req, reply, 500, 'internal', 'internal error');
-  });
+  }
 
   const statusUrl = (requestId: string) =>
     `${config.DSR_INTAKE_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/v1/erasures/${encodeURIComponent(requestId)}`;
@@ -277,7 +341,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     message: string,
     fields?: { field: string; message: string }[],
   ) {
-    if (req.routeOptions.config?.format === 'ketch') {
+    if (req.routeOptions?.config?.format === 'ketch') {
       const detail = fields?.length
         ? `${message}: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`
         : message;
@@ -285,7 +349,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
         .code(statusCode)
         .send(ketchError(metadataOf(req.body), statusCode, ketchErrorStatus(statusCode, code), detail));
     }
-    return reply.code(statusCode).send({ error: { code, message, ...(fields ? { fields } : {}) } });
+    return reply.code(statusCode).send(errorBody(code, message, fields));
   }
 
   return app;
@@ -309,22 +373,6 @@ function dueAt(regulation: string | undefined, receivedAt: string | undefined): 
 
 function prune<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** Fastify's own 4xx (body too large, wrong media type, bad JSON) with fixed messages: theirs can quote the body. */
-function fastifyClientError(code: string | undefined): [string, string] {
-  switch (code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return ['body_too_large', 'request body is too large'];
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return ['unsupported_media_type', 'Content-Type must be application/json'];
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return ['invalid_request', 'body must not be empty when Content-Type is application/json'];
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return ['invalid_request', 'Content-Length does not match the body'];
-    default:
-      return ['invalid_request', 'body is not valid JSON'];
-  }
 }
 
 function ketchErrorStatus(statusCode: number, code: string): string {

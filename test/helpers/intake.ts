@@ -3,7 +3,7 @@
  * callback receiver on loopback that records what it is sent and can fail on purpose.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { parseEnv } from '../../src/config';
 import { hashApiKey, intakeEnvSchema } from '../../src/intake/config';
@@ -14,7 +14,8 @@ export const API_KEY = 'test-api-key-0123456789abcdef';
 export const OTHER_KEY = 'test-other-key-0123456789abcdef';
 export const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef0123456789';
 
-export async function startIntake(h: Harness, env: Record<string, string> = {}) {
+/** `h` may be a stand-in for tests that never reach Temporal (refusals before any route handler). */
+export async function startIntake(h: Pick<Harness, 'client' | 'taskQueue'>, env: Record<string, string> = {}) {
   const lines: string[] = [];
   const config = parseEnv(intakeEnvSchema, {
     DSR_INTAKE_API_KEYS: `intake-test:${hashApiKey(API_KEY)},ops:${hashApiKey(OTHER_KEY)}`,
@@ -45,6 +46,51 @@ export async function startIntake(h: Harness, env: Record<string, string> = {}) 
     return { status: res.statusCode, headers: res.headers, text, json: text ? (JSON.parse(text) as any) : undefined };
   };
   return { app, url, lines, call, close: () => app.close() };
+}
+
+export interface RawAnswer {
+  /** Undefined when no complete answer arrived in time. */
+  status?: number;
+  headers: Record<string, string>;
+  body: string;
+  /** The server closed the connection (within the wait). */
+  closed: boolean;
+}
+
+/**
+ * Bytes written to a plain socket, for requests an HTTP client would not send (bad encoding, oversized headers,
+ * not HTTP) or would not leave unfinished: `head` is all that is ever sent, so a request announcing a longer body
+ * stays incomplete, and a server that waits for the body never answers. Resolves when the server closes the
+ * connection, or after `waitMs`, with the answer if one arrived complete.
+ */
+export function rawRequest(url: string, head: string, waitMs = 3000): Promise<RawAnswer> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname, () => socket.write(head));
+    let data = Buffer.alloc(0);
+    let closed = false;
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const text = data.toString('utf8');
+      const at = text.indexOf('\r\n\r\n');
+      const [statusLine = '', ...lines] = (at < 0 ? '' : text.slice(0, at)).split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
+      const body = at < 0 ? '' : text.slice(at + 4);
+      const complete = at >= 0 && Buffer.byteLength(body) >= Number(headers['content-length'] ?? Infinity);
+      const status = complete ? Number(/^HTTP\/1\.1 (\d{3}) /.exec(statusLine)?.[1]) : undefined;
+      resolve({ status, headers, body, closed });
+    };
+    const timer = setTimeout(finish, waitMs);
+    socket.on('data', (d: Buffer) => (data = Buffer.concat([data, d])));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      closed = true;
+      finish();
+    });
+  });
 }
 
 export interface Received {
