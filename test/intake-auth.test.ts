@@ -111,7 +111,8 @@ describe('API keys', () => {
 });
 
 describe('callback hosts', () => {
-  const allowed = ['hooks.example.com', '*.privacy.example.org', '127.0.0.1'];
+  // Entries carry their port (443 unless given); `:*` (any port) is for loopback only.
+  const allowed = ['hooks.example.com', '*.privacy.example.org', '127.0.0.1:*'];
   test.each([
     ['https://hooks.example.com/dsr', true],
     ['https://a.privacy.example.org/x?token=1', true],
@@ -119,6 +120,7 @@ describe('callback hosts', () => {
     ['https://hooks.example.com.evil.net/', false],
     ['http://hooks.example.com/dsr', false], // https only
     ['http://127.0.0.1:9000/cb', true], // loopback may be http
+    ['https://hooks.example.com:6379/', false], // another port than the entry's (443)
     ['https://user:pw@hooks.example.com/', false],
     ['not a url', false],
     ['https://evil.example/', false],
