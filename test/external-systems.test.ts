@@ -92,6 +92,16 @@ test('a system that calls back: the workflow waits for the connectorCallback upd
       args: [{ connector: 'http:tickets', state: 'completed', deleted: -1 }],
     }),
   ).rejects.toThrow();
+  // The workflow's own validator (any client, the plain Temporal CLI too) refuses a personal-looking reference.
+  for (const reference of ['4255552671', 'err400.li.wei.example.net']) {
+    await expect(
+      handle.executeUpdate(connectorCallbackUpdate, {
+        args: [{ connector: 'http:tickets', state: 'completed', reference }],
+      }),
+    ).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/^reference must not look like personal data/) },
+    });
+  }
   await handle.executeUpdate(connectorCallbackUpdate, {
     args: [{ connector: 'http:tickets', state: 'completed', reference: 'TCK-42' }],
   });
@@ -123,6 +133,12 @@ test('a system calls back through the intake API: POST /v1/erasures/{id}/connect
     expect((await intake.call('POST', path, { body: { connector: 'http:other', state: 'completed' } })).status).toBe(
       409,
     );
+    const personal = await intake.call('POST', path, {
+      body: { connector: 'http:tickets', state: 'completed', reference: '425-555-2671' },
+    });
+    expect(personal.status).toBe(400);
+    expect(personal.json.error.fields.map((f: { field: string }) => f.field)).toEqual(['reference']);
+    expect(personal.text).not.toContain('2671');
     expect(
       (await intake.call('POST', path, { key: null, body: { connector: 'http:tickets', state: 'completed' } })).status,
     ).toBe(401);

@@ -8,6 +8,7 @@ import { HTTP_CONNECTOR_ID } from '../vendors/generic-http/names';
 import {
   CONNECTOR_CALLBACK_STATES,
   CONNECTOR_REFERENCE,
+  connectorReferenceProblem,
   MAX_REPORTED_DELETIONS,
 } from '../workflows/connector-callback';
 import { atLeastOneIdentifier, erasureRequestFields, requestIdSchema } from '../subject/request';
@@ -54,7 +55,15 @@ export const connectorCallbackBodySchema = z
       .min(0, 'must not be negative')
       .max(MAX_REPORTED_DELETIONS)
       .optional(),
-    reference: z.string().regex(CONNECTOR_REFERENCE, 'must be a plain token').optional(),
+    reference: z
+      .string()
+      .regex(CONNECTOR_REFERENCE, 'must be a plain token')
+      .refine((r) => connectorReferenceProblem(r) === undefined, {
+        error: (issue) => connectorReferenceProblem(String(issue.input)),
+        // One issue per field: a reference that is not even a token is refused for that alone.
+        when: (payload) => payload.issues.length === 0,
+      })
+      .optional(),
   })
   .strict();
 

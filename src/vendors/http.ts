@@ -10,15 +10,19 @@
  *   unsendable     -> non-retryable `HttpRequestInvalid` (undici refused a header or URL we built)
  *
  * Failure messages are stored by Temporal, so they name the vendor, operation, status, the vendor's
- * own request id and error codes; never a URL with a query string, a request body or vendor free
- * text, any of which can quote the identifier being erased.
+ * own request id and error codes (each a safe token, src/vendor-text.ts, or a placeholder); never a
+ * URL with a query string, a request body or vendor free text, any of which can quote the identifier
+ * being erased.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { FailureTypes } from '../failures';
+import { keepSafeToken } from '../vendor-text';
 
 export { FailureTypes } from '../failures';
+/** The one filter for vendor codes, ids and references lives in a workflow-safe module; re-exported for clients. */
+export { isSafeToken, keepSafeToken, VENDOR_TEXT_WITHHELD } from '../vendor-text';
 
 /** Where Retry-After is missing or unreadable we still wait, rather than hammer a throttled vendor. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;
@@ -247,24 +251,20 @@ function safeDescribe(describe: VendorHttpOptions['describeError'], body: unknow
   }
 }
 
-/** `info` with every code and id that is not a safe token dropped, for failures a client builds itself. */
+/**
+ * `info` with every code and id that is not a safe token (src/vendor-text.ts) replaced by a fixed
+ * placeholder, for failures a client builds itself: the message says a code was there, never what.
+ */
 export function safeErrorInfo(info: VendorErrorInfo): VendorErrorInfo {
   return {
-    vendorRequestId: info.vendorRequestId && isSafeToken(info.vendorRequestId) ? info.vendorRequestId : undefined,
-    codes: info.codes?.filter(isSafeToken),
+    vendorRequestId: info.vendorRequestId ? keepSafeToken(info.vendorRequestId) : undefined,
+    codes: info.codes && safeCodes(info.codes),
   };
 }
 
-/**
- * Codes and ids quoted in failure messages must be short tokens, and not a run of 7+ digits (a
- * phone number is a token too); anything else is dropped rather than risk quoting personal data.
- */
-export function isSafeToken(value: string): boolean {
-  if (!/^[A-Za-z0-9_.:-]{1,80}$/.test(value)) return false;
-  // A UUID's 8-digit group is not a phone number (HubSpot correlation ids, Graph request ids).
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return true;
-  const digits = value.replace(/[-.:_]/g, '');
-  return !/\d{7,}/.test(value) && !(/^\d+$/.test(digits) && digits.length >= 7); // 4255552671, 425-555-2671
+/** Codes as `safeErrorInfo` keeps them: unsafe ones as one placeholder, duplicates once. */
+export function safeCodes(codes: (string | null | undefined)[]): string[] {
+  return [...new Set(codes.filter((c): c is string => !!c).map(keepSafeToken))];
 }
 
 function parseBody(text: string): unknown {

@@ -103,6 +103,36 @@ test('5xx is retryable; 400 is not; messages never quote the identifiers', async
   for (const e of [busy, bad]) expect(e.message).not.toContain(EMAIL);
 });
 
+test('an error code that looks personal is withheld from the failure message (and so from operators and receipts)', async () => {
+  // What the audit saw reach actionRequired.reason, a status callback, the receipt and a worker log line.
+  sim.controls.inject(
+    { kind: 'status', status: 400, body: { code: 'err400.li.wei.example.net', message: 'no' } },
+    { operation: 'order' },
+  );
+  const bad = await failure(connector().order('req-10', 1, ids));
+  expect(bad.message).toContain('codes (withheld)');
+  expect(bad.message).not.toMatch(/example|li\.wei/);
+});
+
+test.each([
+  ['the digits of a phone number', '4255552671'],
+  ['a phone number with separators', '425-555-2671'],
+  ['a host name', 'ref.li.wei.example.net'],
+])('a reference that is %s is kept as a fixed placeholder', async (_name, reference) => {
+  sim.controls.inject(
+    { kind: 'status', status: 200, body: { state: 'completed', deleted: 1, reference } },
+    { operation: 'order' },
+  );
+  expect(await connector().order('req-11', 1, ids)).toMatchObject({ state: 'completed', reference: '(withheld)' });
+  sim.vendor.mode = 'poll';
+  const accepted = (await connector().order('req-12', 1, ids)) as { statusUrl: string };
+  sim.controls.inject(
+    { kind: 'status', status: 200, body: { state: 'not_found', reference } },
+    { operation: 'status' },
+  );
+  expect(await connector().status(accepted.statusUrl)).toMatchObject({ state: 'not_found', reference: '(withheld)' });
+});
+
 test('a 503 with Retry-After is retried no sooner than it says', async () => {
   sim.controls.inject({ kind: 'status', status: 503, retryAfterSeconds: 9 }, { operation: 'order' });
   const err = await failure(connector().order('req-9', 1, ids));

@@ -237,6 +237,24 @@ describe('failure classification', () => {
     expect(failure.message).toContain('abc123');
   });
 
+  it('a request id that looks personal is kept (in the receipt, in operator messages) as a placeholder', async () => {
+    sim.controls.inject(
+      { kind: 'status', status: 200, body: { requestId: '14255552671' } },
+      { operation: 'erase-data-for-email-address' },
+    );
+    expect((await client().erase(email)).gongRequestId).toBe('(withheld)');
+    sim.controls.inject(
+      { kind: 'status', status: 200, body: { requestId: 'req.li.wei.example.net', emails: [] } },
+      { operation: 'data-for-email-address' },
+    );
+    expect((await client().references(email)).gongRequestId).toBe('(withheld)');
+    sim.controls.inject(
+      { kind: 'status', status: 404, body: { requestId: '425-555-2671', errors: ['none'] } },
+      { operation: 'data-for-email-address' },
+    );
+    expect(await client().references(email)).toMatchObject({ total: 0, gongRequestId: '(withheld)' });
+  });
+
   it('dropped connection -> retryable VendorUnavailable; an erase done before the drop can be repeated', async () => {
     seedAda();
     const c = client();

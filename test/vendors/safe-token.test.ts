@@ -1,18 +1,23 @@
 /**
- * One safe-token filter (isSafeToken in src/vendors/http.ts) for every code and id a failure message
- * may quote: vendor clients that build failures themselves filter with it too, so a phone-like digit
- * run or an email address in an error code never reaches Temporal's stored failures.
+ * One safe-token filter (isSafeToken, src/vendor-text.ts, re-exported by src/vendors/http.ts) for
+ * every code and id a failure message may quote: vendor clients that build failures themselves filter
+ * with it too, so a phone-like digit run, a host name or an email address in an error code never
+ * reaches Temporal's stored failures; a fixed placeholder says that something was withheld.
+ * test/vendor-text.test.ts property-tests the rule itself.
  */
-import { isSafeToken, safeErrorInfo } from '../../src/vendors/http';
+import { isSafeToken, safeErrorInfo, VENDOR_TEXT_WITHHELD } from '../../src/vendors/http';
+import { describeGongError } from '../../src/vendors/gong/client';
 import { describeGoogleError } from '../../src/vendors/google/client';
 import { describeGraphError } from '../../src/vendors/msgraph/client';
 import { describeSalesforceError } from '../../src/vendors/salesforce/client';
 
-const PHONES = ['4255552671', '425-555-2671', '+14255552671', 'x14255552671'];
+const PHONES = ['4255552671', '425-555-2671', '+14255552671', 'x14255552671', '(425) 555 2671'];
 const EMAIL = 'jane.doe@customer.example';
+/** An error code the audit saw reach actionRequired.reason, a status callback, the receipt and a log line. */
+const HOST = 'err400.li.wei.example.net';
 const UUID = '0d4b1c2a-1234-4abc-9def-0123456789ab';
 
-test.each([...PHONES, EMAIL])('isSafeToken refuses %s', (value) => {
+test.each([...PHONES, EMAIL, HOST])('isSafeToken refuses %s', (value) => {
   expect(isSafeToken(value)).toBe(false);
 });
 
@@ -20,17 +25,17 @@ test.each(['INVALID_SESSION_ID', 'AADSTS50034', UUID, 'rateLimitExceeded'])('isS
   expect(isSafeToken(value)).toBe(true);
 });
 
-test('safeErrorInfo drops unsafe codes and ids', () => {
-  expect(safeErrorInfo({ codes: ['ErrorItemNotFound', '4255552671', EMAIL], vendorRequestId: '425-555-2671' })).toEqual(
-    { codes: ['ErrorItemNotFound'], vendorRequestId: undefined },
-  );
+test('safeErrorInfo replaces unsafe codes and ids with one placeholder', () => {
+  expect(
+    safeErrorInfo({ codes: ['ErrorItemNotFound', '4255552671', EMAIL, HOST], vendorRequestId: '425-555-2671' }),
+  ).toEqual({ codes: ['ErrorItemNotFound', VENDOR_TEXT_WITHHELD], vendorRequestId: VENDOR_TEXT_WITHHELD });
 });
 
-describe.each(PHONES.slice(0, 2).concat(EMAIL))('a code or id that is %s is dropped', (unsafe) => {
+describe.each(PHONES.slice(0, 2).concat(EMAIL, HOST))('a code or id that is %s is withheld', (unsafe) => {
   test('Microsoft Graph', () => {
     expect(describeGraphError({ error: { code: unsafe, innerError: { 'request-id': unsafe } } })).toEqual({
-      codes: [],
-      vendorRequestId: undefined,
+      codes: [VENDOR_TEXT_WITHHELD],
+      vendorRequestId: VENDOR_TEXT_WITHHELD,
     });
     expect(describeGraphError({ error: { code: 'ErrorAccessDenied', innerError: { 'request-id': UUID } } })).toEqual({
       codes: ['ErrorAccessDenied'],
@@ -43,7 +48,7 @@ describe.each(PHONES.slice(0, 2).concat(EMAIL))('a code or id that is %s is drop
       describeGoogleError({
         error: { code: 400, status: unsafe, errors: [{ reason: unsafe }, { reason: 'failedPrecondition' }] },
       }),
-    ).toEqual({ codes: ['failedPrecondition'] });
+    ).toEqual({ codes: [VENDOR_TEXT_WITHHELD, 'failedPrecondition'] });
   });
 
   test('Salesforce', () => {
@@ -52,7 +57,12 @@ describe.each(PHONES.slice(0, 2).concat(EMAIL))('a code or id that is %s is drop
         { errorCode: unsafe, message: 'x' },
         { errorCode: 'INVALID_FIELD', message: 'y' },
       ]),
-    ).toEqual({ codes: ['INVALID_FIELD'] });
-    expect(describeSalesforceError({ error: unsafe })).toEqual({});
+    ).toEqual({ codes: [VENDOR_TEXT_WITHHELD, 'INVALID_FIELD'] });
+    expect(describeSalesforceError({ error: unsafe })).toEqual({ codes: [VENDOR_TEXT_WITHHELD] });
+  });
+
+  test('Gong (whose request id is also kept in the receipt)', () => {
+    expect(describeGongError({ requestId: unsafe, errors: ['x'] })).toEqual({ vendorRequestId: VENDOR_TEXT_WITHHELD });
+    expect(describeGongError({ requestId: '4al018gzaztcr8nbukw' })).toEqual({ vendorRequestId: '4al018gzaztcr8nbukw' });
   });
 });

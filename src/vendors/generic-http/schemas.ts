@@ -4,6 +4,7 @@
  * it.
  */
 import { z } from 'zod';
+import { keepSafeToken } from '../../vendor-text';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -15,10 +16,16 @@ export interface ErasureOrder {
   identifiers: { kind: 'email' | 'phone'; value: string }[];
 }
 
+/**
+ * The system's own reference, kept in progress and the receipt: a plain token, and one that looks
+ * personal (an email address, a host name, a phone number's digits) is kept as a fixed placeholder,
+ * since the erasure it reports still happened.
+ */
 const reference = z
   .string()
   .max(200)
   .regex(/^[A-Za-z0-9._:/-]*$/, 'reference must be a plain token')
+  .transform((r) => (r === '' ? r : keepSafeToken(r)))
   .optional();
 /** A reason comes from the other system and may quote personal data; we keep only its length-limited code-like part. */
 const reason = z.string().max(500).optional();

@@ -65,9 +65,7 @@ export class GenericHttpSimVendor implements SimVendorContract {
       this.mode === 'sync'
         ? [
             200,
-            held.length
-              ? { state: 'completed', deleted: held.length, reference: `sys-${id.slice(0, 8)}` }
-              : { state: 'not_found' },
+            held.length ? { state: 'completed', deleted: held.length, reference: `sys-${id}` } : { state: 'not_found' },
           ]
         : this.mode === 'fail'
           ? [
@@ -75,7 +73,7 @@ export class GenericHttpSimVendor implements SimVendorContract {
               {
                 state: 'failed',
                 reason: `could not delete ${order.identifiers[0]?.value}`,
-                reference: `sys-${id.slice(0, 8)}`,
+                reference: `sys-${id}`,
               },
             ]
           : this.mode === 'poll'
@@ -84,10 +82,10 @@ export class GenericHttpSimVendor implements SimVendorContract {
                 {
                   state: 'accepted',
                   statusUrl: `${baseUrl}/erasures/${id}/status`,
-                  reference: `sys-${id.slice(0, 8)}`,
+                  reference: `sys-${id}`,
                 },
               ]
-            : [202, { state: 'accepted', reference: `sys-${id.slice(0, 8)}` }];
+            : [202, { state: 'accepted', reference: `sys-${id}` }];
     this.orders.set(key, { id, order, polls: 0, response });
     if (this.mode === 'sync') this.erase(order);
     return (reply.code(response[0]), response[1]);
@@ -100,7 +98,7 @@ export class GenericHttpSimVendor implements SimVendorContract {
     entry.polls += 1;
     if (entry.polls <= (this.options.pendingPolls ?? 1)) return { state: 'pending' };
     this.erase(entry.order);
-    return { state: 'completed', deleted: entry.order.identifiers.length, reference: `sys-${entry.id.slice(0, 8)}` };
+    return { state: 'completed', deleted: entry.order.identifiers.length, reference: `sys-${entry.id}` };
   }
 
   /** Carries out an accepted order (callback mode: the test then delivers the callback). */

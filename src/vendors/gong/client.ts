@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { blankAsUndefined, optionalEnv } from '../../env';
 import type { Identifier, IdentifierKind } from '../../subject/identifiers';
-import { basicAuth, FailureTypes, VendorHttp, type VendorErrorInfo } from '../http';
+import { basicAuth, FailureTypes, keepSafeToken, VendorHttp, type VendorErrorInfo } from '../http';
 import {
   emailAddressReferencesSchema,
   eraseAcceptedSchema,
@@ -39,10 +39,13 @@ const ENDPOINTS: Record<IdentifierKind, { read: string; erase: string; param: st
   phone: { read: 'data-for-phone-number', erase: 'erase-data-for-phone-number', param: 'phoneNumber' },
 };
 
-/** Only Gong's request id goes into failure messages; `errors` is prose that can quote the identifier. */
+/**
+ * Only Gong's request id goes into failure messages; `errors` is prose that can quote the identifier.
+ * Filtered here too (not only by VendorHttp): the 404 below keeps it in the receipt.
+ */
 export function describeGongError(body: unknown): VendorErrorInfo {
   const parsed = errorResponseSchema.safeParse(body);
-  return parsed.success && parsed.data.requestId ? { vendorRequestId: parsed.data.requestId } : {};
+  return parsed.success && parsed.data.requestId ? { vendorRequestId: keepSafeToken(parsed.data.requestId) } : {};
 }
 
 export function countReferences(body: EmailAddressReferences | PhoneNumberReferences): GongReferenceCounts {
@@ -106,7 +109,9 @@ export class GongClient {
     const body = this.http.parse(operation, schema, res.body);
     const counts = countReferences(body);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    return { identifier, total, counts, gongRequestId: body.requestId ?? undefined, checkedAt };
+    // Kept in progress and the receipt (and quoted to operators): a safe token or the placeholder.
+    const gongRequestId = body.requestId ? keepSafeToken(body.requestId) : undefined;
+    return { identifier, total, counts, gongRequestId, checkedAt };
   }
 
   /**
@@ -124,7 +129,7 @@ export class GongClient {
       query: { [param]: identifier.value },
     });
     const body = this.http.parse(operation, eraseAcceptedSchema, res.body);
-    return { identifier, gongRequestId: body.requestId, requestedAt };
+    return { identifier, gongRequestId: keepSafeToken(body.requestId), requestedAt };
   }
 }
 

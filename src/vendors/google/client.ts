@@ -18,7 +18,7 @@ import { commaList, invalidVariables, optionalEnv } from '../../env';
 import {
   FailureTypes,
   formatInfo,
-  isSafeToken,
+  safeCodes,
   parseRetryAfterMs,
   VendorHttp,
   type VendorErrorInfo,
@@ -94,9 +94,7 @@ export interface MessagePage {
 }
 
 /** Safe tokens only (as VendorHttp enforces), since most failures here are built locally. */
-const machineCodes = (codes: (string | undefined)[]): string[] => [
-  ...new Set(codes.filter((c): c is string => !!c && isSafeToken(c))),
-];
+const machineCodes = (codes: (string | undefined)[]): string[] => safeCodes(codes);
 
 /** `error.status` and `errors[].reason`; never the messages, which quote the query or the mailbox. */
 export function describeGoogleError(body: unknown): VendorErrorInfo {

@@ -15,6 +15,7 @@ import {
   FailureTypes,
   formatInfo,
   isSafeToken,
+  safeCodes,
   VendorHttp,
   type VendorErrorInfo,
   type VendorRequest,
@@ -144,9 +145,9 @@ export function escapeSosl(value: string): string {
 export function describeSalesforceError(body: unknown): VendorErrorInfo {
   const rest = restErrorSchema.safeParse(body);
   // Safe tokens only (as VendorHttp enforces), since some failures here are built locally.
-  if (rest.success) return { codes: [...new Set(rest.data.map((e) => e.errorCode))].filter(isSafeToken) };
+  if (rest.success) return { codes: safeCodes(rest.data.map((e) => e.errorCode)) };
   const oauth = oauthErrorSchema.safeParse(body);
-  if (oauth.success && isSafeToken(oauth.data.error)) return { codes: [oauth.data.error] };
+  if (oauth.success) return { codes: safeCodes([oauth.data.error]) };
   return {};
 }
 
