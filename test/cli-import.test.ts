@@ -139,6 +139,7 @@ test('import starts valid rows, rejects bad and repeated ones by line, and a re-
   expect(input?.subject).toEqual({ emails: ['ann@example.com', 'ann.two@example.com'], phones: [] });
   expect(input?.intake).toEqual({
     source: 'csv-import',
+    owner: 'cli',
     regulation: 'gdpr',
     receivedAt: '2026-11-20T09:00:00Z',
     dueAt: '2026-12-20T09:00:00.000Z',
@@ -184,11 +185,11 @@ test('import starts valid rows, rejects bad and repeated ones by line, and a re-
     (rows) => rows.filter((r) => ours.has(r.requestId)).length === ours.size,
   );
   for (const row of running.filter((r) => ours.has(r.requestId)))
-    expect(row).toMatchObject({ status: 'Running', step: 'crm', startedAt: expect.any(String) });
+    expect(row).toMatchObject({ owner: 'cli', status: 'Running', step: 'crm', startedAt: expect.any(String) });
   const text = await cli(['list', '--status', 'Running', '--limit', '10000']);
-  expect(text.stdout.split('\n')[0]).toMatch(/^REQUEST ID\s+STATUS\s+STEP\s+STARTED$/);
+  expect(text.stdout.split('\n')[0]).toMatch(/^REQUEST ID\s+OWNER\s+STATUS\s+STEP\s+STARTED$/);
   expect(text.stdout.split('\n').find((l) => l.startsWith(`${a} `))).toMatch(
-    new RegExp(`^${a}\\s+Running\\s+crm\\s+\\d{4}-\\d\\d-\\d\\dT`),
+    new RegExp(`^${a}\\s+cli\\s+Running\\s+crm\\s+\\d{4}-\\d\\d-\\d\\dT`),
   );
   expect((await cli(['list', '--status', 'Completed', '--json', '--limit', '10000'])).stdout).not.toContain(a);
 

@@ -6,9 +6,12 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { parseEnv } from '../src/config';
 import { apiKeyVerifier } from '../src/intake/auth';
 import { intakeEnvSchema } from '../src/intake/config';
-import { CLI_SOURCE, erasureWorkflowId } from '../src/temporal/names';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { formatList, toListed } from '../src/cli/list';
+import { CLI_SOURCE, erasureWorkflowId, legacyErasureWorkflowId } from '../src/temporal/names';
+import { erasureWorkflow } from '../src/workflows/erasure';
 import type { ErasureReceipt } from '../src/workflows/types';
-import { bundleWorkflows, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
 
 /** Requests the CLI erases belong to source `cli`. */
 const cliRef = (requestId: string) => ({ owner: CLI_SOURCE, requestId });
@@ -186,4 +189,52 @@ test('with no worker running, status answers from the search attributes and an o
     await h.handle(cliRef(requestId)).terminate('test over');
     await h.startWorkers();
   }
+});
+
+test('status, retry, skip and callback address the CLI source by default, another with --source, an old id with --legacy', async () => {
+  h.sandbox.seedSubject({ emails: ['elsewhere@example.com'], phones: [] });
+  const requestId = uniqueRequestId('cli-source');
+  // Submitted as another source would (the harness's `test`), and once more under an id from before owners.
+  const theirs = await h.submit({ requestId, emails: ['elsewhere@example.com'] });
+  const legacy = await h.client.workflow.start(erasureWorkflow, {
+    workflowId: legacyErasureWorkflowId(requestId),
+    taskQueue: h.taskQueue,
+    args: [{ requestId, subject: { emails: ['elsewhere@example.com'], phones: [] }, settings: FAST }],
+  });
+  try {
+    const own = await cli(['status', requestId], h.env);
+    expect(own.code).toBe(1);
+    expect(own.stderr).toContain('no erasure with request id');
+    const other = await cli(['status', requestId, '--source', TEST_OWNER], h.env);
+    expect(other.code).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({ requestId, runId: theirs.runId });
+    const old = await cli(['status', requestId, '--legacy'], h.env);
+    expect(old.code).toBe(0);
+    expect(JSON.parse(old.stdout)).toMatchObject({ requestId, runId: legacy.firstExecutionRunId });
+    expect((await cli(['retry', requestId, '--legacy', '--source', TEST_OWNER], h.env)).code).not.toBe(0);
+    expect((await cli(['status', requestId, '--source', 'a/b'], h.env)).code).not.toBe(0);
+  } finally {
+    await Promise.all([theirs.handle.result(), legacy.result()]);
+  }
+});
+
+test('list shows the owner, and (legacy) for an id from before owners', () => {
+  const started = new Date('2026-11-30T06:00:00Z');
+  const info = (workflowId: string) =>
+    ({
+      workflowId,
+      status: { name: 'RUNNING' },
+      startTime: started,
+      typedSearchAttributes: { get: () => undefined },
+    }) as unknown as WorkflowExecutionInfo;
+  const rows = [toListed(info('erasure-onetrust/DSR-1')), toListed(info('erasure-DSR-2'))];
+  expect(rows).toEqual([
+    { requestId: 'DSR-1', owner: 'onetrust', status: 'Running', startedAt: started.toISOString() },
+    { requestId: 'DSR-2', status: 'Running', startedAt: started.toISOString() },
+  ]);
+  expect(formatList(rows)).toEqual([
+    'REQUEST ID  OWNER     STATUS   STEP  STARTED',
+    'DSR-1       onetrust  Running  -     2026-11-30T06:00:00.000Z',
+    'DSR-2       (legacy)  Running  -     2026-11-30T06:00:00.000Z',
+  ]);
 });
