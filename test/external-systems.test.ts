@@ -8,7 +8,7 @@ import { SANDBOX_MAILBOXES } from '../src/sandbox';
 import type { LoggedRequest } from '../src/vendors/sim/server';
 import { connectorCallbackUpdate, retryUpdate, skipUpdate } from '../src/workflows/definitions';
 import type { ErasureSettings } from '../src/workflows/types';
-import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
 import { API_KEY, OPERATOR_KEY, startIntake, TICKETS_KEY } from './helpers/intake';
 
 const EMAIL = 'ext.subject@example.com';
@@ -202,9 +202,10 @@ test('a system reporting failure puts the request in "action required"; skip kee
   // retry sends a new order (a new idempotency key: the old one would answer `failed` again).
   await handle.executeUpdate(retryUpdate, { args: [{}] });
   await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
+  // Keyed by source and request id: request ids are unique per source only.
   expect([...harness.sandbox.http.get('legacy-crm')!.vendor.orders.keys()]).toEqual([
-    `${requestId}:legacy-crm`,
-    `${requestId}:legacy-crm:2`,
+    `${TEST_OWNER}/${requestId}:legacy-crm`,
+    `${TEST_OWNER}/${requestId}:legacy-crm:2`,
   ]);
   await handle.executeUpdate(skipUpdate, {
     args: [{ reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }],
