@@ -194,7 +194,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   });
   const status = await promisify(execFile)(
     process.execPath,
-    [join(__dirname, '..', 'bin', 'dsr-erasure.js'), 'status', b.requestId],
+    [join(__dirname, '..', 'bin', 'dsr-erasure.js'), 'status', b.requestId, '--source', TEST_OWNER],
     { env: { ...process.env, ...h.env } },
   );
 
