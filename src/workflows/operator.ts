@@ -104,6 +104,7 @@ export function describeFailure(err: ActivityFailure): FailureReason {
   return { reason: `${err.activityType} did not complete: ${cause?.message ?? err.message}`, errorType: cause?.name };
 }
 
+/** Any client (the plain Temporal CLI too) can send a `by`; the receipt keeps it for years, so only a name passes. */
 function refuseBadActor(req: RetryRequest | undefined): void {
   const problem = actorProblem(req);
   if (problem) throw new Error(`${problem.field} ${problem.message}`);
