@@ -55,7 +55,7 @@ async function main() {
     sandbox.seedSubject(subject);
     const request = parseErasureRequest({ requestId: `bench-${Date.now()}-${i}`, ...subject });
     const settings = { verifyInitialWait: '1s', gongTaskQueue: 'bench-gong' } as const;
-    handles.push((await submitErasure(client, request, { taskQueue: 'bench', settings })).handle);
+    handles.push((await submitErasure(client, request, { taskQueue: 'bench', owner: 'bench', settings })).handle);
   }
   await Promise.all(handles.map((h) => h.result()));
 

@@ -77,6 +77,7 @@ async function main() {
   const direct = await timed('direct submitErasure', async (i) => {
     await submitErasure(client, parseErasureRequest({ requestId: `direct-${run}-${i}`, ...subject(i) }), {
       taskQueue: 'bench',
+      owner: 'bench',
     });
   });
   const api = await timed('POST /v1/erasures (new)', (i) => post({ requestId: `api-${run}-${i}`, ...subject(i) }));

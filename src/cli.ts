@@ -3,9 +3,9 @@
  *   dsr-erasure erase --request-id ID --email E... --phone P... [--wait]
  *   dsr-erasure import FILE.csv [--rate N] [--dry-run] [--json]
  *   dsr-erasure list [--status S] [--limit N] [--json]
- *   dsr-erasure status ID
- *   dsr-erasure retry ID | skip ID --reason R
- *   dsr-erasure callback ID --connector http:NAME --state completed|not_found|failed
+ *   dsr-erasure status ID [--source S | --legacy]
+ *   dsr-erasure retry ID | skip ID --reason R   [--source S | --legacy]
+ *   dsr-erasure callback ID --connector http:NAME --state completed|not_found|failed [--source S | --legacy]
  * Connects like the worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...).
  */
 import type { Client } from '@temporalio/client';
@@ -17,6 +17,7 @@ import { connectClient } from './client/connect';
 import {
   ErasureNotFoundError,
   ErasureRefusedError,
+  type ErasureRef,
   erasureStatus,
   reportConnectorCallback,
   retryErasure,
@@ -27,6 +28,7 @@ import { formatSummary, IMPORT_LIMITS, ImportFileError, importErasures } from '.
 import { formatList, LIST_LIMITS, LIST_STATUSES, listErasures, type ListStatus } from './cli/list';
 import { importProgress } from './cli/progress';
 import { InvalidRequestError, parseErasureRequest } from './subject/request';
+import { CLI_SOURCE, SOURCE_NAME } from './temporal/names';
 import { CONNECTOR_CALLBACK_STATES } from './workflows/connector-callback';
 import type { ConnectorCallback } from './workflows/types';
 
@@ -55,6 +57,35 @@ function numberOption(min: number, max: number, integer: boolean) {
     return n;
   };
 }
+
+/** Which erasure a command acts on: `--source` (default `cli`) names its owner; `--legacy`, one from before owners. */
+interface RefOptions {
+  source: string;
+  legacy?: boolean;
+}
+
+/** Adds --source and --legacy to a command that addresses one erasure. */
+function addRefOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--source <source>', "the source the request belongs to (an API credential's source, or ketch)")
+        .default(CLI_SOURCE)
+        .argParser((value: string) => {
+          if (!SOURCE_NAME.test(value))
+            throw new InvalidArgumentError('a source is letters, digits and . _ - (at most 64)');
+          return value;
+        })
+        .conflicts('legacy'),
+    )
+    .option('--legacy', 'an erasure started before request ids were namespaced by source');
+}
+
+function refOf(requestId: string, opts: RefOptions): ErasureRef {
+  return opts.legacy ? { requestId, legacy: true } : { owner: opts.source, requestId };
+}
+
+/** What operator actions from the CLI record as `by`: it talks to Temporal directly, with no intake credential. */
+const CLI_ACTOR = { by: CLI_SOURCE } as const;
 
 interface CliState {
   exitCode: number;
@@ -106,6 +137,7 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
       const config = loadServiceConfig(env);
       const { handle, outcome, workflowId, ...submitted } = await submitErasure(await connect(), request, {
         taskQueue: config.DSR_TASK_QUEUE,
+        owner: CLI_SOURCE,
         intake: { source: 'cli' },
       });
       if (outcome === 'conflict') {
@@ -181,50 +213,56 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
       if (more) err(`showing the first ${opts.limit}; use --limit for more`);
     });
 
-  program
-    .command('status <requestId>')
-    .description('show the status, current step and per-step results (the receipt once completed)')
-    .action(async (requestId: string) => {
-      print(await erasureStatus(await connect(), requestId));
-    });
+  addRefOptions(
+    program
+      .command('status <requestId>')
+      .description('show the status, current step and per-step results (the receipt once completed)'),
+  ).action(async (requestId: string, opts: RefOptions) => {
+    print(await erasureStatus(await connect(), refOf(requestId, opts)));
+  });
 
-  program
-    .command('retry <requestId>')
-    .description('run the failed item of an erasure waiting for an operator again')
-    .action(async (requestId: string) => {
-      await retryErasure(await connect(), requestId);
-      err('retrying');
-    });
+  addRefOptions(
+    program.command('retry <requestId>').description('run the failed item of an erasure waiting for an operator again'),
+  ).action(async (requestId: string, opts: RefOptions) => {
+    await retryErasure(await connect(), refOf(requestId, opts), CLI_ACTOR);
+    err('retrying');
+  });
 
-  program
-    .command('skip <requestId>')
-    .description('skip the failed item of an erasure waiting for an operator; the receipt keeps the reason')
-    .requiredOption('--reason <text>', 'why it is safe to skip')
-    .action(async (requestId: string, opts: { reason: string }) => {
-      await skipErasure(await connect(), requestId, opts.reason);
-      err('skipped');
-    });
+  addRefOptions(
+    program
+      .command('skip <requestId>')
+      .description('skip the failed item of an erasure waiting for an operator; the receipt keeps the reason')
+      .requiredOption('--reason <text>', 'why it is safe to skip'),
+  ).action(async (requestId: string, opts: RefOptions & { reason: string }) => {
+    await skipErasure(await connect(), refOf(requestId, opts), { reason: opts.reason, ...CLI_ACTOR });
+    err('skipped');
+  });
 
-  program
-    .command('callback <requestId>')
-    .description("report that an HTTP connector's accepted order finished (for systems that call back)")
-    .requiredOption('--connector <id>', 'the connector, e.g. http:warehouse')
-    .addOption(
-      new Option('--state <state>', 'what the system reported')
-        .choices(CONNECTOR_CALLBACK_STATES)
-        .makeOptionMandatory(),
-    )
-    .option('--reference <ref>', "the system's own reference for the erasure")
-    .action(
-      async (requestId: string, opts: { connector: string; state: ConnectorCallback['state']; reference?: string }) => {
-        await reportConnectorCallback(await connect(), requestId, {
-          connector: opts.connector,
-          state: opts.state,
-          reference: opts.reference,
-        });
-        err('delivered');
-      },
-    );
+  addRefOptions(
+    program
+      .command('callback <requestId>')
+      .description("report that an HTTP connector's accepted order finished (for systems that call back)")
+      .requiredOption('--connector <id>', 'the connector, e.g. http:warehouse')
+      .addOption(
+        new Option('--state <state>', 'what the system reported')
+          .choices(CONNECTOR_CALLBACK_STATES)
+          .makeOptionMandatory(),
+      )
+      .option('--reference <ref>', "the system's own reference for the erasure"),
+  ).action(
+    async (
+      requestId: string,
+      opts: RefOptions & { connector: string; state: ConnectorCallback['state']; reference?: string },
+    ) => {
+      await reportConnectorCallback(await connect(), refOf(requestId, opts), {
+        connector: opts.connector,
+        state: opts.state,
+        reference: opts.reference,
+        ...CLI_ACTOR,
+      });
+      err('delivered');
+    },
+  );
 
   program
     .command('api-key <name>')

@@ -50,6 +50,17 @@ const devEnvSchema = z.object({
     .transform((text) => ({ text, seconds: Number.parseInt(text, 10) * (text.endsWith('d') ? 86_400 : 3_600) })),
 });
 
+/**
+ * The intake credentials `npm start` configures unless DSR_INTAKE_API_KEYS is set: `dev`, an intake system of its own
+ * (submit, read, operate in source `dev`), and `dev-operator` (operator: reads and steers every source's requests).
+ */
+function devApiKeys(secrets: { intakeApiKey: string; intakeOperatorKey: string }): string {
+  return [
+    `dev:${hashApiKey(secrets.intakeApiKey)};scopes=submit+read+operate;source=dev`,
+    `dev-operator:${hashApiKey(secrets.intakeOperatorKey)};scopes=operator`,
+  ].join(',');
+}
+
 /** How long each part may take to stop before `npm start` gives up on it and exits anyway. */
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -112,7 +123,7 @@ async function main(stack: DevStack) {
     ...(http.length && !envValue(process.env, 'DSR_EXTERNAL_POLL_INTERVAL')
       ? { DSR_EXTERNAL_POLL_INTERVAL: '3s' }
       : {}),
-    DSR_INTAKE_API_KEYS: envValue(process.env, 'DSR_INTAKE_API_KEYS') ?? `dev:${hashApiKey(secrets.intakeApiKey)}`,
+    DSR_INTAKE_API_KEYS: envValue(process.env, 'DSR_INTAKE_API_KEYS') ?? devApiKeys(secrets),
     DSR_CALLBACK_SIGNING_SECRET: envValue(process.env, 'DSR_CALLBACK_SIGNING_SECRET') ?? secrets.callbackSigningSecret,
     DSR_INTAKE_HOST: intakeHost,
     DSR_INTAKE_PORT: String(dev.DSR_INTAKE_PORT),
@@ -148,7 +159,7 @@ Erase the sandbox subject and wait for the receipt (in another terminal, in this
 reads the development keys from ${secretsFile}):
   ${cliEnv}npx dsr-erasure erase --request-id demo-$(date +%s) --email ${SANDBOX_SUBJECT.emails[0]} --phone ${phone} --wait
 
-Or through the intake API (${ownApiKeys ? 'with one of your API keys' : `the development API key is "intakeApiKey" in ${secretsFile}`}):
+Or through the intake API (${ownApiKeys ? 'with one of your API keys' : `the development API key is "intakeApiKey" in ${secretsFile}; "intakeOperatorKey" is the operator's, for any source's requests`}):
   ${keyCommand}
   curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"requestId":"demo-api-1","emails":["${SANDBOX_SUBJECT.emails[0]}"]}' ${intake.url}/v1/erasures
 

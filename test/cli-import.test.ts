@@ -12,7 +12,7 @@ import { executeCli } from '../src/cli';
 import { CONFLICT_REASON, formatSummary, importErasures, type ImportSummary } from '../src/cli/import';
 import type { ListedErasure } from '../src/cli/list';
 import { storedInput } from '../src/client/erasures';
-import { erasureWorkflowId } from '../src/temporal/names';
+import { CLI_SOURCE, erasureWorkflowId } from '../src/temporal/names';
 import { startHarness, temporalAddress, uniqueRequestId, type Harness } from './helpers/harness';
 
 let h: Harness;
@@ -135,15 +135,16 @@ test('import starts valid rows, rejects bad and repeated ones by line, and a re-
   started.push(a, b, d, e);
 
   // What was started: normalised identifiers, and where the request came from.
-  const input = await storedInput(h.client, erasureWorkflowId(a));
+  const input = await storedInput(h.client, erasureWorkflowId(CLI_SOURCE, a));
   expect(input?.subject).toEqual({ emails: ['ann@example.com', 'ann.two@example.com'], phones: [] });
   expect(input?.intake).toEqual({
     source: 'csv-import',
+    owner: 'cli',
     regulation: 'gdpr',
     receivedAt: '2026-11-20T09:00:00Z',
     dueAt: '2026-12-20T09:00:00.000Z',
   });
-  expect((await storedInput(h.client, erasureWorkflowId(d)))?.subject.phones).toEqual(['+14255550102']);
+  expect((await storedInput(h.client, erasureWorkflowId(CLI_SOURCE, d)))?.subject.phones).toEqual(['+14255550102']);
 
   // Safe to re-run: nothing new, every valid row already present, the same rejections.
   const again = await cli(['import', path, '--rate', '50', '--json']);
@@ -172,7 +173,7 @@ test('import starts valid rows, rejects bad and repeated ones by line, and a re-
   expect(third.stderr).toContain(`line 2 (${a}): ${CONFLICT_REASON}`);
   expectNoPersonalData(again.stdout, again.stderr, third.stdout, third.stderr);
   started.push(f);
-  expect((await storedInput(h.client, erasureWorkflowId(a)))?.subject.emails).toEqual([
+  expect((await storedInput(h.client, erasureWorkflowId(CLI_SOURCE, a)))?.subject.emails).toEqual([
     'ann@example.com',
     'ann.two@example.com',
   ]);
@@ -184,16 +185,16 @@ test('import starts valid rows, rejects bad and repeated ones by line, and a re-
     (rows) => rows.filter((r) => ours.has(r.requestId)).length === ours.size,
   );
   for (const row of running.filter((r) => ours.has(r.requestId)))
-    expect(row).toMatchObject({ status: 'Running', step: 'crm', startedAt: expect.any(String) });
+    expect(row).toMatchObject({ owner: 'cli', status: 'Running', step: 'crm', startedAt: expect.any(String) });
   const text = await cli(['list', '--status', 'Running', '--limit', '10000']);
-  expect(text.stdout.split('\n')[0]).toMatch(/^REQUEST ID\s+STATUS\s+STEP\s+STARTED$/);
+  expect(text.stdout.split('\n')[0]).toMatch(/^REQUEST ID\s+OWNER\s+STATUS\s+STEP\s+STARTED$/);
   expect(text.stdout.split('\n').find((l) => l.startsWith(`${a} `))).toMatch(
-    new RegExp(`^${a}\\s+Running\\s+crm\\s+\\d{4}-\\d\\d-\\d\\dT`),
+    new RegExp(`^${a}\\s+cli\\s+Running\\s+crm\\s+\\d{4}-\\d\\d-\\d\\dT`),
   );
   expect((await cli(['list', '--status', 'Completed', '--json', '--limit', '10000'])).stdout).not.toContain(a);
 
   // A terminated erasure keeps ErasureStatus=Running; list goes by the execution status.
-  await h.handle(e).terminate('test: operator stopped it');
+  await h.handle({ owner: CLI_SOURCE, requestId: e }).terminate('test: operator stopped it');
   await listUntil(['--status', 'Terminated'], (rows) =>
     rows.some((r) => r.requestId === e && r.status === 'Terminated'),
   );

@@ -6,10 +6,15 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { parseEnv } from '../src/config';
 import { apiKeyVerifier } from '../src/intake/auth';
 import { intakeEnvSchema } from '../src/intake/config';
-import { erasureWorkflowId } from '../src/temporal/names';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { formatList, toListed } from '../src/cli/list';
+import { CLI_SOURCE, erasureWorkflowId, legacyErasureWorkflowId } from '../src/temporal/names';
+import { erasureWorkflow } from '../src/workflows/erasure';
 import type { ErasureReceipt } from '../src/workflows/types';
-import { bundleWorkflows, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
 
+/** Requests the CLI erases belong to source `cli`. */
+const cliRef = (requestId: string) => ({ owner: CLI_SOURCE, requestId });
 const BIN = join(__dirname, '..', 'bin', 'dsr-erasure.js');
 const run = promisify(execFile);
 
@@ -76,12 +81,12 @@ test('retry and skip steer a request waiting for an operator', async () => {
   const env = h.env;
   expect((await cli(['erase', '--request-id', requestId, '--email', email], env)).code).toBe(0);
 
-  await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  await h.waitForProgress(cliRef(requestId), (p) => p.status === 'ActionRequired');
   const status = JSON.parse((await cli(['status', requestId], env)).stdout);
   expect(status.actionRequired).toMatchObject({ step: 'crm', errorType: 'VendorAuthFailed' });
 
   expect((await cli(['retry', requestId], env)).code).toBe(0);
-  await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
+  await h.waitForProgress(cliRef(requestId), (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
   expect(
     (await cli(['skip', requestId, '--reason', 'contact removed by hand in HubSpot, ticket DPO-7'], env)).code,
   ).toBe(0);
@@ -89,8 +94,12 @@ test('retry and skip steer a request waiting for an operator', async () => {
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain('not waiting for an operator');
 
-  const receipt = await h.handle(requestId).result();
+  const receipt = await h.handle(cliRef(requestId)).result();
   expect(receipt.skipped[0]?.reason).toBe('contact removed by hand in HubSpot, ticket DPO-7');
+  expect(receipt.operatorActions.map((a) => [a.action, a.by])).toEqual([
+    ['retry', 'cli'],
+    ['skip', 'cli'],
+  ]);
 
   // Refused as the API refuses (409 there): the reason printed, a non-zero exit.
   const finished = await cli(['skip', requestId, '--reason', 'too late'], env);
@@ -111,17 +120,17 @@ test('erase prints its outcome, and refuses a request id already used for someon
   expect(first.code).toBe(0);
   const started = JSON.parse(first.stdout);
   expect(started).toEqual({
-    workflowId: erasureWorkflowId(requestId),
+    workflowId: erasureWorkflowId(CLI_SOURCE, requestId),
     runId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     outcome: 'started',
   });
-  expect(first.stderr).toContain(`started ${erasureWorkflowId(requestId)} (run ${started.runId})`);
-  expect((await h.handle(requestId).describe()).runId).toBe(started.runId);
+  expect(first.stderr).toContain(`started ${erasureWorkflowId(CLI_SOURCE, requestId)} (run ${started.runId})`);
+  expect((await h.handle(cliRef(requestId)).describe()).runId).toBe(started.runId);
 
   const same = await cli(['erase', '--request-id', requestId, '--email', 'First.Person@example.com'], env);
   expect(same.code).toBe(0);
   expect(JSON.parse(same.stdout)).toEqual({
-    workflowId: erasureWorkflowId(requestId),
+    workflowId: erasureWorkflowId(CLI_SOURCE, requestId),
     runId: started.runId,
     outcome: 'exists',
   });
@@ -138,7 +147,7 @@ test('erase prints its outcome, and refuses a request id already used for someon
   // Still the first person's erasure, run once.
   const { history } = await h.client.workflowService.getWorkflowExecutionHistory({
     namespace: 'default',
-    execution: { workflowId: erasureWorkflowId(requestId) },
+    execution: { workflowId: erasureWorkflowId(CLI_SOURCE, requestId) },
   });
   expect(history?.events?.filter((e) => e.workflowExecutionStartedEventAttributes)).toHaveLength(1);
 });
@@ -150,7 +159,12 @@ test('api-key prints a new key and the hashed entry the intake service accepts i
   const entry = /^DSR_INTAKE_API_KEYS:\s+(\S+)$/m.exec(res.stdout)?.[1];
   expect(key).toMatch(/^dsr_[A-Za-z0-9_-]{43}$/);
   const config = parseEnv(intakeEnvSchema, { DSR_INTAKE_API_KEYS: entry });
-  expect(apiKeyVerifier(config.DSR_INTAKE_API_KEYS)(`Bearer ${key}`)).toEqual({ name: 'onetrust', via: 'api-key' });
+  expect(apiKeyVerifier(config.DSR_INTAKE_API_KEYS)(`Bearer ${key}`)).toEqual({
+    name: 'onetrust',
+    via: 'api-key',
+    source: 'onetrust',
+    scopes: ['submit', 'read', 'operate'],
+  });
   expect((await cli(['api-key', 'bad name'])).code).not.toBe(0);
 });
 
@@ -172,7 +186,55 @@ test('with no worker running, status answers from the search attributes and an o
     expect(retry.code).toBe(1);
     expect(retry.stderr).toContain('no worker took the action within 15s (are the workers running?)');
   } finally {
-    await h.handle(requestId).terminate('test over');
+    await h.handle(cliRef(requestId)).terminate('test over');
     await h.startWorkers();
   }
+});
+
+test('status, retry, skip and callback address the CLI source by default, another with --source, an old id with --legacy', async () => {
+  h.sandbox.seedSubject({ emails: ['elsewhere@example.com'], phones: [] });
+  const requestId = uniqueRequestId('cli-source');
+  // Submitted as another source would (the harness's `test`), and once more under an id from before owners.
+  const theirs = await h.submit({ requestId, emails: ['elsewhere@example.com'] });
+  const legacy = await h.client.workflow.start(erasureWorkflow, {
+    workflowId: legacyErasureWorkflowId(requestId),
+    taskQueue: h.taskQueue,
+    args: [{ requestId, subject: { emails: ['elsewhere@example.com'], phones: [] }, settings: FAST }],
+  });
+  try {
+    const own = await cli(['status', requestId], h.env);
+    expect(own.code).toBe(1);
+    expect(own.stderr).toContain('no erasure with request id');
+    const other = await cli(['status', requestId, '--source', TEST_OWNER], h.env);
+    expect(other.code).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({ requestId, runId: theirs.runId });
+    const old = await cli(['status', requestId, '--legacy'], h.env);
+    expect(old.code).toBe(0);
+    expect(JSON.parse(old.stdout)).toMatchObject({ requestId, runId: legacy.firstExecutionRunId });
+    expect((await cli(['retry', requestId, '--legacy', '--source', TEST_OWNER], h.env)).code).not.toBe(0);
+    expect((await cli(['status', requestId, '--source', 'a/b'], h.env)).code).not.toBe(0);
+  } finally {
+    await Promise.all([theirs.handle.result(), legacy.result()]);
+  }
+});
+
+test('list shows the owner, and (legacy) for an id from before owners', () => {
+  const started = new Date('2026-11-30T06:00:00Z');
+  const info = (workflowId: string) =>
+    ({
+      workflowId,
+      status: { name: 'RUNNING' },
+      startTime: started,
+      typedSearchAttributes: { get: () => undefined },
+    }) as unknown as WorkflowExecutionInfo;
+  const rows = [toListed(info('erasure-onetrust/DSR-1')), toListed(info('erasure-DSR-2'))];
+  expect(rows).toEqual([
+    { requestId: 'DSR-1', owner: 'onetrust', status: 'Running', startedAt: started.toISOString() },
+    { requestId: 'DSR-2', status: 'Running', startedAt: started.toISOString() },
+  ]);
+  expect(formatList(rows)).toEqual([
+    'REQUEST ID  OWNER     STATUS   STEP  STARTED',
+    'DSR-1       onetrust  Running  -     2026-11-30T06:00:00.000Z',
+    'DSR-2       (legacy)  Running  -     2026-11-30T06:00:00.000Z',
+  ]);
 });

@@ -1,10 +1,10 @@
 /** `npm start`'s generated development keys: each has its own key id, so instances' payloads do not mix silently. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { EncryptionCodec, KEY_ID_METADATA } from '../src/security/codec';
-import { loadOrCreateDevSecrets, readDevSecrets } from '../src/security/dev-secrets';
+import { loadOrCreateDevSecrets, readDevSecrets, type DevSecrets } from '../src/security/dev-secrets';
 import { generateKey, loadSecurityConfig } from '../src/security/keys';
 
 const instance = () => loadOrCreateDevSecrets(mkdtempSync(join(tmpdir(), 'dsr-dev-secrets-')));
@@ -38,4 +38,15 @@ test('the secrets are kept: a second start reads the same keys', () => {
   const first = loadOrCreateDevSecrets(dir);
   expect(loadOrCreateDevSecrets(dir)).toEqual(first);
   expect(readDevSecrets(dir)).toEqual(first);
+});
+
+test('a file from before the operator key gets it added; every key it had is kept', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dsr-dev-secrets-'));
+  const older: Partial<DevSecrets> = { ...loadOrCreateDevSecrets(dir) };
+  delete older.intakeOperatorKey;
+  writeFileSync(join(dir, '.dsr-erasure', 'dev-secrets.json'), JSON.stringify(older), { mode: 0o600 });
+  const upgraded = loadOrCreateDevSecrets(dir);
+  expect(upgraded).toEqual({ ...older, intakeOperatorKey: expect.stringMatching(/^dev-operator-\S{32}$/) });
+  expect(upgraded.intakeOperatorKey).not.toBe(upgraded.intakeApiKey);
+  expect(readDevSecrets(dir)).toEqual(upgraded);
 });

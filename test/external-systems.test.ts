@@ -8,8 +8,8 @@ import { SANDBOX_MAILBOXES } from '../src/sandbox';
 import type { LoggedRequest } from '../src/vendors/sim/server';
 import { connectorCallbackUpdate, retryUpdate, skipUpdate } from '../src/workflows/definitions';
 import type { ErasureSettings } from '../src/workflows/types';
-import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
-import { startIntake } from './helpers/intake';
+import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
+import { API_KEY, OPERATOR_KEY, startIntake, TICKETS_KEY } from './helpers/intake';
 
 const EMAIL = 'ext.subject@example.com';
 const PHONE = '+14255550123';
@@ -102,6 +102,12 @@ test('a system that calls back: the workflow waits for the connectorCallback upd
       cause: { message: expect.stringMatching(/^reference must not look like personal data/) },
     });
   }
+  // `by` is a credential name, never free text: the validator refuses anything else from any client.
+  await expect(
+    handle.executeUpdate(connectorCallbackUpdate, {
+      args: [{ connector: 'http:tickets', state: 'completed', by: 'jane.doe@example.com' }],
+    }),
+  ).rejects.toThrow();
   await handle.executeUpdate(connectorCallbackUpdate, {
     args: [{ connector: 'http:tickets', state: 'completed', reference: 'TCK-42' }],
   });
@@ -109,6 +115,7 @@ test('a system that calls back: the workflow waits for the connectorCallback upd
   expect(receipt.crm.external).toEqual([
     expect.objectContaining({ connector: 'http:tickets', state: 'completed', via: 'callback', reference: 'TCK-42' }),
   ]);
+  expect(receipt.crm.external[0]).not.toHaveProperty('reportedBy'); // sent without `by`: nothing claimed
   expect(receipt.email.outcomes[0]!.deleted).toBeGreaterThan(0);
 });
 
@@ -124,16 +131,19 @@ test('a system calls back through the intake API: POST /v1/erasures/{id}/connect
     const { handle } = await harness.submit({ requestId, emails: [EMAIL] }, QUICK);
     const tickets = harness.sandbox.http.get('tickets')!;
     while (tickets.vendor.orders.size === 0) await new Promise((r) => setTimeout(r, 100));
-    const path = `/v1/erasures/${requestId}/connector-callback`;
+    // The tickets system's credential reports for its connector in any source (the harness submits in `test`).
+    const path = `/v1/erasures/${requestId}/connector-callback?source=test`;
     // Validated at the edge (field names), refused by the workflow when no such order is open (409).
     expect(
-      (await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'done' } })).json.error.fields[0]
-        .field,
+      (await intake.call('POST', path, { key: TICKETS_KEY, body: { connector: 'http:tickets', state: 'done' } })).json
+        .error.fields[0].field,
     ).toBe('state');
-    expect((await intake.call('POST', path, { body: { connector: 'http:other', state: 'completed' } })).status).toBe(
-      409,
-    );
+    expect(
+      (await intake.call('POST', path, { key: OPERATOR_KEY, body: { connector: 'http:other', state: 'completed' } }))
+        .status,
+    ).toBe(409);
     const personal = await intake.call('POST', path, {
+      key: TICKETS_KEY,
       body: { connector: 'http:tickets', state: 'completed', reference: '425-555-2671' },
     });
     expect(personal.status).toBe(400);
@@ -142,7 +152,30 @@ test('a system calls back through the intake API: POST /v1/erasures/{id}/connect
     expect(
       (await intake.call('POST', path, { key: null, body: { connector: 'http:tickets', state: 'completed' } })).status,
     ).toBe(401);
+    // A key without callback:http:tickets cannot forge the system's "completed" (the audit's finding), nor can the
+    // tickets system's key report for another connector.
+    const forged = await intake.call('POST', path, {
+      key: API_KEY,
+      body: { connector: 'http:tickets', state: 'completed' },
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.json.error).toEqual({
+      code: 'forbidden',
+      message: 'this needs the callback:<connector> scope, which this credential lacks',
+    });
+    const ownSource = `/v1/erasures/${requestId}/connector-callback`;
+    expect(
+      (await intake.call('POST', ownSource, { key: API_KEY, body: { connector: 'http:tickets', state: 'completed' } }))
+        .status,
+    ).toBe(403);
+    const elsewhere = await intake.call('POST', path, {
+      key: TICKETS_KEY,
+      body: { connector: 'http:other', state: 'completed' },
+    });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.json.error.message).toMatch(/needs the callback:http:other scope/);
     const ok = await intake.call('POST', path, {
+      key: TICKETS_KEY,
       body: { connector: 'http:tickets', state: 'completed', deleted: 3, reference: 'TCK-43' },
     });
     expect(ok.status).toBe(202);
@@ -154,12 +187,14 @@ test('a system calls back through the intake API: POST /v1/erasures/{id}/connect
         via: 'callback',
         deleted: 3,
         reference: 'TCK-43',
+        reportedBy: 'tickets-system',
       }),
     ]);
     // Settled: a late callback is refused because the erasure finished.
-    expect((await intake.call('POST', path, { body: { connector: 'http:tickets', state: 'completed' } })).status).toBe(
-      409,
-    );
+    expect(
+      (await intake.call('POST', path, { key: TICKETS_KEY, body: { connector: 'http:tickets', state: 'completed' } }))
+        .status,
+    ).toBe(409);
   } finally {
     await intake.close();
   }
@@ -184,9 +219,10 @@ test('a system reporting failure puts the request in "action required"; skip kee
   // retry sends a new order (a new idempotency key: the old one would answer `failed` again).
   await handle.executeUpdate(retryUpdate, { args: [{}] });
   await harness.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
+  // Keyed by source and request id: request ids are unique per source only.
   expect([...harness.sandbox.http.get('legacy-crm')!.vendor.orders.keys()]).toEqual([
-    `${requestId}:legacy-crm`,
-    `${requestId}:legacy-crm:2`,
+    `${TEST_OWNER}/${requestId}:legacy-crm`,
+    `${TEST_OWNER}/${requestId}:legacy-crm:2`,
   ]);
   await handle.executeUpdate(skipUpdate, {
     args: [{ reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }],

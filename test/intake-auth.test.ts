@@ -2,7 +2,7 @@
 import { isAllowedCallbackUrl } from '../src/callbacks/hosts';
 import { signatureHeader, verifySignature } from '../src/callbacks/signature';
 import { ConfigError, parseEnv } from '../src/config';
-import { apiKeyVerifier, AuthError, signatureVerifier } from '../src/intake/auth';
+import { apiKeyVerifier, AuthError, hasScope, signatureVerifier } from '../src/intake/auth';
 import { hashApiKey, intakeEnvSchema } from '../src/intake/config';
 
 const SECRET = 'a-webhook-secret-of-at-least-32-characters';
@@ -61,9 +61,9 @@ describe('signatures', () => {
 
   test('the intake verifier accepts a signature once', () => {
     let t = now;
-    const verify = signatureVerifier([{ name: 'portal', secret: SECRET }], () => t);
+    const verify = signatureVerifier([{ name: 'portal', value: SECRET, scopes: ['submit'], source: 'web' }], () => t);
     const header = signatureHeader(SECRET, body, now);
-    expect(verify(header, body)).toEqual({ name: 'portal', via: 'signature' });
+    expect(verify(header, body)).toEqual({ name: 'portal', via: 'signature', source: 'web', scopes: ['submit'] });
     expect(() => verify(header, body)).toThrow(/already used/);
     // Long after, the remembered signature is forgotten, and the timestamp check refuses it instead.
     t = now + 11 * 60_000;
@@ -73,12 +73,28 @@ describe('signatures', () => {
 
 describe('API keys', () => {
   const verify = apiKeyVerifier([
-    { name: 'onetrust', value: hashApiKey('key-for-onetrust-0123456789') },
-    { name: 'ops', value: hashApiKey('key-for-ops-0123456789') },
+    { name: 'onetrust', value: hashApiKey('key-for-onetrust-0123456789'), scopes: ['submit'], source: 'onetrust' },
+    { name: 'ops', value: hashApiKey('key-for-ops-0123456789'), scopes: ['operator'], source: 'ops' },
   ]);
 
-  test('a configured key is known by its name', () => {
-    expect(verify('Bearer key-for-ops-0123456789')).toEqual({ name: 'ops', via: 'api-key' });
+  test('a configured key is known by its name, with its source and scopes', () => {
+    expect(verify('Bearer key-for-ops-0123456789')).toEqual({
+      name: 'ops',
+      via: 'api-key',
+      source: 'ops',
+      scopes: ['operator'],
+    });
+  });
+
+  test('operator includes read, operate and every callback, but neither submit nor ketch', () => {
+    const operator = { scopes: ['operator'] as const };
+    for (const scope of ['read', 'operate', 'callback:http:warehouse'] as const)
+      expect(hasScope(operator, scope)).toBe(true);
+    for (const scope of ['submit', 'ketch'] as const) expect(hasScope(operator, scope)).toBe(false);
+    const warehouse = { scopes: ['callback:http:warehouse'] as const };
+    expect(hasScope(warehouse, 'callback:http:warehouse')).toBe(true);
+    expect(hasScope(warehouse, 'callback:http:crm')).toBe(false);
+    expect(hasScope(warehouse, 'read')).toBe(false);
   });
 
   test.each([undefined, '', 'key-for-ops-0123456789', 'Bearer wrong-key-0123456789', 'Basic a2V5', 'Bearer short'])(
@@ -132,7 +148,9 @@ describe('callback hosts', () => {
 describe('intake configuration', () => {
   test('keys are name:sha256; a bad entry is named without echoing it', () => {
     const good = parseEnv(intakeEnvSchema, { DSR_INTAKE_API_KEYS: `a:${hashApiKey('k')}` });
-    expect(good.DSR_INTAKE_API_KEYS).toEqual([{ name: 'a', value: hashApiKey('k') }]);
+    expect(good.DSR_INTAKE_API_KEYS).toEqual([
+      { name: 'a', value: hashApiKey('k'), scopes: ['submit', 'read', 'operate'], source: 'a' },
+    ]);
     let error: unknown;
     try {
       parseEnv(intakeEnvSchema, { DSR_INTAKE_API_KEYS: 'ops:plain-text-key-not-a-hash' });
@@ -142,6 +160,80 @@ describe('intake configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/DSR_INTAKE_API_KEYS: entry 1 .*SHA-256/);
     expect((error as Error).message).not.toContain('plain-text-key');
+  });
+
+  test('entries carry scopes and a source; defaults are submit+read+operate in a source named like the credential', () => {
+    const config = parseEnv(intakeEnvSchema, {
+      DSR_INTAKE_API_KEYS: [
+        `onetrust:${hashApiKey('a')}`,
+        `ketch-in:${hashApiKey('b')};scopes=ketch`,
+        ` ops:${hashApiKey('c')};scopes=operator;source=ops-team `,
+        `warehouse:${hashApiKey('d')};source=dw;scopes=callback:http:warehouse+callback:http:crm+read`,
+      ].join(','),
+      DSR_INTAKE_WEBHOOK_SECRETS: `portal:${SECRET};scopes=submit+read`,
+    });
+    expect(config.DSR_INTAKE_API_KEYS.map(({ name, scopes, source }) => ({ name, scopes, source }))).toEqual([
+      { name: 'onetrust', scopes: ['submit', 'read', 'operate'], source: 'onetrust' },
+      { name: 'ketch-in', scopes: ['ketch'], source: 'ketch-in' },
+      { name: 'ops', scopes: ['operator'], source: 'ops-team' },
+      { name: 'warehouse', scopes: ['callback:http:warehouse', 'callback:http:crm', 'read'], source: 'dw' },
+    ]);
+    expect(config.DSR_INTAKE_WEBHOOK_SECRETS).toEqual([
+      { name: 'portal', value: SECRET, scopes: ['submit', 'read'], source: 'portal' },
+    ]);
+  });
+
+  test.each([
+    [`DSR_INTAKE_API_KEYS`, `a:${hashApiKey('k')};scopes=submit+admin`, /entry 1 is invalid: scope 2 is unknown/],
+    [`DSR_INTAKE_API_KEYS`, `a:${hashApiKey('k')};scopes=callback:warehouse`, /entry 1 is invalid: scope 1 is unknown/],
+    [`DSR_INTAKE_API_KEYS`, `a:${hashApiKey('k')};scopes=`, /entry 1 is invalid: scope 1 is unknown/],
+    [`DSR_INTAKE_API_KEYS`, `a:${hashApiKey('k')};role=operator`, /entry 1 is invalid: unknown option/],
+    [
+      `DSR_INTAKE_API_KEYS`,
+      `a:${hashApiKey('k')};scopes=read;scopes=operator`,
+      /entry 1 is invalid: scopes is given twice/,
+    ],
+    [`DSR_INTAKE_API_KEYS`, `a:${hashApiKey('k')};source=a/b`, /entry 1 is invalid: bad source/],
+    [
+      `DSR_INTAKE_API_KEYS`,
+      `a:${hashApiKey('k')},a:${hashApiKey('j')}`,
+      /entry 2 is invalid: the name is already used/,
+    ],
+    [
+      `DSR_INTAKE_API_KEYS`,
+      `a:${hashApiKey('k')};source=ketch`,
+      /entry 1 is invalid: sources cli and ketch are reserved/,
+    ],
+    [`DSR_INTAKE_API_KEYS`, `cli:${hashApiKey('k')}`, /entry 1 is invalid: sources cli and ketch are reserved/],
+    [`DSR_INTAKE_API_KEYS`, `:${hashApiKey('k')}`, /entry 1 is invalid: must be name:value/],
+    [`DSR_INTAKE_WEBHOOK_SECRETS`, `p:${SECRET};scopes=operator;x`, /entry 1 is invalid: unknown option/],
+  ])('%s: case %# is refused, naming entry and problem, never the value', (variable, value, message) => {
+    let error: unknown;
+    try {
+      parseEnv(intakeEnvSchema, { [variable]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(new RegExp(`${variable}: ${message.source}`));
+    expect((error as Error).message).not.toContain(hashApiKey('k'));
+    expect((error as Error).message).not.toContain(SECRET);
+  });
+
+  test('a name is one credential across API keys and webhook secrets', () => {
+    expect(() =>
+      parseEnv(intakeEnvSchema, {
+        DSR_INTAKE_API_KEYS: `p:${hashApiKey('k')}`,
+        DSR_INTAKE_WEBHOOK_SECRETS: `p:${SECRET}`,
+      }),
+    ).toThrow(
+      /DSR_INTAKE_WEBHOOK_SECRETS: entry 1 is invalid: the name is already used by an entry of DSR_INTAKE_API_KEYS/,
+    );
+    // The Ketch receiver's source may be read from a credential configured for it, not submitted into.
+    expect(
+      parseEnv(intakeEnvSchema, { DSR_INTAKE_API_KEYS: `k:${hashApiKey('k')};scopes=ketch+read;source=ketch` })
+        .DSR_INTAKE_API_KEYS[0],
+    ).toMatchObject({ scopes: ['ketch', 'read'], source: 'ketch' });
   });
 
   test('webhook secrets must be long', () => {

@@ -6,9 +6,23 @@
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { signatureHeader, verifySignature } from '../src/callbacks/signature';
 import type { ErasureReceipt, StatusEvent } from '../src/workflows/types';
-import { bundleWorkflows, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 import { KetchSimulator } from '../src/vendors/ketch/simulator';
-import { API_KEY, eventually, OTHER_KEY, startCallbackReceiver, startIntake, WEBHOOK_SECRET } from './helpers/intake';
+import {
+  API_KEY,
+  eventually,
+  KETCH_KEY,
+  OPERATOR_KEY,
+  OTHER_KEY,
+  startCallbackReceiver,
+  startIntake,
+  WEBHOOK_SECRET,
+} from './helpers/intake';
+import { erasureWorkflow } from '../src/workflows/erasure';
+import { legacyErasureWorkflowId } from '../src/temporal/names';
+
+/** Requests API_KEY submits belong to its source, `intake-test`. */
+const ours = (requestId: string) => ({ owner: 'intake-test', requestId });
 
 const EMAIL = 'jane.doe@example.com';
 const PHONE = '+14255552671';
@@ -87,13 +101,14 @@ describe('authentication', () => {
     expect(res.status).toBe(202);
     expect(res.json.intake).toEqual({
       source: 'api',
+      owner: 'ops',
       submittedBy: 'ops',
       regulation: 'gdpr',
       receivedAt: '2026-11-20T10:00:00Z',
       dueAt: '2026-12-20T10:00:00.000Z',
     });
     const status = await eventually(async () => {
-      const s = await intake.call('GET', `/v1/erasures/${requestId}`);
+      const s = await intake.call('GET', `/v1/erasures/${requestId}`, { key: OTHER_KEY });
       return s.json.progress ? s : undefined;
     });
     expect(status.json.intake.submittedBy).toBe('ops');
@@ -129,6 +144,56 @@ describe('authentication', () => {
       // An API key does not stand in for a signature on the webhook route.
       expect((await intake.call('POST', '/v1/webhooks/erasures', { raw: other })).status).toBe(401);
     });
+  });
+});
+
+describe('scoped credentials', () => {
+  test('a route without its scope is 403 naming the scope, never the credential', async () => {
+    const submit = await intake.call('POST', '/v1/erasures', {
+      key: KETCH_KEY,
+      body: { requestId: uniqueRequestId('scope'), emails: [EMAIL] },
+    });
+    expect(submit.status).toBe(403);
+    expect(submit.json).toEqual({
+      error: { code: 'forbidden', message: 'this needs the submit scope, which this credential lacks' },
+    });
+    expect(submit.text).not.toContain(KETCH_KEY);
+    expect((await intake.call('GET', '/v1/erasures/x-1', { key: KETCH_KEY })).json.error.message).toMatch(
+      /needs the read scope/,
+    );
+    expect((await intake.call('POST', '/v1/erasures/x-1/retry', { key: KETCH_KEY })).json.error.message).toMatch(
+      /needs the operate scope/,
+    );
+    // Submitting is not the operator's: it makes requests in a source.
+    expect(
+      (
+        await intake.call('POST', '/v1/erasures', {
+          key: OPERATOR_KEY,
+          body: { requestId: uniqueRequestId('scope'), emails: [EMAIL] },
+        })
+      ).status,
+    ).toBe(403);
+    expect(intake.lines.some((l) => l.includes('"caller":"ketch"') && l.includes('"status":403'))).toBe(true);
+  });
+
+  test('an erasure from before ids were namespaced is reachable with the operator scope and ?legacy=true', async () => {
+    const requestId = uniqueRequestId('legacy');
+    await h.client.workflow.start(erasureWorkflow, {
+      workflowId: legacyErasureWorkflowId(requestId),
+      taskQueue: h.taskQueue,
+      args: [{ requestId, subject: { emails: [EMAIL], phones: [] }, settings: FAST }],
+    });
+    const status = await intake.call('GET', `/v1/erasures/${requestId}?legacy=true`, { key: OPERATOR_KEY });
+    expect(status.status).toBe(200);
+    expect(status.json).toMatchObject({ requestId, statusUrl: `/v1/erasures/${requestId}?legacy=true` });
+    const denied = await intake.call('GET', `/v1/erasures/${requestId}?legacy=true`);
+    expect(denied.status).toBe(403);
+    expect(denied.json.error.message).toMatch(/legacy request id \(\?legacy=true\) needs the operator scope/);
+    expect((await intake.call('GET', `/v1/erasures/${requestId}`, { key: OPERATOR_KEY })).status).toBe(404);
+    const both = await intake.call('GET', `/v1/erasures/${requestId}?legacy=true&source=x`, { key: OPERATOR_KEY });
+    expect(both.status).toBe(400);
+    expect(both.json.error.fields).toEqual([{ field: 'legacy', message: expect.stringMatching(/cannot be combined/) }]);
+    await h.handle({ requestId, legacy: true }).result();
   });
 });
 
@@ -238,7 +303,7 @@ describe('submission and status', () => {
     expect(repeat.json.runId).toBe(first.json.runId);
     // The intake record 202 and GET carry: the first submission's (the repeat started nothing).
     expect(repeat.json.intake).toEqual(first.json.intake);
-    expect(first.json.intake).toEqual({ source: 'api', submittedBy: 'intake-test' });
+    expect(first.json.intake).toEqual({ source: 'api', owner: 'intake-test', submittedBy: 'intake-test' });
 
     const conflict = await intake.call('POST', '/v1/erasures', {
       body: { requestId, emails: ['someone.else@example.com'] },
@@ -246,7 +311,7 @@ describe('submission and status', () => {
     expect(conflict.status).toBe(409);
     expect(conflict.text).not.toContain('someone.else');
 
-    const receipt = (await h.handle(requestId).result()) as ErasureReceipt;
+    const receipt = (await h.handle(ours(requestId)).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased');
     const done = await intake.call('GET', `/v1/erasures/${requestId}`);
     expect(done.json).toMatchObject({ requestId, status: 'Completed', step: 'done', receipt: { outcome: 'erased' } });
@@ -314,6 +379,26 @@ describe('operator actions and callbacks', () => {
     ).toMatchObject({ ok: true });
     expect(receiver.received.filter((r) => r.path === `/hooks/${requestId}` && r.status === 503)).toHaveLength(2);
 
+    // Another source's key finds nothing there, and may not name the source without the operator scope.
+    for (const [method, path, body] of [
+      ['GET', '', undefined],
+      ['POST', '/retry', undefined],
+      ['POST', '/skip', { reason: 'not mine to skip' }],
+    ] as const) {
+      const other = await intake.call(method, `/v1/erasures/${requestId}${path}`, { key: OTHER_KEY, body });
+      expect(other.status).toBe(404);
+      expect(other.json.error.code).toBe('not_found');
+      const named = await intake.call(method, `/v1/erasures/${requestId}${path}?source=intake-test`, {
+        key: OTHER_KEY,
+        body,
+      });
+      expect(named.status).toBe(403);
+      expect(named.json.error).toEqual({
+        code: 'forbidden',
+        message: "another source's request (?source=) needs the operator scope, which this credential lacks",
+      });
+    }
+
     // Retry: still failing, so it waits again; skip without a reason is refused by field; skip with one.
     expect((await intake.call('POST', `/v1/erasures/${requestId}/retry`)).status).toBe(202);
     await eventually(
@@ -324,9 +409,17 @@ describe('operator actions and callbacks', () => {
     expect((await intake.call('POST', `/v1/erasures/${requestId}/skip`, { body: {} })).json.error.fields[0].field).toBe(
       'reason',
     );
+    // The operator acts across sources by naming the source; its status URL names it too.
+    const asOperator = await intake.call('GET', `/v1/erasures/${requestId}?source=intake-test`, { key: OPERATOR_KEY });
+    expect(asOperator.json).toMatchObject({
+      status: 'ActionRequired',
+      statusUrl: `/v1/erasures/${requestId}?source=intake-test`,
+    });
+    expect((await intake.call('GET', `/v1/erasures/${requestId}`, { key: OPERATOR_KEY })).status).toBe(404);
     expect(
       (
-        await intake.call('POST', `/v1/erasures/${requestId}/skip`, {
+        await intake.call('POST', `/v1/erasures/${requestId}/skip?source=intake-test`, {
+          key: OPERATOR_KEY,
           body: { reason: 'mailbox export confirmed empty by IT (ticket 7)' },
         })
       ).status,
@@ -336,8 +429,16 @@ describe('operator actions and callbacks', () => {
     const again = await intake.call('POST', `/v1/erasures/${requestId}/retry`);
     expect([409]).toContain(again.status);
 
-    const receipt = (await h.handle(requestId).result()) as ErasureReceipt;
+    const receipt = (await h.handle(ours(requestId)).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased-with-exceptions');
+    // Who acted, by credential name, in the receipt and the access log.
+    expect(receipt.operatorActions.map((a) => [a.action, a.by])).toEqual([
+      ['retry', 'intake-test'],
+      ['skip', 'operator'],
+    ]);
+    expect(
+      intake.lines.some((l) => l.includes('"caller":"operator"') && l.includes('"route":"/v1/erasures/:id/skip"')),
+    ).toBe(true);
     const completed = receiver
       .delivered()
       .map((r) => JSON.parse(r.body) as StatusEvent)
@@ -363,7 +464,7 @@ describe('operator actions and callbacks', () => {
     await intake.call('POST', '/v1/erasures', {
       body: { requestId, emails: [EMAIL], callbackUrl: receiver.url(`/refuse/${requestId}`) },
     });
-    const receipt = (await h.handle(requestId).result()) as ErasureReceipt;
+    const receipt = (await h.handle(ours(requestId)).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased');
     expect(receipt.notifications).toEqual([
       expect.objectContaining({ event: 'completed', state: 'failed', error: expect.stringMatching(/HTTP 400/) }),
@@ -379,7 +480,7 @@ describe('operator actions and callbacks', () => {
       return r.status === 409 ? r : undefined;
     });
     expect(res.json.error.message).toMatch(/not waiting for an operator|completed/);
-    await h.handle(requestId).result();
+    await h.handle(ours(requestId)).result();
   });
 });
 
@@ -394,7 +495,7 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
   test('a DeleteRequest round-trips: DeleteResponse in_progress, then a completed DeleteStatusEvent with Ketch headers', async () => {
     const body = ketch.deleteRequest({ email: 'Jane.Doe@Example.com', phone: '+1 425 555 2671' });
     const uid = body.metadata.uid;
-    const res = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${API_KEY}`);
+    const res = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${KETCH_KEY}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       apiVersion: 'dsr/v1',
@@ -404,17 +505,18 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     });
 
     // Ketch retrying its forward is the same request, not a second erasure.
-    const again = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${API_KEY}`);
+    const again = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${KETCH_KEY}`);
     expect(again.status).toBe(200);
     expect((again.body as { kind: string }).kind).toBe('DeleteResponse');
 
-    const receipt = (await h.handle(`ketch-${uid}`).result()) as ErasureReceipt;
+    const receipt = (await h.handle({ owner: 'ketch', requestId: `ketch-${uid}` }).result()) as ErasureReceipt;
     expect(receipt.outcome).toBe('erased');
     expect(receipt.subject.map((s) => s.kind)).toEqual(['email', 'phone']); // account_id is not an identity we erase by
     expect(receipt.intake).toMatchObject({
       source: 'ketch',
+      owner: 'ketch',
       regulation: 'gdpr',
-      submittedBy: 'intake-test',
+      submittedBy: 'ketch',
       dueAt: expect.any(String),
     });
     const events = await eventually(
@@ -434,7 +536,7 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     ]);
 
     // Asked again after completion, the answer is final.
-    const done = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${API_KEY}`);
+    const done = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${KETCH_KEY}`);
     expect((done.body as { response: unknown }).response).toMatchObject({ status: 'completed', reason: 'executed' });
   });
 
@@ -452,7 +554,7 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     });
 
     const bad = ketch.deleteRequest({ email: 'jane.doe@', uid: 'bad-email-1' });
-    const invalid = await ketch.forward(`${intake.url}/v1/ketch/dsr`, bad, `Bearer ${API_KEY}`);
+    const invalid = await ketch.forward(`${intake.url}/v1/ketch/dsr`, bad, `Bearer ${KETCH_KEY}`);
     expect(invalid.status).toBe(400);
     expect(invalid.body).toMatchObject({
       kind: 'Error',
@@ -462,12 +564,12 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     expect(JSON.stringify(invalid.body)).not.toContain('jane.doe');
 
     const noVersion = { ...ketch.deleteRequest({ email: EMAIL }), apiVersion: 'dsr/v2' };
-    const wrong = await ketch.forward(`${intake.url}/v1/ketch/dsr`, noVersion, `Bearer ${API_KEY}`);
+    const wrong = await ketch.forward(`${intake.url}/v1/ketch/dsr`, noVersion, `Bearer ${KETCH_KEY}`);
     expect((wrong.body as { error: { message: string } }).error.message).toMatch(/apiVersion must be dsr\/v1/);
 
     const outsider = ketch.deleteRequest({ email: EMAIL });
     outsider.request.callbacks = [{ url: 'https://elsewhere.example/cb', headers: { Authorization: 'x' } }];
-    const refused = await ketch.forward(`${intake.url}/v1/ketch/dsr`, outsider, `Bearer ${API_KEY}`);
+    const refused = await ketch.forward(`${intake.url}/v1/ketch/dsr`, outsider, `Bearer ${KETCH_KEY}`);
     expect(refused.body).toMatchObject({ kind: 'Error', error: { code: 400, status: 'configuration' } });
 
     // An allow-listed host on another port is refused too, naming the callback.
@@ -548,6 +650,40 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     expect(ketch.events(requestId)).toEqual([]);
     const status = await intake.call('GET', `/v1/erasures/${requestId}`);
     expect(status.json.status).toBe('Completed');
+  });
+
+  test("Ketch's ids are its own: another key cannot use the receiver, and its ketch-... id is another request", async () => {
+    const body = ketch.deleteRequest({ email: EMAIL });
+    const uid = body.metadata.uid;
+    // Only a credential with the ketch scope may use the receiver (403 in Ketch's format, naming the scope).
+    const forbidden = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${API_KEY}`);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body).toMatchObject({
+      kind: 'Error',
+      metadata: { uid },
+      error: { code: 403, status: 'forbidden', message: expect.stringMatching(/needs the ketch scope/) },
+    });
+    // Another source taking Ketch's id first (with someone else's address) makes no difference to Ketch.
+    const squatter = await intake.call('POST', '/v1/erasures', {
+      key: OTHER_KEY,
+      body: { requestId: `ketch-${uid}`, emails: ['someone.else@example.com'] },
+    });
+    expect(squatter.status).toBe(202);
+    const res = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${KETCH_KEY}`);
+    expect(res.status).toBe(200);
+    expect((res.body as { response: unknown }).response).toMatchObject({ requestID: `ketch-${uid}` });
+    const [theirs, ketchs] = await Promise.all([
+      h.handle({ owner: 'ops', requestId: `ketch-${uid}` }).result(),
+      h.handle({ owner: 'ketch', requestId: `ketch-${uid}` }).result(),
+    ]);
+    expect(theirs.intake).toMatchObject({ source: 'api', owner: 'ops' });
+    expect(ketchs.intake).toMatchObject({ source: 'ketch', owner: 'ketch', submittedBy: 'ketch' });
+    // Neither the submitter nor the Ketch key can read Ketch's request; the operator can, naming the source.
+    expect((await intake.call('GET', `/v1/erasures/ketch-${uid}`, { key: KETCH_KEY })).status).toBe(403);
+    expect((await intake.call('GET', `/v1/erasures/ketch-${uid}?source=ketch`, { key: OTHER_KEY })).status).toBe(403);
+    expect(
+      (await intake.call('GET', `/v1/erasures/ketch-${uid}?source=ketch`, { key: OPERATOR_KEY })).json,
+    ).toMatchObject({ status: 'Completed', intake: { owner: 'ketch' } });
   });
 });
 

@@ -20,9 +20,17 @@ import {
 import { EncryptionCodec } from '../src/security/codec';
 import { createDataConverter } from '../src/security/data-converter';
 import { generateKey, loadSecurityConfig } from '../src/security/keys';
-import { erasureWorkflowId } from '../src/temporal/names';
+import { CLI_SOURCE, erasureWorkflowId } from '../src/temporal/names';
 import { retryUpdate, skipUpdate } from '../src/workflows/definitions';
-import { FAST, bundleWorkflows, startHarness, temporalAddress, uniqueRequestId, type Harness } from './helpers/harness';
+import {
+  FAST,
+  bundleWorkflows,
+  startHarness,
+  temporalAddress,
+  TEST_OWNER,
+  uniqueRequestId,
+  type Harness,
+} from './helpers/harness';
 import { historyToJson } from './helpers/history';
 
 const logLines: string[] = [];
@@ -113,7 +121,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   const ids: string[] = [];
   const submit = async (s: (typeof SUBJECTS)[number], prefix: string, settings = FAST) => {
     const requestId = uniqueRequestId(prefix);
-    ids.push(erasureWorkflowId(requestId));
+    ids.push(erasureWorkflowId(TEST_OWNER, requestId));
     return { requestId, ...(await h.submit({ requestId, emails: s.emails, phones: s.phones }, settings)) };
   };
 
@@ -172,7 +180,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   await e.handle.result();
   // 6. The CLI, end to end.
   const cliRequest = uniqueRequestId('leak-cli');
-  ids.push(erasureWorkflowId(cliRequest));
+  ids.push(erasureWorkflowId(CLI_SOURCE, cliRequest));
   const args = [
     'erase',
     '--request-id',
@@ -186,7 +194,7 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   });
   const status = await promisify(execFile)(
     process.execPath,
-    [join(__dirname, '..', 'bin', 'dsr-erasure.js'), 'status', b.requestId],
+    [join(__dirname, '..', 'bin', 'dsr-erasure.js'), 'status', b.requestId, '--source', TEST_OWNER],
     { env: { ...process.env, ...h.env } },
   );
 
@@ -254,7 +262,7 @@ test('keys rotate: a workflow started under the old key completes under the new 
     connection,
     dataConverter: await createDataConverter(loadSecurityConfig({ DSR_PAYLOAD_KEYS: rotated }).payloadKeys),
   });
-  const receipt = await erasureHandle(client, requestId).result();
+  const receipt = await erasureHandle(client, { owner: TEST_OWNER, requestId }).result();
   expect(receipt.gong.verification.outcome).toBe('verified');
 
   // The history holds payloads under both keys.

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'nod
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'undici';
 
 const ROOT = join(__dirname, '..');
 /** Measured at about 1.5 s on a busy 2-core machine; the margin is for CI load. */
@@ -157,10 +158,11 @@ test(
   async () => {
     const started = await startStack();
     const banner = started.output();
-    const { intakeApiKey } = JSON.parse(
+    const { intakeApiKey, intakeOperatorKey } = JSON.parse(
       readFileSync(join(started.dir, '.dsr-erasure', 'dev-secrets.json'), 'utf8'),
-    ) as { intakeApiKey: string };
+    ) as { intakeApiKey: string; intakeOperatorKey: string };
     expect(banner).not.toContain(intakeApiKey);
+    expect(banner).not.toContain(intakeOperatorKey);
     // The CLI example carries the address in use, since the port is not 7233.
     expect(banner).toContain(`TEMPORAL_ADDRESS=127.0.0.1:${started.ports.DSR_DEV_TEMPORAL_PORT} npx dsr-erasure erase`);
     const lines = banner.split('\n').map((l) => l.trim());
@@ -171,6 +173,23 @@ test(
     const curl = spawnSync('sh', ['-c', `${keyLine}\n${curlLine}`], { cwd: started.dir, encoding: 'utf8' });
     expect(curl.status).toBe(0);
     expect(JSON.parse(curl.stdout)).toMatchObject({ requestId: 'demo-api-1', status: 'Running' });
+    // The development set: `dev` submits in source dev; `dev-operator` reads it there, naming the source.
+    const intakeUrl = `http://127.0.0.1:${started.ports.DSR_INTAKE_PORT}/v1/erasures/demo-api-1`;
+    const read = async (key: string, query = '') => {
+      const res = await request(`${intakeUrl}${query}`, { headers: { authorization: `Bearer ${key}` } });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    expect(await read(intakeApiKey)).toBe(200);
+    expect(await read(intakeOperatorKey)).toBe(404);
+    expect(await read(intakeOperatorKey, '?source=dev')).toBe(200);
+    const submit = await request(`http://127.0.0.1:${started.ports.DSR_INTAKE_PORT}/v1/erasures`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${intakeOperatorKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requestId: 'demo-api-2', emails: ['jane.doe@example.com'] }),
+    });
+    await submit.body.dump();
+    expect(submit.statusCode).toBe(403);
 
     const { ms, left, busy } = await stopAndMeasure(started, () => process.kill(started.npm.pid!, 'SIGTERM'));
     console.log(`npm start stopped ${ms} ms after SIGTERM to npm`);

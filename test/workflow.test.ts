@@ -9,7 +9,7 @@ import { erasureWorkflowId } from '../src/temporal/names';
 import type { LoggedRequest } from '../src/vendors/sim/server';
 import { retryUpdate, skipUpdate } from '../src/workflows/definitions';
 import type { ErasureReceipt } from '../src/workflows/types';
-import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
 
 const EMAIL = 'jane.doe@example.com';
 const PHONE_RAW = '+1 (425) 555-2671';
@@ -227,7 +227,9 @@ test('submitting the same request twice gives one workflow and one set of deleti
   expect(again.outcome).toBe('exists');
   expect(await again.handle.result()).toEqual(first);
   const runs = [];
-  for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${erasureWorkflowId(requestId)}"` }))
+  for await (const wf of h.client.workflow.list({
+    query: `WorkflowId = "${erasureWorkflowId(TEST_OWNER, requestId)}"`,
+  }))
     runs.push(wf);
   expect(runs).toHaveLength(1);
   const gongErases = h.sandbox.gong!.controls.log.filter((r) => r.operation.startsWith('erase-'));

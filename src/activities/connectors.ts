@@ -15,6 +15,7 @@ import type {
   ExternalSystemConnector,
 } from '../connectors/types';
 import { subjectRef } from '../security/subject-ref';
+import { parseErasureWorkflowId } from '../temporal/names';
 import type { Identifier } from '../subject/identifiers';
 import { resolveSettings } from '../workflows/settings';
 import type { ErasureSettings } from '../workflows/types';
@@ -69,14 +70,18 @@ export function createConnectorActivities({ connectors, settings = {}, subjectHa
       });
     },
 
-    /** Sends (or re-sends: the other system deduplicates by request id) the order for the request. */
+    /**
+     * Sends (or re-sends: the other system deduplicates by source and request id) the order for the request. The
+     * source is read from the workflow id, so workflows already running need no new argument.
+     */
     async orderExternalErasure(
       connectorId: string,
       requestId: string,
       attempt: number,
       identifiers: Identifier[],
     ): Promise<ExternalOrderResult> {
-      return external(connectorId).order(requestId, attempt, identifiers);
+      const owner = parseErasureWorkflowId(Context.current().info.workflowExecution?.workflowId ?? '')?.owner;
+      return external(connectorId).order(requestId, attempt, identifiers, owner);
     },
 
     async checkExternalErasure(connectorId: string, statusUrl: string): Promise<ExternalStatus> {

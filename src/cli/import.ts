@@ -14,6 +14,7 @@ import type { Client } from '@temporalio/client';
 import { CsvError, parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { submitErasure } from '../client/erasures';
+import { CLI_SOURCE } from '../temporal/names';
 import { DEADLINE_DAYS, regulationSchema } from '../intake/schemas';
 import { InvalidRequestError, parseErasureRequest, requestIdSchema, type ErasureRequest } from '../subject/request';
 import { Pacer } from '../vendors/gong/pacer';
@@ -266,7 +267,11 @@ export async function importErasures(
 
   const startOne = async (row: ValidRow): Promise<RowOutcome> => {
     try {
-      const { outcome } = await submitErasure(temporal, row.request, { taskQueue: opts.taskQueue, intake: row.intake });
+      const { outcome } = await submitErasure(temporal, row.request, {
+        taskQueue: opts.taskQueue,
+        owner: CLI_SOURCE,
+        intake: row.intake,
+      });
       return outcome;
     } catch (err) {
       errors.push({ line: row.line, requestId: row.request.requestId, error: safeMessage(err, row) });

@@ -1,5 +1,5 @@
 /**
- * `dsr-erasure list`: erasures through Temporal visibility. Visibility holds the workflow id (the
+ * `dsr-erasure list`: erasures through Temporal visibility. Visibility holds the workflow id (owner and
  * request id), the execution status and our two search attributes; nothing personal.
  *
  * While an erasure runs, its status is the ErasureStatus search attribute the workflow keeps up to
@@ -8,7 +8,7 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { CLOSED_STATUS, ERASURE_STATUSES, type ErasureStatusName } from '../client/erasures';
-import { erasureWorkflowId } from '../temporal/names';
+import { parseErasureWorkflowId } from '../temporal/names';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflow } from '../workflows/erasure';
 
@@ -20,10 +20,10 @@ export const LIST_STATUSES = ERASURE_STATUSES.filter(
 
 export const LIST_LIMITS = { defaultLimit: 100, maxLimit: 10_000 } as const;
 
-const PREFIX = erasureWorkflowId('');
-
 export interface ListedErasure {
   requestId: string;
+  /** The source the request belongs to; absent for one started before ids were namespaced (`--legacy`). */
+  owner?: string;
   status: string;
   step?: string;
   startedAt: string;
@@ -55,8 +55,10 @@ export function listQuery(status?: ListStatus): string {
 export function toListed(info: WorkflowExecutionInfo): ListedErasure {
   const closed = CLOSED_STATUS[info.status.name];
   const step = info.typedSearchAttributes.get(ErasureStep);
+  const id = parseErasureWorkflowId(info.workflowId) ?? { requestId: info.workflowId };
   return {
-    requestId: info.workflowId.startsWith(PREFIX) ? info.workflowId.slice(PREFIX.length) : info.workflowId,
+    requestId: id.requestId,
+    ...(id.owner === undefined ? {} : { owner: id.owner }),
     status: closed ?? info.typedSearchAttributes.get(ErasureStatus) ?? 'Running',
     ...(step ? { step } : {}),
     startedAt: info.startTime.toISOString(),
@@ -84,15 +86,21 @@ export async function listErasures(
   return { erasures, more: false };
 }
 
-const LIST_HEADER = ['REQUEST ID', 'STATUS', 'STEP', 'STARTED'];
+const LIST_HEADER = ['REQUEST ID', 'OWNER', 'STATUS', 'STEP', 'STARTED'];
+/** The owner column of an erasure started before ids were namespaced (reached with --legacy). */
+export const LEGACY_OWNER = '(legacy)';
 
 /**
- * A header row, then one line per erasure: request id, status, step, start time, in aligned columns. Nothing when there
- * are none.
+ * A header row, then one line per erasure: request id, owner, status, step, start time, in aligned columns. Nothing
+ * when there are none.
  */
 export function formatList(erasures: ListedErasure[]): string[] {
   if (erasures.length === 0) return [];
-  const rows = [LIST_HEADER, ...erasures.map((e) => [e.requestId, e.status, e.step ?? '-', e.startedAt])];
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  '));
+  const rows = [
+    LIST_HEADER,
+    ...erasures.map((e) => [e.requestId, e.owner ?? LEGACY_OWNER, e.status, e.step ?? '-', e.startedAt]),
+  ];
+  const last = LIST_HEADER.length - 1;
+  const widths = LIST_HEADER.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i < last ? cell.padEnd(widths[i]!) : cell)).join('  '));
 }

@@ -16,7 +16,7 @@ import { fromPayloadsAtIndex, type Payload } from '@temporalio/common';
 import { erasureSettingsSchema } from '../settings-schema';
 import { InvalidRequestError, type ErasureRequest } from '../subject/request';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
-import { erasureWorkflowId } from '../temporal/names';
+import { erasureWorkflowId, legacyErasureWorkflowId } from '../temporal/names';
 import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from '../workflows/definitions';
 import { connectorCallbackProblem } from '../workflows/connector-callback';
 import { erasureWorkflow } from '../workflows/erasure';
@@ -28,14 +28,28 @@ import type {
   ErasureSettings,
   ErasureWorkflowInput,
   IntakeRecord,
+  RetryRequest,
+  SkipRequest,
   StatusCallback,
 } from '../workflows/types';
+
+/**
+ * Which erasure: a request id in its owner's namespace (the source that submitted it), or, with `legacy`, one started
+ * before ids were namespaced (workflow id `erasure-<requestId>`).
+ */
+export type ErasureRef = { owner: string; requestId: string; legacy?: false } | { requestId: string; legacy: true };
+
+export function erasureRefWorkflowId(ref: ErasureRef): string {
+  return ref.legacy ? legacyErasureWorkflowId(ref.requestId) : erasureWorkflowId(ref.owner, ref.requestId);
+}
 
 /** Per-request overrides are checked here: a bad value inside the workflow would stall it, not fail clearly. */
 export const settingsSchema = erasureSettingsSchema.partial().strict();
 
 export interface SubmitOptions {
   taskQueue: string;
+  /** The source the request belongs to: its id lives in this source's namespace. Recorded as `intake.owner`. */
+  owner: string;
   settings?: Partial<ErasureSettings>;
   intake?: IntakeRecord;
   callbacks?: StatusCallback[];
@@ -61,7 +75,9 @@ export interface Submitted {
  * instead of starting another, so nothing is deleted twice. Takes an already validated request.
  */
 export async function submitErasure(client: Client, request: ErasureRequest, opts: SubmitOptions): Promise<Submitted> {
-  const workflowId = erasureWorkflowId(request.requestId);
+  const ref: ErasureRef = { owner: opts.owner, requestId: request.requestId };
+  const workflowId = erasureRefWorkflowId(ref);
+  const intake = opts.intake && { ...opts.intake, owner: opts.owner };
   const settings = opts.settings === undefined ? undefined : (parseOrThrow(opts.settings) as Partial<ErasureSettings>);
   try {
     const handle = await client.workflow.start(erasureWorkflow, {
@@ -72,7 +88,7 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
           requestId: request.requestId,
           subject: { emails: request.emails, phones: request.phones },
           settings,
-          intake: opts.intake,
+          intake,
           callbacks: opts.callbacks?.length ? opts.callbacks : undefined,
         },
       ],
@@ -84,14 +100,14 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
         { key: ErasureStep, value: 'crm' },
       ],
     });
-    return { handle, workflowId, outcome: 'started', runId: handle.firstExecutionRunId, intake: opts.intake };
+    return { handle, workflowId, outcome: 'started', runId: handle.firstExecutionRunId, intake };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const stored = await storedInput(client, workflowId);
     const same = stored !== undefined && sameIdentifiers(stored.subject, request);
     return same
-      ? { handle: erasureHandle(client, request.requestId), workflowId, outcome: 'exists', intake: stored.intake }
-      : { handle: erasureHandle(client, request.requestId), workflowId, outcome: 'conflict' };
+      ? { handle: erasureHandle(client, ref), workflowId, outcome: 'exists', intake: stored.intake }
+      : { handle: erasureHandle(client, ref), workflowId, outcome: 'conflict' };
   }
 }
 
@@ -134,8 +150,8 @@ function parseOrThrow(settings: unknown) {
   );
 }
 
-export function erasureHandle(client: Client, requestId: string): WorkflowHandle<typeof erasureWorkflow> {
-  return client.workflow.getHandle<typeof erasureWorkflow>(erasureWorkflowId(requestId));
+export function erasureHandle(client: Client, ref: ErasureRef): WorkflowHandle<typeof erasureWorkflow> {
+  return client.workflow.getHandle<typeof erasureWorkflow>(erasureRefWorkflowId(ref));
 }
 
 /** No erasure was ever submitted under this request id (or its history is past retention). */
@@ -222,10 +238,11 @@ async function describe(handle: WorkflowHandle, requestId: string): Promise<Work
  */
 export async function erasureStatus(
   client: Client,
-  requestId: string,
+  ref: ErasureRef,
   { detail = true } = {},
 ): Promise<ErasureStatusReport> {
-  const handle = erasureHandle(client, requestId);
+  const { requestId } = ref;
+  const handle = erasureHandle(client, ref);
   const description = await describe(handle, requestId);
   const base = { requestId, runId: description.runId, startedAt: description.startTime.toISOString() };
   const execution = description.status.name;
@@ -257,28 +274,26 @@ export async function erasureStatus(
   }
 }
 
-/** Operator: run the failed item of an erasure waiting for an operator again. */
-export function retryErasure(client: Client, requestId: string): Promise<void> {
-  return operatorAction(client, requestId, (handle) => handle.executeUpdate(retryUpdate, { args: [{}] }));
+/** Operator: run the failed item of an erasure waiting for an operator again; `by` names who, in the receipt. */
+export function retryErasure(client: Client, ref: ErasureRef, retry: RetryRequest = {}): Promise<void> {
+  return operatorAction(client, ref, (handle) => handle.executeUpdate(retryUpdate, { args: [retry] }));
 }
 
-/** Operator: skip the failed item of an erasure waiting for an operator; the receipt keeps the reason. */
-export function skipErasure(client: Client, requestId: string, reason: string): Promise<void> {
-  return operatorAction(client, requestId, (handle) => handle.executeUpdate(skipUpdate, { args: [{ reason }] }));
+/** Operator: skip the failed item of an erasure waiting for an operator; the receipt keeps the reason and `by`. */
+export function skipErasure(client: Client, ref: ErasureRef, skip: SkipRequest): Promise<void> {
+  return operatorAction(client, ref, (handle) => handle.executeUpdate(skipUpdate, { args: [skip] }));
 }
 
 /** An HTTP connector's accepted order finished (its system called back, or an operator reports it). */
 export async function reportConnectorCallback(
   client: Client,
-  requestId: string,
+  ref: ErasureRef,
   callback: ConnectorCallback,
 ): Promise<void> {
   // The workflow's validator would refuse it too; checking first names the field and sends nothing.
   const problem = connectorCallbackProblem(callback);
   if (problem) throw new InvalidRequestError([problem]);
-  return operatorAction(client, requestId, (handle) =>
-    handle.executeUpdate(connectorCallbackUpdate, { args: [callback] }),
-  );
+  return operatorAction(client, ref, (handle) => handle.executeUpdate(connectorCallbackUpdate, { args: [callback] }));
 }
 
 /**
@@ -289,11 +304,11 @@ export async function reportConnectorCallback(
  */
 async function operatorAction(
   client: Client,
-  requestId: string,
+  ref: ErasureRef,
   send: (handle: WorkflowHandle<typeof erasureWorkflow>) => Promise<void>,
 ): Promise<void> {
-  const handle = erasureHandle(client, requestId);
-  const { status } = await describe(handle, requestId);
+  const handle = erasureHandle(client, ref);
+  const { status } = await describe(handle, ref.requestId);
   if (status.name !== 'RUNNING')
     throw new ErasureRefusedError('not_running', `this erasure is ${status.name.toLowerCase()}; nothing to act on`);
   try {

@@ -62,10 +62,11 @@ export type ExternalStatus = { state: 'pending'; at: string } | Exclude<External
 export interface ExternalSystemConnector extends ConnectorDescriptor {
   scope: 'subject';
   /**
-   * Idempotent per (request id, attempt): re-sending after a lost response must not erase twice.
-   * The attempt grows only when an operator retries after the system answered `failed`.
+   * Idempotent per (source, request id, attempt): re-sending after a lost response must not erase twice.
+   * The attempt grows only when an operator retries after the system answered `failed`. `source` is the
+   * request's owner (request ids are unique per source only); absent for requests from before owners.
    */
-  order(requestId: string, attempt: number, identifiers: Identifier[]): Promise<ExternalOrderResult>;
+  order(requestId: string, attempt: number, identifiers: Identifier[], source?: string): Promise<ExternalOrderResult>;
   status(statusUrl: string): Promise<ExternalStatus>;
 }
 

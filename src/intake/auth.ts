@@ -1,14 +1,33 @@
 /**
  * Who is calling: an API key (Authorization: Bearer) or, for webhook-style intake, an HMAC
  * signature over timestamp and body (src/callbacks/signature.ts). Either way the caller is known
- * by the name configured for the credential, which goes into the audit trail.
+ * by the name configured for the credential, which goes into the audit trail, and carries the
+ * credential's source (whose requests it sees) and scopes (what it may do).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { SIGNATURE_TOLERANCE_MS, verifySignature, type NamedSecret } from '../callbacks/signature';
+import { SIGNATURE_TOLERANCE_MS, verifySignature } from '../callbacks/signature';
+import type { Credential, Scope } from './config';
 
 export interface Principal {
   name: string;
   via: 'api-key' | 'signature';
+  /** The source its requests belong to. */
+  source: string;
+  scopes: readonly Scope[];
+}
+
+/**
+ * Whether the caller may do what `scope` allows. `operator` includes reading, operating and every connector's
+ * callbacks (across sources), but neither submitting nor the Ketch receiver: those make requests in a source.
+ */
+export function hasScope(principal: Pick<Principal, 'scopes'>, scope: Scope): boolean {
+  if (principal.scopes.includes(scope)) return true;
+  const operatorIncludes = scope === 'read' || scope === 'operate' || scope.startsWith('callback:');
+  return operatorIncludes && principal.scopes.includes('operator');
+}
+
+function principalOf(credential: Credential, via: Principal['via']): Principal {
+  return { name: credential.name, via, source: credential.source, scopes: credential.scopes };
 }
 
 export class AuthError extends Error {
@@ -19,8 +38,8 @@ export class AuthError extends Error {
 const API_KEY_LENGTH = { min: 16, max: 512 } as const;
 const INVALID_KEY = 'invalid API key: it matches none configured for this service';
 
-export function apiKeyVerifier(keys: { name: string; value: string }[]) {
-  const hashes = keys.map((k) => ({ name: k.name, hash: Buffer.from(k.value, 'hex') }));
+export function apiKeyVerifier(keys: Credential[]) {
+  const hashes = keys.map((k) => ({ credential: k, hash: Buffer.from(k.value, 'hex') }));
   return (authorization: string | undefined): Principal => {
     if (!authorization) throw new AuthError('missing credentials: send Authorization: Bearer <api key>');
     const token = /^Bearer ([\x21-\x7e]+)$/.exec(authorization)?.[1];
@@ -28,11 +47,11 @@ export function apiKeyVerifier(keys: { name: string; value: string }[]) {
     // A well-formed header with a token no key could be (too short or long) is a wrong key, not a malformed header.
     if (token.length < API_KEY_LENGTH.min || token.length > API_KEY_LENGTH.max) throw new AuthError(INVALID_KEY);
     const given = createHash('sha256').update(token, 'utf8').digest();
-    let match: string | undefined;
+    let match: Credential | undefined;
     // Hashes have equal length, so timingSafeEqual applies; every key is compared, whichever matches.
-    for (const k of hashes) if (timingSafeEqual(k.hash, given) && match === undefined) match = k.name;
+    for (const k of hashes) if (timingSafeEqual(k.hash, given) && match === undefined) match = k.credential;
     if (match === undefined) throw new AuthError(INVALID_KEY);
-    return { name: match, via: 'api-key' };
+    return principalOf(match, 'api-key');
   };
 }
 
@@ -41,8 +60,11 @@ export function apiKeyVerifier(keys: { name: string; value: string }[]) {
  * window (after it the timestamp check rejects them anyway). In one process: a replay to another
  * replica is still harmless, because submission is idempotent by request id.
  */
-export function signatureVerifier(secrets: NamedSecret[], now: () => number = Date.now) {
+export function signatureVerifier(credentials: Credential[], now: () => number = Date.now) {
   const seen = new Map<string, number>();
+  const secrets = credentials.map((c) => ({ name: c.name, secret: c.value }));
+  // Names are unique (the configuration refuses duplicates), so the name that matched finds its credential.
+  const byName = new Map(credentials.map((c) => [c.name, c]));
   return (header: string | undefined, rawBody: string): Principal => {
     const t = now();
     const check = verifySignature(secrets, header, rawBody, t);
@@ -61,6 +83,6 @@ export function signatureVerifier(secrets: NamedSecret[], now: () => number = Da
     }
     if (seen.has(check.signature)) throw new AuthError('signature already used (replayed request)');
     seen.set(check.signature, t + 2 * SIGNATURE_TOLERANCE_MS);
-    return { name: check.name, via: 'signature' };
+    return principalOf(byName.get(check.name)!, 'signature');
   };
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { requestIdSchema } from '../subject/request';
+import { SOURCE_NAME } from '../temporal/names';
 import { ketchDeleteRequestSchema } from '../vendors/ketch/schemas';
 import {
   acceptedResponseSchema,
@@ -23,6 +24,7 @@ const error = (description: string) => ({ description, ...json('Error') });
 const rejections = {
   '400': error('invalid input; `fields` names each field and what is wrong'),
   '401': error('missing or invalid credentials'),
+  '403': error('the credential lacks the scope this needs; the message names the scope'),
   '413': error('body too large'),
   '415': error('Content-Type is not application/json'),
   '429': error('rate limit for this credential, or for failed authentication from this address; see Retry-After'),
@@ -39,6 +41,25 @@ const idParam = {
   schema: z.toJSONSchema(requestIdSchema),
   example: EXAMPLE_REQUEST_ID,
 };
+/** Addressing another source's request, or one from before ids were namespaced: operator scope. */
+const refParams = [
+  idParam,
+  {
+    name: 'source',
+    in: 'query',
+    required: false,
+    description:
+      "The source the request belongs to (default: the credential's own). Another source's needs the operator scope (or, for connector-callback, the connector's callback scope).",
+    schema: { type: 'string', pattern: SOURCE_NAME.source },
+  },
+  {
+    name: 'legacy',
+    in: 'query',
+    required: false,
+    description: 'true: a request started before request ids were namespaced by source (operator scope)',
+    schema: { type: 'string', enum: ['true', 'false'] },
+  },
+];
 
 export function buildOpenApi(publicUrl?: string) {
   const components = Object.fromEntries(
@@ -78,7 +99,7 @@ export function buildOpenApi(publicUrl?: string) {
   });
   const operatorAction = (summary: string, body: string, required: boolean) => ({
     summary,
-    parameters: [idParam],
+    parameters: refParams,
     requestBody: { required, ...json(body) },
     responses: {
       '202': { description: 'accepted by the erasure', ...json('Accepted') },
@@ -110,7 +131,7 @@ export function buildOpenApi(publicUrl?: string) {
       '/v1/erasures/{id}': {
         get: {
           summary: 'Status, current step, and the receipt when done',
-          parameters: [idParam],
+          parameters: refParams,
           responses: {
             '200': { description: 'the status', ...json('ErasureStatus') },
             ...rejections,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ERASURE_STATUSES } from '../client/erasures';
+import { SOURCE_NAME } from '../temporal/names';
 import { HTTP_CONNECTOR_ID } from '../vendors/generic-http/names';
 import {
   CONNECTOR_CALLBACK_STATES,
@@ -70,6 +71,23 @@ export const connectorCallbackBodySchema = z
 export const emptyBodySchema = z.object({}).strict();
 
 export const requestIdParamSchema = z.object({ id: requestIdSchema }).strict();
+
+/**
+ * Which source's request an id route addresses: the caller's own by default; another's (`source`) or one started before
+ * ids were namespaced (`legacy=true`) with the operator scope. Other query parameters are ignored, as before.
+ */
+export const erasureRefQuerySchema = z
+  .object({
+    source: z
+      .string({ error: 'must be given once' })
+      .regex(SOURCE_NAME, 'must be a source name (letters, digits and . _ -, at most 64)')
+      .optional(),
+    legacy: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+  })
+  .refine((q) => !(q.legacy === 'true' && q.source !== undefined), {
+    path: ['legacy'],
+    message: 'cannot be combined with source: a legacy id has no source',
+  });
 
 export const statusResponseSchema = z.object({
   requestId: z.string(),

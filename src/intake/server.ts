@@ -15,6 +15,7 @@ import { isAllowedCallbackUrl } from '../callbacks/hosts';
 import {
   ErasureNotFoundError,
   ErasureRefusedError,
+  type ErasureRef,
   erasureStatus,
   NoWorkerAnsweredError,
   reportConnectorCallback,
@@ -27,15 +28,17 @@ import {
 import { InvalidRequestError, parseErasureRequest, parseOrInvalid, type ErasureRequest } from '../subject/request';
 import { ketchDeleteResponse, ketchError, ketchStatusFor, parseKetchDeleteRequest } from '../vendors/ketch/protocol';
 import type { IntakeRecord, StatusCallback } from '../workflows/types';
-import { apiKeyVerifier, AuthError, signatureVerifier, type Principal } from './auth';
+import { KETCH_SOURCE } from '../temporal/names';
+import { apiKeyVerifier, AuthError, hasScope, signatureVerifier, type Principal } from './auth';
 import { announcesBody, AuthFailureLimiter, signatureHeaderPrecheck } from './auth-guard';
-import type { IntakeConfig } from './config';
+import type { IntakeConfig, Scope } from './config';
 import { clientErrorHandler, errorBody, fastifyClientError, logAccess, MAX_PATH_PARAM_LENGTH } from './errors';
 import { buildOpenApi } from './openapi';
 import {
   connectorCallbackBodySchema,
   DEADLINE_DAYS,
   emptyBodySchema,
+  erasureRefQuerySchema,
   requestIdParamSchema,
   skipBodySchema,
   submitBodySchema,
@@ -95,10 +98,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   });
   app.server.on('connection', (socket: Socket) => requestBegan.set(socket, performance.now()));
   const verifyApiKey = apiKeyVerifier(config.DSR_INTAKE_API_KEYS);
-  const verifySignature = signatureVerifier(
-    config.DSR_INTAKE_WEBHOOK_SECRETS.map((s) => ({ name: s.name, secret: s.value })),
-    deps.now,
-  );
+  const verifySignature = signatureVerifier(config.DSR_INTAKE_WEBHOOK_SECRETS, deps.now);
   const precheckSignature = signatureHeaderPrecheck(config.DSR_INTAKE_WEBHOOK_SECRETS.length > 0, deps.now);
   const authFailures = new AuthFailureLimiter(config.DSR_INTAKE_AUTH_FAILURE_LIMIT, deps.now);
 
@@ -218,14 +218,51 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
       : sendError(req, reply, 500, 'internal', 'internal error');
   }
 
-  const statusUrl = (requestId: string) =>
-    `${config.DSR_INTAKE_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/v1/erasures/${encodeURIComponent(requestId)}`;
-  const statusOf = async (requestId: string, detail = true) =>
-    statusResponse(await erasureStatus(client, requestId, { detail }), statusUrl(requestId));
+  /** The URL the caller polls: with `?source=` / `?legacy=true` when the erasure is not in the caller's own source. */
+  const statusUrl = (ref: ErasureRef, caller: Principal) => {
+    const query = ref.legacy ? '?legacy=true' : ref.owner === caller.source ? '' : `?source=${ref.owner}`;
+    return `${config.DSR_INTAKE_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/v1/erasures/${encodeURIComponent(ref.requestId)}${query}`;
+  };
+  const statusOf = async (ref: ErasureRef, caller: Principal, detail = true) =>
+    statusResponse(await erasureStatus(client, ref, { detail }), statusUrl(ref, caller));
+
+  /** The authenticated caller, if it holds `scope`; 403 naming the scope otherwise (never the credential). */
+  function authorize(req: FastifyRequest, scope: Scope | 'callback:<connector>'): Principal {
+    const principal = req.principal!; // every route that calls this authenticates first (preValidation)
+    const held =
+      scope === 'callback:<connector>'
+        ? principal.scopes.some((s) => s === 'operator' || s.startsWith('callback:'))
+        : hasScope(principal, scope);
+    if (!held) throw forbidden(scope);
+    return principal;
+  }
+
+  /**
+   * The erasure an id route addresses: in the caller's own source, unless `?source=` names another (the operator
+   * scope, or `crossSource` for connector callbacks, whose systems get orders for every source) or `?legacy=true`
+   * asks for one started before ids were namespaced (operator). Another source's request is otherwise simply not
+   * there: its namespaced id does not exist for this caller (404).
+   */
+  function refOf(req: FastifyRequest, caller: Principal, crossSource = hasScope(caller, 'operator')): ErasureRef {
+    const requestId = idOf(req);
+    const query = parseOrInvalid(erasureRefQuerySchema, req.query ?? {});
+    if (query.legacy === 'true') {
+      if (!hasScope(caller, 'operator')) throw forbidden('operator', 'a legacy request id (?legacy=true)');
+      return { requestId, legacy: true };
+    }
+    const owner = query.source ?? caller.source;
+    if (owner !== caller.source && !crossSource) throw forbidden('operator', "another source's request (?source=)");
+    return { owner, requestId };
+  }
 
   /** Starts (or finds) the erasure; refuses an id that already names someone else. */
-  async function start(request: ErasureRequest, intake: IntakeRecord, callbacks: StatusCallback[]): Promise<Submitted> {
-    const submitted = await submitErasure(client, request, { taskQueue: deps.taskQueue, intake, callbacks });
+  async function start(
+    request: ErasureRequest,
+    owner: string,
+    intake: IntakeRecord,
+    callbacks: StatusCallback[],
+  ): Promise<Submitted> {
+    const submitted = await submitErasure(client, request, { taskQueue: deps.taskQueue, owner, intake, callbacks });
     if (submitted.outcome === 'conflict') {
       throw new HttpError(
         409,
@@ -237,6 +274,7 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   }
 
   async function submitRoute(req: FastifyRequest, reply: FastifyReply, source: IntakeRecord['source']) {
+    const caller = authorize(req, 'submit');
     const body = parseOrInvalid(submitBodySchema, req.body);
     if (body.callbackUrl && !isAllowedCallbackUrl(body.callbackUrl, deps.callbackAllowedHosts)) {
       throw new InvalidRequestError([
@@ -248,31 +286,33 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     }
     const intake: IntakeRecord = {
       source,
-      submittedBy: req.principal?.name,
+      submittedBy: caller.name,
       regulation: body.regulation,
       receivedAt: body.receivedAt,
       dueAt: dueAt(body.regulation, body.receivedAt),
     };
     const callbacks: StatusCallback[] = body.callbackUrl ? [{ protocol: 'dsr-erasure', url: body.callbackUrl }] : [];
+    const ref: ErasureRef = { owner: caller.source, requestId: body.requestId };
     const submitted = await start(
       { requestId: body.requestId, emails: body.emails, phones: body.phones },
+      ref.owner,
       prune(intake),
       callbacks,
     );
     if (submitted.outcome === 'started') {
-      const url = statusUrl(body.requestId);
+      const url = statusUrl(ref, caller);
       const answer: StatusResponse = {
         requestId: body.requestId,
         runId: submitted.runId,
         status: 'Running',
         step: 'crm',
         statusUrl: url,
-        intake: { ...prune(intake) },
+        intake: { ...submitted.intake },
       };
       return reply.code(202).header('location', url).send(answer);
     }
     // The summary (statusUrl has the details), with how the erasure was first submitted, as 202 and GET have it.
-    const summary = await statusOf(body.requestId, false);
+    const summary = await statusOf(ref, caller, false);
     return reply
       .code(200)
       .send({ ...summary, intake: summary.intake ?? (submitted.intake as StatusResponse['intake']) });
@@ -289,31 +329,42 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     submitRoute(req, reply, 'webhook'),
   );
 
-  app.get('/v1/erasures/:id', { config: { auth: 'api-key' } }, async (req) => statusOf(idOf(req)));
+  app.get('/v1/erasures/:id', { config: { auth: 'api-key' } }, async (req) => {
+    const caller = authorize(req, 'read');
+    return statusOf(refOf(req, caller), caller);
+  });
 
+  // Operator actions and callbacks carry the credential's name (`by`): progress and the receipt record who acted.
   app.post('/v1/erasures/:id/retry', { config: { auth: 'api-key' } }, async (req, reply) => {
-    const id = idOf(req);
+    const caller = authorize(req, 'operate');
+    const ref = refOf(req, caller);
     if (req.body !== undefined && req.body !== null) parseOrInvalid(emptyBodySchema, req.body);
-    await retryErasure(client, id);
-    return reply.code(202).send({ requestId: id, accepted: true });
+    await retryErasure(client, ref, { by: caller.name });
+    return reply.code(202).send({ requestId: ref.requestId, accepted: true });
   });
 
   app.post('/v1/erasures/:id/skip', { config: { auth: 'api-key' } }, async (req, reply) => {
-    const id = idOf(req);
+    const caller = authorize(req, 'operate');
+    const ref = refOf(req, caller);
     const { reason } = parseOrInvalid(skipBodySchema, req.body ?? {});
-    await skipErasure(client, id, reason);
-    return reply.code(202).send({ requestId: id, accepted: true });
+    await skipErasure(client, ref, { reason, by: caller.name });
+    return reply.code(202).send({ requestId: ref.requestId, accepted: true });
   });
 
   app.post('/v1/erasures/:id/connector-callback', { config: { auth: 'api-key' } }, async (req, reply) => {
-    const id = idOf(req);
+    authorize(req, 'callback:<connector>');
     const callback = parseOrInvalid(connectorCallbackBodySchema, req.body ?? {});
-    await reportConnectorCallback(client, id, callback);
-    return reply.code(202).send({ requestId: id, accepted: true });
+    // Only for the connector the credential reports for (an in-house system's key cannot settle another's order).
+    const caller = authorize(req, `callback:${callback.connector}`);
+    const ref = refOf(req, caller, true);
+    await reportConnectorCallback(client, ref, { ...callback, by: caller.name });
+    return reply.code(202).send({ requestId: ref.requestId, accepted: true });
   });
 
   // Ketch's forwarder protocol (dsr/v1): Ketch sends the Authorization header configured for the endpoint.
+  // Its requests belong to source `ketch`: no other credential can create, see or take a Ketch request's id.
   app.post('/v1/ketch/dsr', { config: { auth: 'api-key', format: 'ketch' } }, async (req, reply) => {
+    const caller = authorize(req, 'ketch');
     const ketch = parseKetchDeleteRequest(req.body, {
       emailSpaces: config.DSR_KETCH_EMAIL_SPACES,
       phoneSpaces: config.DSR_KETCH_PHONE_SPACES,
@@ -326,8 +377,9 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
         'configuration',
         `request.callbacks[${refused}].url is not an https URL on a host and port allowed by DSR_CALLBACK_ALLOWED_HOSTS`,
       );
-    const submitted = await start(request, { ...ketch.intake, submittedBy: req.principal?.name }, ketch.callbacks);
-    const status = submitted.outcome === 'started' ? 'Running' : (await statusOf(request.requestId, false)).status;
+    const ref: ErasureRef = { owner: KETCH_SOURCE, requestId: request.requestId };
+    const submitted = await start(request, ref.owner, { ...ketch.intake, submittedBy: caller.name }, ketch.callbacks);
+    const status = submitted.outcome === 'started' ? 'Running' : (await statusOf(ref, caller, false)).status;
     return reply
       .code(200)
       .send(ketchDeleteResponse(ketch.metadata, { ...ketchStatusFor({ status }), requestID: request.requestId }));
@@ -353,6 +405,17 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   }
 
   return app;
+}
+
+/** 403: the message names the scope needed (and what for), never the credential or its value. */
+function forbidden(scope: string, what?: string): HttpError {
+  return new HttpError(
+    403,
+    'forbidden',
+    what
+      ? `${what} needs the ${scope} scope, which this credential lacks`
+      : `this needs the ${scope} scope, which this credential lacks`,
+  );
 }
 
 /** The API's form of a status report: with the URL to poll. */

@@ -13,8 +13,10 @@ export interface DevSecrets {
   DSR_PAYLOAD_KEYS: string;
   DSR_SUBJECT_HASH_KEY: string;
   codecToken: string;
-  /** The intake API key `npm start` configures (its hash) and prints. */
+  /** The intake API key `npm start` configures (its hash) as `dev`: submit, read, operate in source `dev`. */
   intakeApiKey: string;
+  /** The intake API key `npm start` configures as `dev-operator`: the operator scope, across sources. */
+  intakeOperatorKey: string;
   /** Signs status callbacks in development. */
   callbackSigningSecret: string;
 }
@@ -40,7 +42,7 @@ export function readDevSecrets(cwd = process.cwd()): DevSecrets | undefined {
 export function loadOrCreateDevSecrets(cwd = process.cwd()): DevSecrets {
   const existing = readDevSecrets(cwd);
   // Files from before a field existed get the new field added; existing keys are kept.
-  if (existing?.intakeApiKey && existing.callbackSigningSecret) return existing;
+  if (existing?.intakeApiKey && existing.callbackSigningSecret && existing.intakeOperatorKey) return existing;
   mkdirSync(join(cwd, DEV_STATE_DIR), { recursive: true });
   const token = () => generateKey(24).replace(/[+/=]/g, 'x');
   const secrets: DevSecrets = {
@@ -48,6 +50,7 @@ export function loadOrCreateDevSecrets(cwd = process.cwd()): DevSecrets {
     DSR_SUBJECT_HASH_KEY: generateKey(),
     codecToken: token(),
     intakeApiKey: `dev-${token()}`,
+    intakeOperatorKey: `dev-operator-${token()}`,
     callbackSigningSecret: token() + token(),
     ...existing,
   };

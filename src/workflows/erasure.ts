@@ -40,7 +40,7 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   const orderCallbacks = new ExternalOrderCallbacks();
 
   setHandler(progressQuery, () => progress);
-  setHandler(retryUpdate, (req) => operator.retry(req), { validator: (_req) => operator.validateRetry() });
+  setHandler(retryUpdate, (req) => operator.retry(req), { validator: (req) => operator.validateRetry(req) });
   setHandler(skipUpdate, (req) => operator.skip(req), { validator: (req) => operator.validateSkip(req) });
   setHandler(connectorCallbackUpdate, (cb) => orderCallbacks.receive(cb), {
     validator: (cb) => orderCallbacks.validate(cb),

@@ -7,6 +7,7 @@
 import { condition } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { ConnectorDescriptor, ConnectorStep, ExternalOrderResult, ExternalStatus } from '../connectors/types';
+import { actorProblem } from './actor';
 import { connectorCallbackProblem } from './connector-callback';
 import { now } from './progress';
 import { durationMs } from './settings';
@@ -18,6 +19,8 @@ type Accepted = Extract<ExternalOrderResult, { state: 'accepted' }>;
 interface Settled {
   result: Final;
   via: ExternalSystemRecord['via'];
+  /** Who reported a callback (the credential's name, or `cli`). */
+  reportedBy?: string;
 }
 
 /**
@@ -32,7 +35,7 @@ export class ExternalOrderCallbacks {
   validate(cb: ConnectorCallback): void {
     if (!this.outstanding.has(cb?.connector))
       throw new Error('no order to that connector is outstanding in this erasure');
-    const problem = connectorCallbackProblem(cb);
+    const problem = connectorCallbackProblem(cb) ?? actorProblem(cb);
     if (problem) throw new Error(`${problem.field} ${problem.message}`);
   }
 
@@ -63,7 +66,7 @@ export class ExternalOrderCallbacks {
       cb.state === 'completed'
         ? { state: 'completed', deleted: cb.deleted, reference: cb.reference, at }
         : { state: cb.state, reference: cb.reference, at };
-    return { result, via: 'callback' };
+    return { result, via: 'callback', ...(cb.by === undefined ? {} : { reportedBy: cb.by }) };
   }
 }
 
@@ -99,7 +102,7 @@ export async function runExternalOrder(
       orderCallbacks.close(connector.id);
     }
     if (!done) return; // skipped by an operator while waiting
-    const { result, via } = done;
+    const { result, via, reportedBy } = done;
     if (result.state === 'failed') {
       const reference = result.reference ? ` (their reference ${result.reference})` : '';
       const action = await operator.ask(step, item, {
@@ -116,6 +119,7 @@ export async function runExternalOrder(
       via,
       deleted: result.state === 'completed' ? result.deleted : undefined,
       reference: result.reference,
+      ...(reportedBy === undefined ? {} : { reportedBy }),
       orderedAt,
       completedAt: result.at,
     });

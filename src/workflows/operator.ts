@@ -4,6 +4,7 @@
  * `retry` or `skip`. One item waits at a time; the first decision on it wins.
  */
 import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
+import { actorProblem } from './actor';
 import { now, setState } from './progress';
 import type { StatusCallbacks } from './status-callbacks';
 import type { ErasureProgress, RetryRequest, SkipRequest, StepName } from './types';
@@ -24,13 +25,15 @@ export class OperatorGate {
   ) {}
 
   /** Validator of the `retry` update. */
-  validateRetry(): void {
+  validateRetry(req: RetryRequest | undefined): void {
     this.mustBeWaiting();
+    refuseBadActor(req);
   }
 
   /** Validator of the `skip` update. */
   validateSkip(req: SkipRequest): void {
     this.mustBeWaiting();
+    refuseBadActor(req);
     if (this.progress.actionRequired?.item === 'plan')
       throw new Error('the plan cannot be skipped: fix the worker configuration, then retry');
     if (typeof req?.reason !== 'string' || req.reason.trim().length === 0) throw new Error('skip needs a reason');
@@ -99,6 +102,12 @@ export function describeFailure(err: ActivityFailure): FailureReason {
   }
   // Timeouts and cancellations: the activity never answered in time, even after retries.
   return { reason: `${err.activityType} did not complete: ${cause?.message ?? err.message}`, errorType: cause?.name };
+}
+
+/** Any client (the plain Temporal CLI too) can send a `by`; the receipt keeps it for years, so only a name passes. */
+function refuseBadActor(req: RetryRequest | undefined): void {
+  const problem = actorProblem(req);
+  if (problem) throw new Error(`${problem.field} ${problem.message}`);
 }
 
 /** `by` only when known, so actions recorded before actors were sent keep their shape. */

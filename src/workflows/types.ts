@@ -20,6 +20,11 @@ export interface ErasureWorkflowInput {
 /** How a request arrived. No personal data: these fields are shown to anyone who can read status. */
 export interface IntakeRecord {
   source: 'api' | 'webhook' | 'ketch' | 'cli' | 'csv-import';
+  /**
+   * The source the request belongs to (the credential's source, `cli`, `ketch`): its workflow id is in this source's
+   * namespace and only it (or an operator) can see and steer it. Absent on requests from before ids were namespaced.
+   */
+  owner?: string;
   /** The API key or webhook secret's name, for the audit trail. */
   submittedBy?: string;
   /** e.g. `gdpr`, `ccpa`, as the intake system names it. */
@@ -97,6 +102,8 @@ export interface ExternalSystemRecord {
   deleted?: number;
   /** The other system's own reference for the erasure. */
   reference?: string;
+  /** `callback`: the credential's name (or `cli`) that reported it. */
+  reportedBy?: string;
   orderedAt: string;
   completedAt: string;
 }

@@ -12,7 +12,7 @@ import {
   type Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { erasureHandle, submitErasure, type SubmitOptions } from '../../src/client/erasures';
+import { erasureHandle, submitErasure, type ErasureRef, type SubmitOptions } from '../../src/client/erasures';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/security/data-converter';
 import { generateKey, loadSecurityConfig } from '../../src/security/keys';
 import { startSandbox, type SandboxOptions } from '../../src/sandbox';
@@ -77,6 +77,11 @@ export interface HarnessOptions {
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
+/** The source the harness submits in unless told otherwise; a request id alone names a request there. */
+export const TEST_OWNER = 'test';
+const refOf = (request: string | ErasureRef): ErasureRef =>
+  typeof request === 'string' ? { owner: TEST_OWNER, requestId: request } : request;
+
 export async function startHarness(opts: HarnessOptions) {
   ensureRuntime();
   const address = temporalAddress();
@@ -124,15 +129,20 @@ export async function startHarness(opts: HarnessOptions) {
     async submit(
       input: ErasureRequestInput,
       settings: Partial<ErasureSettings> = FAST,
-      extra: Omit<SubmitOptions, 'taskQueue' | 'settings'> = {},
+      extra: Omit<SubmitOptions, 'taskQueue' | 'settings' | 'owner'> & { owner?: string } = {},
     ) {
       const request = parseErasureRequest(input);
-      return submitErasure(client, request, { taskQueue: harness.taskQueue, settings, ...extra });
+      return submitErasure(client, request, { taskQueue: harness.taskQueue, settings, owner: TEST_OWNER, ...extra });
     },
     /** The erasure's workflow handle, typed (query, updates, result), as the client module names it. */
-    handle: (requestId: string) => erasureHandle(client, requestId),
-    async waitForProgress(requestId: string, predicate: (p: ErasureProgress) => boolean, timeoutMs = 60_000) {
-      const handle = erasureHandle(client, requestId);
+    handle: (request: string | ErasureRef) => erasureHandle(client, refOf(request)),
+    async waitForProgress(
+      request: string | ErasureRef,
+      predicate: (p: ErasureProgress) => boolean,
+      timeoutMs = 60_000,
+    ) {
+      const requestId = refOf(request).requestId;
+      const handle = erasureHandle(client, refOf(request));
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         try {

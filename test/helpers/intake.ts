@@ -13,12 +13,24 @@ import type { Harness } from './harness';
 export const API_KEY = 'test-api-key-0123456789abcdef';
 export const OTHER_KEY = 'test-other-key-0123456789abcdef';
 export const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef0123456789';
+/** Scope `ketch` only: the Ketch receiver. */
+export const KETCH_KEY = 'test-ketch-key-0123456789abcdef';
+/** Scope `operator`: reads and steers every source's requests (with ?source=). */
+export const OPERATOR_KEY = 'test-operator-key-0123456789abcdef';
+/** Scope `callback:http:tickets`: an in-house system reporting its orders. */
+export const TICKETS_KEY = 'test-tickets-key-0123456789abcdef';
 
 /** `h` may be a stand-in for tests that never reach Temporal (refusals before any route handler). */
 export async function startIntake(h: Pick<Harness, 'client' | 'taskQueue'>, env: Record<string, string> = {}) {
   const lines: string[] = [];
   const config = parseEnv(intakeEnvSchema, {
-    DSR_INTAKE_API_KEYS: `intake-test:${hashApiKey(API_KEY)},ops:${hashApiKey(OTHER_KEY)}`,
+    DSR_INTAKE_API_KEYS: [
+      `intake-test:${hashApiKey(API_KEY)}`,
+      `ops:${hashApiKey(OTHER_KEY)}`,
+      `ketch:${hashApiKey(KETCH_KEY)};scopes=ketch`,
+      `operator:${hashApiKey(OPERATOR_KEY)};scopes=operator`,
+      `tickets-system:${hashApiKey(TICKETS_KEY)};scopes=callback:http:tickets`,
+    ].join(','),
     DSR_INTAKE_WEBHOOK_SECRETS: `portal:${WEBHOOK_SECRET}`,
     ...env,
   });

@@ -58,7 +58,8 @@ export class GenericHttpClient {
       // The receiving system deduplicates on this: an order re-sent after a lost response erases once.
       headers: {
         ...sign(this.options.secret, { method: 'POST', path: pathOf(this.options.url), body }),
-        'idempotency-key': `${order.requestId}:${order.connector}${attempt > 1 ? `:${attempt}` : ''}`,
+        // With the source: two sources' `dsr-1` are different requests, and must not be answered as one.
+        'idempotency-key': `${order.source === undefined ? '' : `${order.source}/`}${order.requestId}:${order.connector}${attempt > 1 ? `:${attempt}` : ''}`,
       },
     });
     const parsed = this.http.parse('order', orderResponseSchema, res.body);

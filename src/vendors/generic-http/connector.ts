@@ -21,9 +21,15 @@ export function createGenericHttpConnector(
     displayName: `${name} (HTTP connector)`,
     kinds: ['email', 'phone'],
     scope: 'subject',
-    async order(requestId, attempt, identifiers) {
+    async order(requestId, attempt, identifiers, source) {
       const answer = await client.order(
-        { version: PROTOCOL_VERSION, requestId, connector: name, identifiers },
+        {
+          version: PROTOCOL_VERSION,
+          requestId,
+          ...(source === undefined ? {} : { source }),
+          connector: name,
+          identifiers,
+        },
         attempt,
       );
       // Fields are picked one by one: unknown fields, and the free-text reason, may quote the person.

@@ -12,6 +12,11 @@ export const PROTOCOL_VERSION = 1;
 export interface ErasureOrder {
   version: typeof PROTOCOL_VERSION;
   requestId: string;
+  /**
+   * The source the request belongs to: request ids are unique per source only, so the system deduplicates (and calls
+   * back, with `?source=`) by both. Absent for requests from before ids were namespaced by source.
+   */
+  source?: string;
   connector: string;
   identifiers: { kind: 'email' | 'phone'; value: string }[];
 }
