@@ -4,7 +4,7 @@
  *   dsr-erasure import FILE.csv [--rate N] [--dry-run] [--json]
  *   dsr-erasure list [--status S] [--limit N] [--json]
  *   dsr-erasure status ID
- *   dsr-erasure retry ID | skip ID --reason R
+ *   dsr-erasure retry ID | skip ID --code C [--note N]
  *   dsr-erasure callback ID --connector http:NAME --state completed|not_found|failed
  * Connects like the worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...).
  */
@@ -28,6 +28,7 @@ import { formatList, LIST_LIMITS, LIST_STATUSES, listErasures, type ListStatus }
 import { importProgress } from './cli/progress';
 import { InvalidRequestError, parseErasureRequest } from './subject/request';
 import { CONNECTOR_CALLBACK_STATES } from './workflows/connector-callback';
+import { SKIP_REASON_CODES, type SkipReasonCode } from './workflows/skip-reasons';
 import type { ConnectorCallback } from './workflows/types';
 
 /** What the CLI talks to; tests run it in-process with their own. */
@@ -198,10 +199,15 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
 
   program
     .command('skip <requestId>')
-    .description('skip the failed item of an erasure waiting for an operator; the receipt keeps the reason')
-    .requiredOption('--reason <text>', 'why it is safe to skip')
-    .action(async (requestId: string, opts: { reason: string }) => {
-      await skipErasure(await connect(), requestId, opts.reason);
+    .description('skip the failed item of an erasure waiting for an operator; the receipt keeps the code and note')
+    .addOption(
+      new Option('--code <code>', 'why it is safe to skip (docs/operations.md)')
+        .choices(SKIP_REASON_CODES)
+        .makeOptionMandatory(),
+    )
+    .option('--note <text>', `a ticket or case reference, nothing personal (required with --code other)`)
+    .action(async (requestId: string, opts: { code: SkipReasonCode; note?: string }) => {
+      await skipErasure(await connect(), requestId, { code: opts.code, note: opts.note });
       err('skipped');
     });
 

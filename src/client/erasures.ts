@@ -19,6 +19,7 @@ import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflowId } from '../temporal/names';
 import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from '../workflows/definitions';
 import { connectorCallbackProblem } from '../workflows/connector-callback';
+import { normaliseSkipNote, skipRequestProblem, type SkipDecision } from '../workflows/skip-reasons';
 import { erasureWorkflow } from '../workflows/erasure';
 import type {
   ActionRequired,
@@ -262,9 +263,17 @@ export function retryErasure(client: Client, requestId: string): Promise<void> {
   return operatorAction(client, requestId, (handle) => handle.executeUpdate(retryUpdate, { args: [{}] }));
 }
 
-/** Operator: skip the failed item of an erasure waiting for an operator; the receipt keeps the reason. */
-export function skipErasure(client: Client, requestId: string, reason: string): Promise<void> {
-  return operatorAction(client, requestId, (handle) => handle.executeUpdate(skipUpdate, { args: [{ reason }] }));
+/**
+ * Operator: skip the failed item of an erasure waiting for an operator; the receipt keeps the reason
+ * code and the note (src/workflows/skip-reasons.ts).
+ */
+export async function skipErasure(client: Client, requestId: string, decision: SkipDecision): Promise<void> {
+  // The workflow's validator would refuse it too; checking first names the field and sends nothing.
+  const problem = skipRequestProblem(decision);
+  if (problem) throw new InvalidRequestError([problem]);
+  const note = normaliseSkipNote(decision.note);
+  const skip = note === undefined ? { code: decision.code } : { code: decision.code, note };
+  return operatorAction(client, requestId, (handle) => handle.executeUpdate(skipUpdate, { args: [skip] }));
 }
 
 /** An HTTP connector's accepted order finished (its system called back, or an operator reports it). */

@@ -233,8 +233,8 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
 
   app.post('/v1/erasures/:id/skip', { config: { auth: 'api-key' } }, async (req, reply) => {
     const id = idOf(req);
-    const { reason } = parseOrInvalid(skipBodySchema, req.body ?? {});
-    await skipErasure(client, id, reason);
+    const { code, note } = parseOrInvalid(skipBodySchema, req.body ?? {});
+    await skipErasure(client, id, { code, note });
     return reply.code(202).send({ requestId: id, accepted: true });
   });
 
