@@ -4,7 +4,7 @@
  *   dsr-erasure import FILE.csv [--rate N] [--dry-run] [--json]
  *   dsr-erasure list [--status S] [--limit N] [--json]
  *   dsr-erasure status ID [--source S | --legacy]
- *   dsr-erasure retry ID | skip ID --reason R   [--source S | --legacy]
+ *   dsr-erasure retry ID | skip ID --code C [--note N]   [--source S | --legacy]
  *   dsr-erasure callback ID --connector http:NAME --state completed|not_found|failed [--source S | --legacy]
  * Connects like the worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...).
  */
@@ -30,6 +30,7 @@ import { importProgress } from './cli/progress';
 import { InvalidRequestError, parseErasureRequest } from './subject/request';
 import { CLI_SOURCE, SOURCE_NAME } from './temporal/names';
 import { CONNECTOR_CALLBACK_STATES } from './workflows/connector-callback';
+import { SKIP_REASON_CODES, type SkipReasonCode } from './workflows/skip-reasons';
 import type { ConnectorCallback } from './workflows/types';
 
 /** What the CLI talks to; tests run it in-process with their own. */
@@ -231,10 +232,15 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
   addRefOptions(
     program
       .command('skip <requestId>')
-      .description('skip the failed item of an erasure waiting for an operator; the receipt keeps the reason')
-      .requiredOption('--reason <text>', 'why it is safe to skip'),
-  ).action(async (requestId: string, opts: RefOptions & { reason: string }) => {
-    await skipErasure(await connect(), refOf(requestId, opts), { reason: opts.reason, ...CLI_ACTOR });
+      .description('skip the failed item of an erasure waiting for an operator; the receipt keeps the code and note')
+      .addOption(
+        new Option('--code <code>', 'why it is safe to skip (docs/operations.md)')
+          .choices(SKIP_REASON_CODES)
+          .makeOptionMandatory(),
+      )
+      .option('--note <text>', `a ticket or case reference, nothing personal (required with --code other)`),
+  ).action(async (requestId: string, opts: RefOptions & { code: SkipReasonCode; note?: string }) => {
+    await skipErasure(await connect(), refOf(requestId, opts), { code: opts.code, note: opts.note, ...CLI_ACTOR });
     err('skipped');
   });
 

@@ -87,22 +87,46 @@ test('retry and skip steer a request waiting for an operator', async () => {
 
   expect((await cli(['retry', requestId], env)).code).toBe(0);
   await h.waitForProgress(cliRef(requestId), (p) => p.status === 'ActionRequired' && p.operatorActions.length === 1);
+  // Checked before anything is sent: the field is named, the value is not echoed.
+  const personal = await cli(['skip', requestId, '--code', 'data-already-deleted', '--note', 'see 425-555-2671'], env);
+  expect(personal.code).toBe(2);
+  expect(personal.stderr).toContain('note must not contain');
+  expect(personal.stderr).not.toContain('2671');
+  expect((await cli(['skip', requestId, '--code', 'other'], env)).stderr).toContain('note is required with code other');
+  const oldStyle = await cli(['skip', requestId, '--reason', 'contact removed by hand'], env);
+  expect(oldStyle.code).not.toBe(0);
+  expect(oldStyle.stderr).toContain('--code');
   expect(
-    (await cli(['skip', requestId, '--reason', 'contact removed by hand in HubSpot, ticket DPO-7'], env)).code,
+    (
+      await cli(
+        [
+          'skip',
+          requestId,
+          '--code',
+          'data-already-deleted',
+          '--note',
+          'contact removed by hand in HubSpot, ticket DPO-7',
+        ],
+        env,
+      )
+    ).code,
   ).toBe(0);
   const refused = await cli(['retry', requestId], env);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain('not waiting for an operator');
 
   const receipt = await h.handle(cliRef(requestId)).result();
-  expect(receipt.skipped[0]?.reason).toBe('contact removed by hand in HubSpot, ticket DPO-7');
+  expect(receipt.skipped[0]).toMatchObject({
+    reason: 'data-already-deleted',
+    note: 'contact removed by hand in HubSpot, ticket DPO-7',
+  });
   expect(receipt.operatorActions.map((a) => [a.action, a.by])).toEqual([
     ['retry', 'cli'],
     ['skip', 'cli'],
   ]);
 
   // Refused as the API refuses (409 there): the reason printed, a non-zero exit.
-  const finished = await cli(['skip', requestId, '--reason', 'too late'], env);
+  const finished = await cli(['skip', requestId, '--code', 'other', '--note', 'too late'], env);
   expect(finished.code).toBe(1);
   expect(finished.stderr).toContain('refused: this erasure is completed; nothing to act on');
   const callback = await cli(['callback', requestId, '--connector', 'http:warehouse', '--state', 'completed'], env);

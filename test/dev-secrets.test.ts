@@ -1,5 +1,5 @@
 /** `npm start`'s generated development keys: each has its own key id, so instances' payloads do not mix silently. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -49,4 +49,29 @@ test('a file from before the operator key gets it added; every key it had is kep
   expect(upgraded).toEqual({ ...older, intakeOperatorKey: expect.stringMatching(/^dev-operator-\S{32}$/) });
   expect(upgraded.intakeOperatorKey).not.toBe(upgraded.intakeApiKey);
   expect(readDevSecrets(dir)).toEqual(upgraded);
+});
+
+test('the state directory is 0700 and the secrets file 0600, also when they existed with looser modes', () => {
+  const mode = (path: string) => statSync(path).mode & 0o777;
+  const previous = process.umask(0o022); // a common default: what the modes must not depend on
+  try {
+    const fresh = mkdtempSync(join(tmpdir(), 'dsr-dev-secrets-'));
+    loadOrCreateDevSecrets(fresh);
+    expect(mode(join(fresh, '.dsr-erasure'))).toBe(0o700);
+    expect(mode(join(fresh, '.dsr-erasure', 'dev-secrets.json'))).toBe(0o600);
+
+    // Left by an earlier version: a world-readable directory and file, complete or missing a field.
+    for (const complete of [true, false]) {
+      const old = mkdtempSync(join(tmpdir(), 'dsr-dev-secrets-'));
+      mkdirSync(join(old, '.dsr-erasure'), { mode: 0o755 });
+      const secrets = { ...instance(), ...(complete ? {} : { callbackSigningSecret: undefined }) };
+      writeFileSync(join(old, '.dsr-erasure', 'dev-secrets.json'), JSON.stringify(secrets), { mode: 0o644 });
+      chmodSync(join(old, '.dsr-erasure'), 0o755);
+      loadOrCreateDevSecrets(old);
+      expect(mode(join(old, '.dsr-erasure'))).toBe(0o700);
+      expect(mode(join(old, '.dsr-erasure', 'dev-secrets.json'))).toBe(0o600);
+    }
+  } finally {
+    process.umask(previous);
+  }
 });

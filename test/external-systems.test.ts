@@ -200,7 +200,7 @@ test('a system calls back through the intake API: POST /v1/erasures/{id}/connect
   }
 });
 
-test('a system reporting failure puts the request in "action required"; skip keeps the reason', async () => {
+test('a system reporting failure puts the request in "action required"; skip keeps the reason code and note', async () => {
   const harness = (h = await startHarness({
     bundle,
     sandbox: { http: [{ name: 'legacy-crm', mode: 'fail' }] },
@@ -225,14 +225,15 @@ test('a system reporting failure puts the request in "action required"; skip kee
     `${TEST_OWNER}/${requestId}:legacy-crm:2`,
   ]);
   await handle.executeUpdate(skipUpdate, {
-    args: [{ reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }],
+    args: [{ code: 'system-decommissioned', note: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9' }],
   });
   const receipt = await handle.result();
   expect(receipt.outcome).toBe('erased-with-exceptions');
   expect(receipt.crm.external).toEqual([]);
   expect(receipt.skipped[0]).toMatchObject({
     item: 'http:legacy-crm order',
-    reason: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9',
+    reason: 'system-decommissioned',
+    note: 'legacy CRM decommissioned; records purged by hand, ticket DPO-9',
   });
 });
 

@@ -407,8 +407,22 @@ describe('operator actions and callbacks', () => {
       'ActionRequired again',
     );
     expect((await intake.call('POST', `/v1/erasures/${requestId}/skip`, { body: {} })).json.error.fields[0].field).toBe(
-      'reason',
+      'code',
     );
+    // Free text as a reason (what skips carried before codes) and a personal note are refused, naming the field.
+    const legacy = await intake.call('POST', `/v1/erasures/${requestId}/skip`, {
+      body: { reason: 'empty (ticket 7)' },
+    });
+    expect(legacy.status).toBe(400);
+    expect(legacy.json.error.fields.map((f: { field: string }) => f.field)).toEqual(['code', 'reason']);
+    const personal = await intake.call('POST', `/v1/erasures/${requestId}/skip`, {
+      body: { code: 'data-already-deleted', note: `confirmed with ${EMAIL}` },
+    });
+    expect(personal.status).toBe(400);
+    expect(personal.json.error.fields).toEqual([
+      { field: 'note', message: expect.stringMatching(/^must not contain/) },
+    ]);
+    expect(personal.text).not.toContain(EMAIL);
     // The operator acts across sources by naming the source; its status URL names it too.
     const asOperator = await intake.call('GET', `/v1/erasures/${requestId}?source=intake-test`, { key: OPERATOR_KEY });
     expect(asOperator.json).toMatchObject({
@@ -420,7 +434,7 @@ describe('operator actions and callbacks', () => {
       (
         await intake.call('POST', `/v1/erasures/${requestId}/skip?source=intake-test`, {
           key: OPERATOR_KEY,
-          body: { reason: 'mailbox export confirmed empty by IT (ticket 7)' },
+          body: { code: 'data-already-deleted', note: 'mailbox export confirmed empty by IT (ticket 7)' },
         })
       ).status,
     ).toBe(202);
@@ -444,6 +458,12 @@ describe('operator actions and callbacks', () => {
       .map((r) => JSON.parse(r.body) as StatusEvent)
       .find((e) => e.requestId === requestId && e.event === 'completed');
     expect(completed).toMatchObject({ status: 'Completed', step: 'done', outcome: 'erased-with-exceptions' });
+    expect(receipt.skipped).toEqual([
+      expect.objectContaining({
+        reason: 'data-already-deleted',
+        note: 'mailbox export confirmed empty by IT (ticket 7)',
+      }),
+    ]);
     expect(receipt.notifications?.map((n) => [n.event, n.state, n.host])).toEqual([
       ['action_required', 'delivered', expect.stringMatching(/^127\.0\.0\.1:/)],
       ['action_required', 'delivered', expect.stringMatching(/^127\.0\.0\.1:/)],

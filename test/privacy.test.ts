@@ -171,7 +171,9 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   h.sandbox.gong!.vendor.setStuckDeletion(true);
   const d = await submit(delta!, 'leak-stuck', { ...FAST, verifyMaxTotalWait: '1s' });
   await h.waitForProgress(d.requestId, (p) => p.status === 'ActionRequired');
-  await d.handle.executeUpdate(skipUpdate, { args: [{ reason: 'escalated to Gong support, case 1234' }] });
+  await d.handle.executeUpdate(skipUpdate, {
+    args: [{ code: 'vendor-support-case', note: 'escalated to Gong support, case 1234' }],
+  });
   await d.handle.result();
   h.sandbox.gong!.vendor.setStuckDeletion(false);
   // 5. A worker-side failure message that would quote the identifier if failures were not encoded:

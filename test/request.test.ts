@@ -113,3 +113,73 @@ test('messages read as sentences after the field name, and say what is really wr
       /^must start with \+ and a country code/,
     );
 });
+
+describe('request ids: ticket ids pass, an email address or phone number in disguise does not', () => {
+  const ok = (requestId: string) => parseErasureRequest({ requestId, emails: ['a@b.co'] }).requestId;
+
+  test.each([
+    '22880925-aac5-42f9-a653-cb6921d361ff', // UUID
+    'ketch-22880925-aac5-42f9-a653-cb6921d361ff', // Ketch's uid, as the Ketch receiver names it
+    'ketch-2Nq8Wd0Xb7VjKp3sTzL4mYcR9hE', // a Ketch uid that is not a UUID
+    'DSR-2026-000123',
+    '20261130000000123456', // a 20-digit id from an intake system
+    '4255552671', // digits alone are a ticket number: a phone number needs its +
+    'ot-2026-0001',
+    'demo-1',
+    'abc:123',
+    'ketch:abc',
+    'onetrust:7f3c9d2e',
+    'DSR-AT-2026-0001', // AT: Austria
+    'ticket-at-2026',
+    'release.v2',
+    '2026.11.30-7',
+    'a.b',
+    'x'.repeat(128),
+  ])('accepts %s', (requestId) => expect(ok(requestId)).toBe(requestId));
+
+  test.each([
+    'jane.doe@example.com',
+    'jane.doe:example.com', // @ written as :
+    'jane:example.com',
+    'jane.doe:example',
+    'jane.doe_at_example_com',
+    'jane.doe_at_example.com',
+    'jane-at-example-com',
+    'jane-at-example-dot-com',
+    'JANE-AT-EXAMPLE-DOT-COM',
+    'jane.at.example.org',
+    'jane:at:example:net',
+    'jane(at)example.com',
+    'jane[at]example.com',
+    'jane%40example.com',
+    'jane.doe.example.com',
+    'jane.doe.example.com-2026',
+    'dsr-1-jane.doe.example.co.uk',
+    'li.wei.example.de',
+    'kim_lee.example',
+    'jane.doe', // a name, and the first half of an address
+    'jane_doe_example_com',
+    'jane-doe-example-org',
+    'a.xn--p1ai',
+    '+14255552671',
+    'tel-+4420712345678',
+    '+44 20 7123 4567',
+  ])('refuses %s, naming requestId and not echoing it', (requestId) => {
+    const err = rejection({ requestId, emails: ['a@b.co'] });
+    expect(err.issues.map((i) => i.field)).toEqual(expect.arrayContaining(['requestId']));
+    expect(new Set(err.issues.map((i) => i.field))).toEqual(new Set(['requestId']));
+    expect(err.message).not.toContain(requestId);
+    for (const part of requestId.split(/[^A-Za-z0-9]+/).filter((p) => p.length >= 4))
+      expect(err.message.toLowerCase()).not.toContain(part.toLowerCase());
+  });
+
+  test('the message says what is wrong', () => {
+    expect(rejection({ requestId: 'jane.doe:example.com', emails: ['a@b.co'] }).issues).toEqual([
+      {
+        field: 'requestId',
+        message:
+          'must not look like an email address or a host name (such as a .com ending or "at" spelled out): use the ticket id',
+      },
+    ]);
+  });
+});

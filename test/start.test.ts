@@ -5,7 +5,7 @@
  * a busy port is named by the variable that moves it. Linux: processes are found through /proc.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +99,8 @@ function userEnv(ports: Record<string, number>): NodeJS.ProcessEnv {
 
 function npmStart(dir: string, ports: Started['ports']): Started {
   // Its own process group, like a terminal's foreground job, so Ctrl-C can be played as SIGINT to the group.
-  const npm = spawn('npm', ['start'], {
+  // Under the common umask 022, so the modes asserted are npm start's own doing, not this machine's.
+  const npm = spawn('sh', ['-c', 'umask 022 && exec npm start'], {
     cwd: dir,
     env: userEnv(ports),
     detached: true,
@@ -154,10 +155,19 @@ async function stopAndMeasure(
 }
 
 test(
-  "the banner's curl works as printed, shows no key, and SIGTERM to npm stops everything",
+  "the banner's curl works as printed, shows no key, state is private, and SIGTERM to npm stops everything",
   async () => {
     const started = await startStack();
     const banner = started.output();
+    // Keys and the Temporal database (histories, search attributes) readable by their owner only,
+    // whatever the umask (npm start is run with the common 022).
+    const stateDir = join(started.dir, '.dsr-erasure');
+    const modes = Object.fromEntries(
+      readdirSync(stateDir).map((name) => [name, (statSync(join(stateDir, name)).mode & 0o777).toString(8)]),
+    );
+    expect(modes).toMatchObject({ 'dev-secrets.json': '600', 'temporal.db': '600' });
+    expect(Object.values(modes).every((mode) => mode === '600')).toBe(true);
+    expect((statSync(stateDir).mode & 0o777).toString(8)).toBe('700');
     const { intakeApiKey, intakeOperatorKey } = JSON.parse(
       readFileSync(join(started.dir, '.dsr-erasure', 'dev-secrets.json'), 'utf8'),
     ) as { intakeApiKey: string; intakeOperatorKey: string };

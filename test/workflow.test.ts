@@ -2,14 +2,25 @@
  * The erasure workflow end to end on a real Temporal dev server, with real workers and the vendor
  * simulators over HTTP. Order, retries and operator steering are proven from the simulators' logs.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SANDBOX_MAILBOXES } from '../src/sandbox';
+import { EncryptionCodec } from '../src/security/codec';
+import { FAILURE_CONVERTER_PATH } from '../src/security/data-converter';
+import { loadSecurityConfig } from '../src/security/keys';
 import { erasureWorkflowId } from '../src/temporal/names';
 import type { LoggedRequest } from '../src/vendors/sim/server';
 import { retryUpdate, skipUpdate } from '../src/workflows/definitions';
 import type { ErasureReceipt } from '../src/workflows/types';
-import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
+import {
+  bundleWorkflows,
+  FAST,
+  startHarness,
+  temporalAddress,
+  TEST_OWNER,
+  uniqueRequestId,
+  type Harness,
+} from './helpers/harness';
 
 const EMAIL = 'jane.doe@example.com';
 const PHONE_RAW = '+1 (425) 555-2671';
@@ -185,25 +196,93 @@ test('a 400 puts the request in "action required" until an operator retries it',
   expect(h.sandbox.hubspot!.contacts()).toHaveLength(0);
 });
 
-test('an operator can skip a failing item with a reason the receipt keeps', async () => {
+test('an operator can skip a failing item with a reason code and note the receipt keeps', async () => {
   h.sandbox.graph!.controls.inject({ kind: 'status', status: 403 }, { times: Infinity });
   const requestId = uniqueRequestId('skip');
   const { handle } = await h.submit({ requestId, emails: [EMAIL] });
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.step === 'email');
-  await expect(handle.executeUpdate(skipUpdate, { args: [{ reason: '  ' }] })).rejects.toBeInstanceOf(
-    WorkflowUpdateFailedError,
-  );
-  await handle.executeUpdate(skipUpdate, { args: [{ reason: 'mailbox migrated off Microsoft 365; ticket DPO-42' }] });
+  // Refused by the workflow's validator, whoever sends it: no code, an unknown code, free text as a
+  // reason (what skips carried before codes), `other` without a note, a note that looks personal.
+  for (const refused of [
+    { reason: '  ' },
+    { reason: 'mailbox migrated off Microsoft 365; ticket DPO-42' },
+    {},
+    { code: 'because' },
+    { code: 'other' },
+    { code: 'other', note: '   ' },
+    { code: 'data-already-deleted', note: 'deleted jane.doe@example.com by hand' },
+    { code: 'data-already-deleted', note: 'called +1 (425) 555-2671' },
+    { code: 'data-already-deleted', note: 'x'.repeat(501) },
+    { code: 'data-already-deleted', comment: 'jane.doe' },
+  ])
+    await expect(handle.executeUpdate(skipUpdate, { args: [refused] })).rejects.toBeInstanceOf(
+      WorkflowUpdateFailedError,
+    );
+  await handle.executeUpdate(skipUpdate, {
+    args: [{ code: 'system-decommissioned', note: ' mailbox migrated off Microsoft 365; ticket DPO-42 ' }],
+  });
   const receipt = await handle.result();
   expect(receipt.outcome).toBe('erased-with-exceptions');
   expect(receipt.skipped).toEqual([
     expect.objectContaining({
       step: 'email',
       item: 'm365 email#1',
-      reason: 'mailbox migrated off Microsoft 365; ticket DPO-42',
+      reason: 'system-decommissioned',
+      note: 'mailbox migrated off Microsoft 365; ticket DPO-42',
+    }),
+  ]);
+  expect(receipt.operatorActions).toEqual([
+    expect.objectContaining({
+      action: 'skip',
+      reason: 'system-decommissioned',
+      note: 'mailbox migrated off Microsoft 365; ticket DPO-42',
     }),
   ]);
   expect(receipt.gong.verification.outcome).toBe('verified');
+});
+
+test('a skip sent with a plain client (no codec, as the Temporal CLI does) cannot store a personal value', async () => {
+  h.sandbox.graph!.controls.inject({ kind: 'status', status: 403 }, { times: Infinity });
+  const requestId = uniqueRequestId('skip-plain');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL] });
+  await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired' && p.step === 'email');
+  // Sends plaintext payloads, as the Temporal CLI does; reads the worker's encrypted answers, to tell a refusal apart.
+  const codec = await EncryptionCodec.create(loadSecurityConfig(h.env).payloadKeys);
+  const connection = await Connection.connect({ address: temporalAddress() });
+  try {
+    const plain = new Client({
+      connection,
+      dataConverter: {
+        payloadCodecs: [{ encode: async (payloads) => payloads, decode: (payloads) => codec.decode(payloads) }],
+        failureConverterPath: FAILURE_CONVERTER_PATH,
+      },
+    }).workflow.getHandle(handle.workflowId);
+    for (const refused of [
+      { reason: `asked by ${EMAIL}` },
+      { code: 'other', note: `asked by ${EMAIL}` },
+      { code: 'other', note: 'asked by jane (at) example dot com' },
+      { code: 'other', note: 'call 425 555 2671' },
+      { code: 'other', note: 'ticket DPO-42', email: EMAIL },
+    ])
+      await expect(plain.executeUpdate(skipUpdate, { args: [refused as never] })).rejects.toBeInstanceOf(
+        WorkflowUpdateFailedError,
+      );
+    await plain.executeUpdate(skipUpdate, { args: [{ code: 'other', note: 'ticket DPO-42' }] });
+    const receipt = await handle.result();
+    expect(receipt.skipped).toEqual([expect.objectContaining({ reason: 'other', note: 'ticket DPO-42' })]);
+    // A refused update leaves nothing in history: the only plaintext skip payload is the accepted one.
+    const bytes: string[] = [];
+    const walk = (value: unknown): void => {
+      if (value instanceof Uint8Array) bytes.push(Buffer.from(value).toString('utf8'));
+      else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+    };
+    walk(await handle.fetchHistory());
+    const stored = bytes.join('\n');
+    expect(stored).toContain(JSON.stringify({ code: 'other', note: 'ticket DPO-42' }));
+    for (const text of [EMAIL, 'jane (at)', '425 555 2671', 'asked by']) expect(stored).not.toContain(text);
+  } finally {
+    await connection.close();
+  }
 });
 
 test('operator updates are refused while nothing is waiting', async () => {
@@ -258,7 +337,7 @@ test('a retry and a skip sent at the same moment: exactly one decision is taken 
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   const [retry, skip] = await Promise.allSettled([
     handle.executeUpdate(retryUpdate, { args: [{}] }),
-    handle.executeUpdate(skipUpdate, { args: [{ reason: 'race' }] }),
+    handle.executeUpdate(skipUpdate, { args: [{ code: 'data-already-deleted', note: 'race' }] }),
   ]);
   // One is taken, the other refused by the workflow (the wait it answers is over).
   expect([retry.status, skip.status].sort()).toEqual(['fulfilled', 'rejected']);

@@ -19,9 +19,11 @@ import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflowId, legacyErasureWorkflowId } from '../temporal/names';
 import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from '../workflows/definitions';
 import { connectorCallbackProblem } from '../workflows/connector-callback';
+import { normaliseSkipNote, skipRequestProblem, type SkipDecision } from '../workflows/skip-reasons';
 import { erasureWorkflow } from '../workflows/erasure';
 import type {
   ActionRequired,
+  Actor,
   ConnectorCallback,
   ErasureProgress,
   ErasureReceipt,
@@ -279,8 +281,20 @@ export function retryErasure(client: Client, ref: ErasureRef, retry: RetryReques
   return operatorAction(client, ref, (handle) => handle.executeUpdate(retryUpdate, { args: [retry] }));
 }
 
-/** Operator: skip the failed item of an erasure waiting for an operator; the receipt keeps the reason and `by`. */
-export function skipErasure(client: Client, ref: ErasureRef, skip: SkipRequest): Promise<void> {
+/**
+ * Operator: skip the failed item of an erasure waiting for an operator; the receipt keeps the reason
+ * code, the note (src/workflows/skip-reasons.ts) and who decided.
+ */
+export async function skipErasure(client: Client, ref: ErasureRef, decision: SkipDecision & Actor): Promise<void> {
+  // The workflow's validator would refuse it too; checking first names the field and sends nothing.
+  const problem = skipRequestProblem(decision);
+  if (problem) throw new InvalidRequestError([problem]);
+  const note = normaliseSkipNote(decision.note);
+  const skip: SkipRequest = {
+    code: decision.code,
+    ...(note === undefined ? {} : { note }),
+    ...(decision.by === undefined ? {} : { by: decision.by }),
+  };
   return operatorAction(client, ref, (handle) => handle.executeUpdate(skipUpdate, { args: [skip] }));
 }
 

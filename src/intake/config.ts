@@ -11,6 +11,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { blankAsUndefined, optionalEnv } from '../env';
 import { CLI_SOURCE, KETCH_SOURCE, SOURCE_NAME } from '../temporal/names';
+import { looksPersonal } from '../vendor-text';
 import { HTTP_CONNECTOR_ID } from '../vendors/generic-http/names';
 
 /**
@@ -65,7 +66,9 @@ const entries = <T extends z.ZodType<string>>(value: T) =>
         const at = entry.indexOf(':');
         if (at < 1) return fail(i, 'must be name:value[;scopes=a+b][;source=s] (missing name)');
         const name = entry.slice(0, at);
-        if (!NAME.test(name)) return fail(i, 'bad name: names are letters, digits and . _ - (at most 64)');
+        // The name is recorded as `by` in receipts kept for years: the workflow refuses one that looks personal.
+        if (!NAME.test(name) || looksPersonal(name))
+          return fail(i, 'bad name: names are letters, digits and . _ - (at most 64), not like an address or number');
         const [raw, ...options] = entry.slice(at + 1).split(';');
         const v = value.safeParse(raw);
         if (!v.success) return fail(i, v.error.issues[0]?.message ?? 'bad value');

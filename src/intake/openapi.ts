@@ -143,7 +143,7 @@ export function buildOpenApi(publicUrl?: string) {
         post: operatorAction('Run the failed item of an erasure waiting for an operator again', 'Empty', false),
       },
       '/v1/erasures/{id}/skip': {
-        post: operatorAction('Skip the failed item; the receipt keeps the reason', 'SkipDecision', true),
+        post: operatorAction('Skip the failed item; the receipt keeps the reason code and note', 'SkipDecision', true),
       },
       '/v1/erasures/{id}/connector-callback': {
         post: operatorAction(

@@ -12,6 +12,14 @@ import {
   connectorReferenceProblem,
   MAX_REPORTED_DELETIONS,
 } from '../workflows/connector-callback';
+import {
+  SKIP_CODE_MESSAGE,
+  SKIP_NOTE_MAX_LENGTH,
+  SKIP_REASON_CODES,
+  SKIP_CODES_NEEDING_A_NOTE,
+  normaliseSkipNote,
+  skipNoteProblem,
+} from '../workflows/skip-reasons';
 import { atLeastOneIdentifier, erasureRequestFields, requestIdSchema } from '../subject/request';
 
 export const regulationSchema = z
@@ -35,15 +43,26 @@ export const submitBodySchema = z
 
 export type SubmitBody = z.output<typeof submitBodySchema>;
 
+/** The workflow's rule (src/workflows/skip-reasons.ts), stated as a schema for the OpenAPI document. */
 export const skipBodySchema = z
   .object({
-    reason: z
+    code: z.enum(SKIP_REASON_CODES, { error: SKIP_CODE_MESSAGE }),
+    note: z
       .string({ error: 'must be a string' })
-      .trim()
-      .min(1, 'must not be empty')
-      .max(1000, 'must be at most 1000 characters'),
+      .max(SKIP_NOTE_MAX_LENGTH, `must be at most ${SKIP_NOTE_MAX_LENGTH} characters`)
+      .superRefine((note, ctx) => {
+        // Too long is reported by max() already.
+        const problem = note.length <= SKIP_NOTE_MAX_LENGTH ? skipNoteProblem(note) : undefined;
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .meta({ description: 'A ticket or case reference; nothing personal. Required with code `other`.' }),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => {
+    if (SKIP_CODES_NEEDING_A_NOTE.includes(body.code) && normaliseSkipNote(body.note) === undefined)
+      ctx.addIssue({ code: 'custom', path: ['note'], message: `is required with code ${body.code}` });
+  });
 
 /** An HTTP-connector system reporting that the order it accepted finished (docs/http-connector-protocol.md). */
 export const connectorCallbackBodySchema = z

@@ -346,8 +346,8 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   app.post('/v1/erasures/:id/skip', { config: { auth: 'api-key' } }, async (req, reply) => {
     const caller = authorize(req, 'operate');
     const ref = refOf(req, caller);
-    const { reason } = parseOrInvalid(skipBodySchema, req.body ?? {});
-    await skipErasure(client, ref, { reason, by: caller.name });
+    const { code, note } = parseOrInvalid(skipBodySchema, req.body ?? {});
+    await skipErasure(client, ref, { code, note, by: caller.name });
     return reply.code(202).send({ requestId: ref.requestId, accepted: true });
   });
 

@@ -1,11 +1,11 @@
 /**
- * Development secrets for `npm start`: generated on first start and kept (mode 0600) in
- * .dsr-erasure/dev-secrets.json, so histories stay readable across restarts. The CLI falls back to
+ * Development secrets for `npm start`: generated on first start and kept (mode 0600, in a 0700
+ * directory) in .dsr-erasure/dev-secrets.json, so histories stay readable across restarts. The CLI falls back to
  * them when DSR_PAYLOAD_KEYS is unset, so `npx dsr-erasure` works beside `npm start` as is.
  * Never for production: there, keys come from the environment (a secret manager).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKey } from './keys';
 
@@ -39,11 +39,27 @@ export function readDevSecrets(cwd = process.cwd()): DevSecrets | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevSecrets) : undefined;
 }
 
+/**
+ * The state directory (keys, the Temporal database with encrypted histories), readable by its
+ * owner only. Modes given at creation do not change what exists: one created by an earlier
+ * version, or under a looser umask, is tightened here.
+ */
+export function ensurePrivateStateDir(cwd = process.cwd()): string {
+  const dir = join(cwd, DEV_STATE_DIR);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
 export function loadOrCreateDevSecrets(cwd = process.cwd()): DevSecrets {
+  const dir = ensurePrivateStateDir(cwd);
+  const file = join(dir, FILE);
   const existing = readDevSecrets(cwd);
   // Files from before a field existed get the new field added; existing keys are kept.
-  if (existing?.intakeApiKey && existing.callbackSigningSecret && existing.intakeOperatorKey) return existing;
-  mkdirSync(join(cwd, DEV_STATE_DIR), { recursive: true });
+  if (existing?.intakeApiKey && existing.callbackSigningSecret && existing.intakeOperatorKey) {
+    chmodSync(file, 0o600);
+    return existing;
+  }
   const token = () => generateKey(24).replace(/[+/=]/g, 'x');
   const secrets: DevSecrets = {
     DSR_PAYLOAD_KEYS: `${devPayloadKeyId()}:${generateKey()}`,
@@ -54,6 +70,7 @@ export function loadOrCreateDevSecrets(cwd = process.cwd()): DevSecrets {
     callbackSigningSecret: token() + token(),
     ...existing,
   };
-  writeFileSync(join(cwd, DEV_STATE_DIR, FILE), JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  chmodSync(file, 0o600); // `mode` applies only to a file writeFileSync creates
   return secrets;
 }

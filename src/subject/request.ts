@@ -11,7 +11,12 @@ export const LIMITS = {
   phoneMaxDigits: 15, // E.164
 } as const;
 
-/** Request ids become part of the workflow id, which Temporal stores in plaintext: a safe charset only. */
+/**
+ * Request ids become part of the workflow id, which Temporal stores in plaintext: a safe charset
+ * only (so `@`, `+`, `%40`, `(at)` and `[at]` cannot appear), and nothing that spells an email
+ * address or a host name in that charset (docs/api.md, "Input rules"). A bare run of digits is
+ * allowed, since intake systems number their tickets that way; a phone number needs its `+`.
+ */
 export const requestIdSchema = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
@@ -20,7 +25,29 @@ export const requestIdSchema = z
     /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
     'may contain only letters, digits and . _ : - (starting with a letter or digit)',
   )
-  .refine((id) => !id.includes('@'), 'must not contain an email address');
+  .refine(
+    (id) => !requestIdLooksPersonal(id),
+    'must not look like an email address or a host name (such as a .com ending or "at" spelled out): use the ticket id',
+  );
+
+/**
+ * An id that spells an email address within the request-id charset: a dot followed by a word (a
+ * domain or host name: `jane.doe:example.com`, `x.co.uk`, `jane.doe-1`), `at` or `dot` spelled out
+ * between separators and followed by a domain (`jane_at_example_com`, `jane-at-example-dot-com`), or
+ * a generic top-level domain after a separator at the end (`jane_doe_example_com`). `abc:123`,
+ * `DSR-AT-2026-1` (a country code) and `release.v2` stay valid.
+ */
+export function requestIdLooksPersonal(id: string): boolean {
+  return REQUEST_ID_PERSONAL.some((pattern) => pattern.test(id));
+}
+
+const REQUEST_ID_PERSONAL: readonly RegExp[] = [
+  /[@+%]/, // outside the charset already; kept so a wider charset cannot let them in
+  /[A-Za-z0-9]\.[A-Za-z]{2,}(?![A-Za-z0-9])/, // example.com, .co.uk, .example, jane.doe-1
+  /[._:-]at[._:-](?:[A-Za-z0-9]+[._:-])+[A-Za-z]{2,}$/i, // jane_at_example_com, jane-at-example-dot-com
+  /[._:-]dot[._:-][A-Za-z]{2,}(?![A-Za-z0-9])/i, // example-dot-com
+  /[_:-](?:com|net|org|edu|gov)$/i, // jane_doe_example_com
+];
 
 const emailSchema = z
   .string({ error: 'must be a string' })

@@ -2,6 +2,7 @@
  * Starts the official Temporal CLI dev server (`temporal server start-dev`) through the SDK's
  * ephemeral-server support, with this service's search attributes registered.
  */
+import { chmodSync, existsSync } from 'node:fs';
 import { google } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli } from './cli-binary';
@@ -23,7 +24,10 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port; headless when absent. */
   uiPort?: number;
-  /** SQLite file to keep state across restarts; in memory when absent. */
+  /**
+   * SQLite file to keep state across restarts; in memory when absent. It and its -wal/-shm files
+   * are created (or tightened) to mode 0600: they hold every history, encrypted, and search attributes.
+   */
   dbFilename?: string;
   /** `--ui-codec-endpoint` for the embedded UI. */
   uiCodecEndpoint?: string;
@@ -41,6 +45,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
   const extraArgs = opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [];
   for (const [k, v] of Object.entries(DEV_DYNAMIC_CONFIG))
     extraArgs.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  // The database is created by the CLI child process, which inherits our umask at spawn: 077 for
+  // that moment makes it (and SQLite's -wal/-shm, which copy its mode) 0600 from the first byte.
+  const umask = opts.dbFilename ? process.umask(0o077) : undefined;
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
@@ -52,7 +59,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
       searchAttributes: erasureSearchAttributes,
       extraArgs,
     },
+  }).finally(() => {
+    if (umask !== undefined) process.umask(umask);
   });
+  if (opts.dbFilename) restrictToOwner(opts.dbFilename);
   if (opts.retentionSeconds !== undefined) {
     await env.connection.workflowService.updateNamespace({
       namespace: opts.namespace ?? 'default',
@@ -63,4 +73,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
     });
   }
   return env;
+}
+
+/** Files from before (created under a looser umask) are tightened too; SQLite keeps a file's mode. */
+function restrictToOwner(dbFilename: string): void {
+  for (const file of [dbFilename, `${dbFilename}-wal`, `${dbFilename}-shm`, `${dbFilename}-journal`])
+    if (existsSync(file)) chmodSync(file, 0o600);
 }

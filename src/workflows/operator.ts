@@ -6,6 +6,7 @@
 import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
 import { actorProblem } from './actor';
 import { now, setState } from './progress';
+import { describeSkip, skipRequestProblem } from './skip-reasons';
 import type { StatusCallbacks } from './status-callbacks';
 import type { ErasureProgress, RetryRequest, SkipRequest, StepName } from './types';
 
@@ -14,7 +15,7 @@ export interface FailureReason {
   errorType?: string;
 }
 
-type Decision = { action: 'retry'; by?: string } | { action: 'skip'; reason: string; by?: string };
+type Decision = { action: 'retry'; by?: string } | { action: 'skip'; reason: string; note?: string; by?: string };
 
 export class OperatorGate {
   private decision: Decision | undefined;
@@ -36,16 +37,18 @@ export class OperatorGate {
     refuseBadActor(req);
     if (this.progress.actionRequired?.item === 'plan')
       throw new Error('the plan cannot be skipped: fix the worker configuration, then retry');
-    if (typeof req?.reason !== 'string' || req.reason.trim().length === 0) throw new Error('skip needs a reason');
-    if (req.reason.length > 1000) throw new Error('skip reason must be at most 1000 characters');
+    // Every client, the plain Temporal CLI included: a refused update leaves nothing in history.
+    const problem = skipRequestProblem(req);
+    if (problem) throw new Error(`skip ${problem.field} ${problem.message}`);
   }
 
   retry(req: RetryRequest | undefined): void {
     this.decision = { action: 'retry', by: req?.by };
   }
 
-  skip({ reason, by }: SkipRequest): void {
-    this.decision = { action: 'skip', reason: (reason ?? '').trim(), by };
+  /** Also takes `{ reason }` alone: histories recorded before reason codes replay with it. */
+  skip(req: SkipRequest): void {
+    this.decision = { action: 'skip', ...describeSkip(req), by: req.by };
   }
 
   /** Shows the failure to operators (status ActionRequired) and waits for `retry` or `skip`. */
@@ -63,8 +66,9 @@ export class OperatorGate {
     setState(progress, resumeStatus, step);
     const at = now();
     if (made.action === 'skip') {
-      progress.operatorActions.push({ action: 'skip', step, item, at, reason: made.reason, ...by(made) });
-      progress.skipped.push({ step, item, reason: made.reason, failure: failure.reason, at });
+      const why = made.note === undefined ? { reason: made.reason } : { reason: made.reason, note: made.note };
+      progress.operatorActions.push({ action: 'skip', step, item, at, ...why, ...by(made) });
+      progress.skipped.push({ step, item, ...why, failure: failure.reason, at, ...by(made) });
     } else {
       progress.operatorActions.push({ action: 'retry', step, item, at, ...by(made) });
     }

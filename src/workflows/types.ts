@@ -84,9 +84,14 @@ export interface ActionRequired {
 export interface SkippedItem {
   step: StepName;
   item: string;
+  /** The reason code (src/workflows/skip-reasons.ts); free text for skips recorded before codes. */
   reason: string;
+  /** The operator's note, checked to hold nothing personal. */
+  note?: string;
   failure: string;
   at: string;
+  /** Who skipped it (credential name or `cli`), when known. */
+  by?: string;
 }
 
 /** A vendor result as the receipt keeps it: the identifier replaced by its keyed hash. */
@@ -160,6 +165,7 @@ export interface ErasureProgress {
     step: StepName;
     item: string;
     at: string;
+    /** A skip's reason code (free text for skips recorded before codes) and the operator's note. */
     reason?: string;
     note?: string;
     /** The credential's name (or `cli`); absent for actions taken before it was recorded. */
