@@ -383,7 +383,7 @@ describe('operator actions and callbacks', () => {
     for (const [method, path, body] of [
       ['GET', '', undefined],
       ['POST', '/retry', undefined],
-      ['POST', '/skip', { reason: 'not mine to skip' }],
+      ['POST', '/skip', { code: 'other', note: 'not mine to skip' }],
     ] as const) {
       const other = await intake.call(method, `/v1/erasures/${requestId}${path}`, { key: OTHER_KEY, body });
       expect(other.status).toBe(404);
@@ -598,7 +598,7 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
       { url: 'https://hooks.example.com/cb', headers: { Authorization: 'x' } },
       { url: 'https://hooks.example.com:6379/cb', headers: { Authorization: 'x' } },
     ];
-    const portRefused = await ketch.forward(`${intake.url}/v1/ketch/dsr`, otherPort, `Bearer ${API_KEY}`);
+    const portRefused = await ketch.forward(`${intake.url}/v1/ketch/dsr`, otherPort, `Bearer ${KETCH_KEY}`);
     expect(portRefused.status).toBe(400);
     expect(portRefused.body).toMatchObject({
       kind: 'Error',
@@ -620,7 +620,7 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     for (const [i, headers] of cases.entries()) {
       const body = ketch.deleteRequest({ email: EMAIL, uid: `bad-header-${i}` });
       (body.request as { callbacks: unknown }).callbacks = [{ url: ketch.callbackUrl(), headers }];
-      const res = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${API_KEY}`);
+      const res = await ketch.forward(`${intake.url}/v1/ketch/dsr`, body, `Bearer ${KETCH_KEY}`);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({
         kind: 'Error',
@@ -637,6 +637,7 @@ describe('Ketch forwarder protocol (dsr/v1)', () => {
     const requestId = uniqueRequestId('bad-header');
     const ketchMeta = { uid: requestId, tenant: 'axonic' };
     const { handle } = await h.submit({ requestId, emails: [EMAIL] }, undefined, {
+      owner: 'intake-test', // the source of the key the status is read with below
       callbacks: [
         {
           protocol: 'ketch',
