@@ -23,6 +23,14 @@ const ST = schemathesisBin();
  */
 const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES || 40);
 const STATEFUL_STEPS = Number(process.env.FUZZ_STATEFUL_STEPS || 6);
+/**
+ * Optional time budget for the stateful run: schemathesis repeats its scenarios until it is spent. Hypothesis
+ * ends a stateful suite on its own well before MAX_EXAMPLES scenarios when those are large, so this, not
+ * MAX_EXAMPLES, is what makes a nightly run's stateful part longer.
+ */
+const STATEFUL_SECONDS = Number(process.env.FUZZ_STATEFUL_SECONDS || 0);
+/** Jest's limit per run: ten minutes, or more for a nightly-sized one. */
+const TIMEOUT_MS = Math.max(600_000, MAX_EXAMPLES * 1_500 + STATEFUL_SECONDS * 2_000);
 const SEED = process.env.FUZZ_SEED || '20261124';
 const CHECKS = [
   'not_a_server_error',
@@ -62,35 +70,50 @@ afterAll(async () => {
   await h?.teardown();
 });
 
-test('single calls: no 5xx and no undeclared answer', async () => {
-  const { code, output } = await schemathesis({ phases: 'examples,coverage,fuzzing', checks: CHECKS });
-  expect(output).not.toMatch(/Server error/i);
-  expect(code).toBe(0);
-}, 600_000);
+test(
+  'single calls: no 5xx and no undeclared answer',
+  async () => {
+    const { code, output } = await schemathesis({ phases: 'examples,coverage,fuzzing', checks: CHECKS });
+    expect(output).not.toMatch(/Server error/i);
+    expect(code).toBe(0);
+  },
+  TIMEOUT_MS,
+);
 
-test('stateful: following the links, no 5xx, no undeclared answer, a submitted request is found', async () => {
-  const { code, output, events } = await schemathesis({
-    phases: 'stateful',
-    // The operations the links join; the webhook (no signature: 401) and Ketch routes have none, and the
-    // single-call run covers them.
-    filter: ['--include-path-regex', '^/v1/erasures'],
-    // A 404 right after a 2xx submission, on the id that submission's answer named.
-    checks: [...CHECKS, 'ensure_resource_availability'],
-    config: statefulConfig(),
-  });
-  expect(output).not.toMatch(/Server error/i);
-  expect(code).toBe(0);
-  const links = statefulLinks(events);
-  if (process.env.FUZZ_VERBOSE)
-    console.log(
-      'links followed (answer statuses):\n' +
-        [...links].map(([link, statuses]) => `  ${link}: ${[...statuses].join(' ')}`).join('\n'),
-    );
-  expect(links.get(SUBMIT_THEN_STATUS)).toContain(200);
-}, 600_000);
+test(
+  'stateful: following the links, no 5xx, no undeclared answer, a submitted request is found',
+  async () => {
+    const { code, output, events } = await schemathesis({
+      phases: 'stateful',
+      // The operations the links join; the webhook (no signature: 401) and Ketch routes have none, and the
+      // single-call run covers them.
+      filter: ['--include-path-regex', '^/v1/erasures'],
+      extra: STATEFUL_SECONDS ? ['--max-time', String(STATEFUL_SECONDS)] : [],
+      // A 404 right after a 2xx submission, on the id that submission's answer named.
+      checks: [...CHECKS, 'ensure_resource_availability'],
+      config: statefulConfig(),
+    });
+    expect(output).not.toMatch(/Server error/i);
+    expect(code).toBe(0);
+    const links = statefulLinks(events);
+    if (process.env.FUZZ_VERBOSE)
+      console.log(
+        'links followed (answer statuses):\n' +
+          [...links].map(([link, statuses]) => `  ${link}: ${[...statuses].join(' ')}`).join('\n'),
+      );
+    expect(links.get(SUBMIT_THEN_STATUS)).toContain(200);
+  },
+  TIMEOUT_MS,
+);
 
 /** One `st run` on the service's own document; prints schemathesis' report when it fails (or FUZZ_VERBOSE is set). */
-async function schemathesis(opts: { phases: string; checks: string[]; config?: string; filter?: string[] }) {
+async function schemathesis(opts: {
+  phases: string;
+  checks: string[];
+  config?: string;
+  filter?: string[];
+  extra?: string[];
+}) {
   const dir = mkdtempSync(join(tmpdir(), 'dsr-fuzz-'));
   const docPath = join(dir, 'openapi.json');
   writeFileSync(docPath, (await intake.call('GET', '/openapi.json')).text);
@@ -116,6 +139,7 @@ async function schemathesis(opts: { phases: string; checks: string[]; config?: s
     '--phases',
     opts.phases,
     ...(opts.filter ?? []),
+    ...(opts.extra ?? []),
     '--workers',
     '2',
     '--generation-database',
