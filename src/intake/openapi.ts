@@ -33,6 +33,17 @@ const rejections = {
 
 /** The example request id names a request the fuzz test creates, so fuzzing reaches existing erasures too. */
 export const EXAMPLE_REQUEST_ID = 'DSR-1042';
+/**
+ * OpenAPI links from each answer that names a request to the operations on it, so a client (and the fuzz test's
+ * stateful phase) can follow submit → status → retry / skip / connector-callback with the id the API returned.
+ */
+// The request id, and its owner as `?source=`, so a link works for any caller allowed to follow it (its own source, or
+// an operator's view of another).
+const byRequestId = { id: '$response.body#/requestId', 'query.source': '$response.body#/intake/owner' };
+const linksTo = (...operationIds: string[]) =>
+  Object.fromEntries(operationIds.map((operationId) => [operationId, { operationId, parameters: byRequestId }]));
+const STEER = ['retryErasure', 'skipErasure', 'reportConnectorCallback'];
+
 const idParam = {
   name: 'id',
   in: 'path',
@@ -84,25 +95,38 @@ export function buildOpenApi(publicUrl?: string) {
       return [id, generated];
     }),
   );
-  const submission = (summary: string) => ({
+  // zod's refine (atLeastOneIdentifier) has no JSON Schema form: state it, so generated clients and the fuzz test's
+  // valid submissions carry an identifier.
+  components.ErasureSubmission = {
+    ...components.ErasureSubmission,
+    anyOf: ['emails', 'phones'].map((field) => ({ required: [field], properties: { [field]: { minItems: 1 } } })),
+  };
+  const submission = (operationId: string, summary: string) => ({
+    operationId,
     summary,
     requestBody: { required: true, ...json('ErasureSubmission') },
     responses: {
-      '202': { description: 'started; poll the Location / statusUrl', ...json('ErasureStatus') },
+      '202': {
+        description: 'started; poll the Location / statusUrl',
+        ...json('ErasureStatus'),
+        links: linksTo('getErasure', ...STEER),
+      },
       '200': {
         description: 'a request with this id and these identifiers already exists: its status',
         ...json('ErasureStatus'),
+        links: linksTo('getErasure', ...STEER),
       },
       ...rejections,
       '409': error('this request id already exists with different identifiers'),
     },
   });
-  const operatorAction = (summary: string, body: string, required: boolean) => ({
+  const operatorAction = (operationId: string, summary: string, body: string, required: boolean) => ({
+    operationId,
     summary,
     parameters: refParams,
     requestBody: { required, ...json(body) },
     responses: {
-      '202': { description: 'accepted by the erasure', ...json('Accepted') },
+      '202': { description: 'accepted by the erasure', ...json('Accepted'), links: linksTo('getErasure') },
       ...rejections,
       '404': error('no erasure with that request id'),
       '409': error('the erasure refused: not waiting for an operator, already decided, or finished'),
@@ -119,10 +143,11 @@ export function buildOpenApi(publicUrl?: string) {
     ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
     security: [{ apiKey: [] }],
     paths: {
-      '/v1/erasures': { post: submission('Submit an erasure request (idempotent by requestId)') },
+      '/v1/erasures': { post: submission('submitErasure', 'Submit an erasure request (idempotent by requestId)') },
       '/v1/webhooks/erasures': {
         post: {
           ...submission(
+            'submitErasureWebhook',
             'Submit an erasure request as a signed webhook (X-DSR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">)',
           ),
           security: [{ webhookSignature: [] }],
@@ -130,23 +155,35 @@ export function buildOpenApi(publicUrl?: string) {
       },
       '/v1/erasures/{id}': {
         get: {
+          operationId: 'getErasure',
           summary: 'Status, current step, and the receipt when done',
           parameters: refParams,
           responses: {
-            '200': { description: 'the status', ...json('ErasureStatus') },
+            '200': { description: 'the status', ...json('ErasureStatus'), links: linksTo(...STEER) },
             ...rejections,
             '404': error('no erasure with that request id'),
           },
         },
       },
       '/v1/erasures/{id}/retry': {
-        post: operatorAction('Run the failed item of an erasure waiting for an operator again', 'Empty', false),
+        post: operatorAction(
+          'retryErasure',
+          'Run the failed item of an erasure waiting for an operator again',
+          'Empty',
+          false,
+        ),
       },
       '/v1/erasures/{id}/skip': {
-        post: operatorAction('Skip the failed item; the receipt keeps the reason code and note', 'SkipDecision', true),
+        post: operatorAction(
+          'skipErasure',
+          'Skip the failed item; the receipt keeps the reason code and note',
+          'SkipDecision',
+          true,
+        ),
       },
       '/v1/erasures/{id}/connector-callback': {
         post: operatorAction(
+          'reportConnectorCallback',
           'An HTTP-connector system reporting that the order it accepted finished',
           'ConnectorCallback',
           true,
@@ -154,6 +191,7 @@ export function buildOpenApi(publicUrl?: string) {
       },
       '/v1/ketch/dsr': {
         post: {
+          operationId: 'ketchDeleteRequest',
           summary:
             "Ketch forwarder protocol (dsr/v1): DeleteRequest in, DeleteResponse out; DeleteStatusEvents go to the request's callbacks",
           requestBody: { required: true, ...json('KetchDeleteRequest') },
