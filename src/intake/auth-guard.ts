@@ -7,7 +7,7 @@
 import { normalizeIP } from '@fastify/rate-limit';
 import type { IncomingMessage } from 'node:http';
 import { verifySignature } from '../callbacks/signature';
-import { AuthError } from './auth';
+import { AuthError, SIGNATURE_REFUSALS } from './auth';
 
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
 /** Addresses remembered at once; beyond it the oldest window is dropped, so a flood of addresses cannot grow memory. */
@@ -84,13 +84,8 @@ export function signatureHeaderPrecheck(haveSecrets: boolean, now: () => number 
   return (header: string | undefined): void => {
     const check = verifySignature([], header, '', now());
     if (check.ok) return; // cannot happen without secrets; here for the type
-    const why = {
-      missing: 'missing X-DSR-Signature header',
-      malformed: 'malformed X-DSR-Signature header: expected t=<unix seconds>,v1=<hex>',
-      expired: 'signature timestamp outside the 5-minute window',
-      mismatch: haveSecrets ? undefined : 'signature does not match',
-    }[check.reason];
-    if (why) throw new AuthError(why);
+    // Without the body only the header can be judged; a mismatch is final only when no secret could ever match.
+    if (check.reason !== 'mismatch' || !haveSecrets) throw new AuthError(SIGNATURE_REFUSALS[check.reason]);
   };
 }
 

@@ -55,6 +55,14 @@ export function apiKeyVerifier(keys: Credential[]) {
   };
 }
 
+/** Why a webhook signature is refused, by verifySignature's reason: one wording for the early and the full check. */
+export const SIGNATURE_REFUSALS = {
+  missing: 'missing X-DSR-Signature header',
+  malformed: 'malformed X-DSR-Signature header: expected t=<unix seconds>,v1=<hex>',
+  expired: 'signature timestamp outside the 5-minute window',
+  mismatch: 'signature does not match',
+} as const;
+
 /**
  * Signed webhooks: a signature is accepted once. Seen signatures are remembered for the tolerance
  * window (after it the timestamp check rejects them anyway). In one process: a replay to another
@@ -69,13 +77,7 @@ export function signatureVerifier(credentials: Credential[], now: () => number =
     const t = now();
     const check = verifySignature(secrets, header, rawBody, t);
     if (!check.ok) {
-      const why = {
-        missing: 'missing X-DSR-Signature header',
-        malformed: 'malformed X-DSR-Signature header: expected t=<unix seconds>,v1=<hex>',
-        expired: 'signature timestamp outside the 5-minute window',
-        mismatch: 'signature does not match',
-      };
-      throw new AuthError(why[check.reason]);
+      throw new AuthError(SIGNATURE_REFUSALS[check.reason]);
     }
     for (const [sig, expires] of seen) {
       if (expires > t) break; // insertion order is expiry order
