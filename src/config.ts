@@ -3,17 +3,10 @@
  * credentials are read by each vendor folder's `...FromEnv`; this file holds what is shared.
  */
 import { z } from 'zod';
-import { blankAsUndefined, optionalEnv } from './env';
+import { blankAsUndefined, envList, optionalEnv } from './env';
 import { allowedHostsProblems } from './callbacks/hosts';
 import { durationTextSchema, type ErasureSettings } from './settings-schema';
 import { TASK_QUEUES } from './temporal/names';
-
-const list = z.string().transform((s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean),
-);
 
 /**
  * The erasure settings a deployment sets through its environment, each a duration; the workflow's
@@ -37,8 +30,8 @@ const settingsEnvSchema = Object.fromEntries(
 export const serviceEnvSchema = z.object({
   // Blank means unset everywhere (src/env.ts) except these two: a blank step list is refused by the
   // registry rather than read as the default, since it more likely means a system was left out.
-  DSR_CRM_CONNECTORS: list.default(['hubspot']),
-  DSR_EMAIL_CONNECTORS: list.default(['m365']),
+  DSR_CRM_CONNECTORS: envList.default(['hubspot']),
+  DSR_EMAIL_CONNECTORS: envList.default(['m365']),
   DSR_TASK_QUEUE: z.preprocess(blankAsUndefined, z.string().min(1).default(TASK_QUEUES.main)),
   DSR_GONG_TASK_QUEUE: z.preprocess(blankAsUndefined, z.string().min(1).default(TASK_QUEUES.gong)),
   /** Gong's default per-company limit; raise it only if Gong support raised yours. */
@@ -48,10 +41,10 @@ export const serviceEnvSchema = z.object({
   /** `main`, `gong` or both (default): run the Gong worker in exactly one process. */
   DSR_WORKER_ROLES: z.preprocess(
     blankAsUndefined,
-    list.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong']),
+    envList.pipe(z.array(z.enum(['main', 'gong'])).min(1)).default(['main', 'gong']),
   ),
   /** Hosts and ports status callbacks may go to: `hooks.example.com` (:443), `*.example.com:8443`. Empty: none. */
-  DSR_CALLBACK_ALLOWED_HOSTS: list
+  DSR_CALLBACK_ALLOWED_HOSTS: envList
     .superRefine((entries, ctx) => {
       for (const message of allowedHostsProblems(entries)) ctx.addIssue({ code: 'custom', message });
     })

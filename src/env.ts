@@ -40,3 +40,14 @@ export function commaList(value: string | undefined): string[] {
     ),
   ];
 }
+
+/**
+ * zod: a comma-separated list, entries trimmed and blanks dropped; repeats are kept, so a schema can refuse an entry
+ * listed twice (the connector lists do).
+ */
+export const envList = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);

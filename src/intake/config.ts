@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { blankAsUndefined, optionalEnv } from '../env';
+import { blankAsUndefined, envList, optionalEnv } from '../env';
 import { CLI_SOURCE, KETCH_SOURCE, SOURCE_NAME } from '../temporal/names';
 import { looksPersonal } from '../vendor-text';
 import { HTTP_CONNECTOR_ID } from '../vendors/generic-http/names';
@@ -107,13 +107,6 @@ const entries = <T extends z.ZodType<string>>(value: T) =>
       return out;
     });
 
-const list = z.string().transform((s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean),
-);
-
 /** An address or CIDR block, or one of proxy-addr's names for the usual private ranges. */
 const proxyAddress = z.string().refine((s) => {
   if (['loopback', 'linklocal', 'uniquelocal'].includes(s)) return true;
@@ -144,7 +137,7 @@ export const intakeEnvSchema = z
       z.coerce.number().int().min(1).max(100_000).default(10),
     ),
     /** Proxies whose X-Forwarded-For names the client (addresses or CIDRs): the address limits are per real client. */
-    DSR_INTAKE_TRUST_PROXY: z.preprocess(blankAsUndefined, list.pipe(z.array(proxyAddress)).default([])),
+    DSR_INTAKE_TRUST_PROXY: z.preprocess(blankAsUndefined, envList.pipe(z.array(proxyAddress)).default([])),
     DSR_INTAKE_BODY_LIMIT: z.preprocess(
       blankAsUndefined,
       z.coerce
@@ -157,8 +150,8 @@ export const intakeEnvSchema = z
     /** Base of status URLs handed back (https://dsr.example.com); relative URLs if unset. */
     DSR_INTAKE_PUBLIC_URL: optionalEnv(z.url()),
     /** Ketch identity spaces that carry an email address / a phone number. */
-    DSR_KETCH_EMAIL_SPACES: z.preprocess(blankAsUndefined, list.default(['email', 'email_address'])),
-    DSR_KETCH_PHONE_SPACES: z.preprocess(blankAsUndefined, list.default(['phone', 'phone_number', 'mobile'])),
+    DSR_KETCH_EMAIL_SPACES: z.preprocess(blankAsUndefined, envList.default(['email', 'email_address'])),
+    DSR_KETCH_PHONE_SPACES: z.preprocess(blankAsUndefined, envList.default(['phone', 'phone_number', 'mobile'])),
   })
   // A name is what the audit trail and `by` record: one credential per name across both lists.
   .superRefine((config, ctx) => {

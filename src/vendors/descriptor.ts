@@ -7,6 +7,7 @@
  */
 import type { ConnectorStep, ErasureConnector } from '../connectors/types';
 import type { SubjectIdentifiers } from '../subject/identifiers';
+import { envValue } from '../env';
 
 /** The sandbox's organisation, shared by the simulators that need one (mailboxes to sweep). */
 export interface SandboxOrg {
@@ -64,5 +65,5 @@ export interface ConnectorVendor<Options = unknown, Sim extends Stoppable = Stop
  * Whether any of its credentials is set; unset and blank (`HUBSPOT_ACCESS_TOKEN=` in a .env file) are the same thing.
  */
 export function credentialsSet(vendor: { credentials: readonly string[] }, env: NodeJS.ProcessEnv): boolean {
-  return vendor.credentials.some((name) => (env[name] ?? '').trim() !== '');
+  return vendor.credentials.some((name) => envValue(env, name) !== undefined);
 }
