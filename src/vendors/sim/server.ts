@@ -12,7 +12,19 @@ export type Fault =
   /** Close the connection without answering (a lost response / connection reset). */
   | { kind: 'drop' }
   /** Do the work, then close the connection without answering (the vendor acted; we never heard). */
-  | { kind: 'drop-after-effect' };
+  | { kind: 'drop-after-effect' }
+  /** Do the work, then answer with an error status (the vendor acted, then said it failed). */
+  | { kind: 'status-after-effect'; status: number };
+
+/**
+ * Random faults on every operation, for runs that must come out exact anyway: `rate` of requests
+ * fail with a 5xx, half of them after doing the work. Seeded, so a failing run can be repeated.
+ */
+export interface Chaos {
+  rate: number;
+  seed: number;
+  status?: number;
+}
 
 export interface FaultRule {
   fault: Fault;
@@ -40,9 +52,15 @@ export interface SimOptions {
 
 export class SimControls {
   readonly log: LoggedRequest[] = [];
+  /**
+   * Every record this vendor removed in answer to a request (ids; Salesforce: moved to the Recycle
+   * Bin), in order: what a receipt is compared with, record by record.
+   */
+  readonly deletions: string[] = [];
   private rules: FaultRule[] = [];
   private window: number[] = [];
   rateLimited = 0;
+  private chaos?: Chaos & { state: number };
 
   constructor(public options: SimOptions = {}) {}
 
@@ -52,13 +70,38 @@ export class SimControls {
 
   clearFaults(): void {
     this.rules = [];
+    this.chaos = undefined;
+  }
+
+  /** Starts (or with undefined stops) random faults; see Chaos. */
+  setChaos(chaos: Chaos | undefined): void {
+    this.chaos = chaos && { ...chaos, state: chaos.seed >>> 0 || 1 };
   }
 
   takeFault(operation: string): Fault | undefined {
+    const chaotic = this.chaosFault();
+    if (chaotic) return chaotic;
     const rule = this.rules.find((r) => r.times > 0 && (!r.operation || r.operation === operation));
     if (!rule) return undefined;
     rule.times -= 1;
     return rule.fault;
+  }
+
+  private chaosFault(): Fault | undefined {
+    const chaos = this.chaos;
+    if (!chaos) return undefined;
+    const next = () => {
+      // xorshift32: deterministic for a seed, and no dependency for a test switch.
+      let x = chaos.state;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      chaos.state = x >>> 0;
+      return chaos.state / 0x1_0000_0000;
+    };
+    if (next() >= chaos.rate) return undefined;
+    const status = chaos.status ?? 503;
+    return next() < 0.5 ? { kind: 'status', status } : { kind: 'status-after-effect', status };
   }
 
   /** Strict rolling window: never more than `ratePerSecond` accepted requests in any 1000 ms. */
@@ -161,6 +204,10 @@ export class SimServer<Vendor extends SimVendorContract> {
           log(0);
           req.raw.socket.destroy();
           return reply.hijack();
+        }
+        if (fault?.kind === 'status-after-effect') {
+          log(fault.status);
+          return reply.code(fault.status).send(this.vendor.errorBody(fault.status, 'Injected fault after the effect'));
         }
         log(reply.statusCode);
         return result;
