@@ -1,2 +1,3 @@
 export { erasureWorkflow } from './erasure';
-export { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from './definitions';
+export { connectorSweepWorkflow } from './connector-sweep';
+export { approveUpdate, connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from './definitions';

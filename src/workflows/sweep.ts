@@ -177,7 +177,8 @@ export async function advanceSweep(
           const print = fingerprint(`${at}:${id}`);
           if (seen.has(print)) continue; // recorded already (a search index that lags, a recycle bin)
           if (beforeApproval) state.matched[at]! += 1;
-          if (beforeApproval && pendingCount(state) + fresh.length >= PENDING_CAP) continue; // counted, found again later
+          // Over the cap before approval: counted for the operator, found again in a later round.
+          if (beforeApproval && pendingCount(state) + fresh.length >= PENDING_CAP) continue;
           seen.add(print);
           state.seen.push(print);
           fresh.push(id);

@@ -1,5 +1,6 @@
 /** The erasure workflow's input, progress and receipt. Types only: imported by workflow code. */
 import type { ErasureSettings } from '../settings-schema';
+import type { Preapproval } from './approval';
 import type { ConnectorDescriptor, ConnectorOutcome } from '../connectors/types';
 import type { Identifier, IdentifierRef, SubjectIdentifiers } from '../subject/identifiers';
 import type { GongEraseResult, GongReferenceSummary } from '../vendors/gong/types';
@@ -15,6 +16,8 @@ export interface ErasureWorkflowInput {
   intake?: IntakeRecord;
   /** Told when the request completes or needs an operator. Held only in encrypted history. */
   callbacks?: StatusCallback[];
+  /** Counts the intake system approved in advance (src/workflows/approval.ts); `by` is its credential. */
+  preapproval?: Preapproval;
 }
 
 /** How a request arrived. No personal data: these fields are shown to anyone who can read status. */
@@ -74,11 +77,25 @@ export type ErasureStatusValue = 'Running' | 'WaitingForGong' | 'ActionRequired'
 
 export interface ActionRequired {
   step: StepName;
+  /** Set when a sweep found more than the thresholds allow: `approve` or `skip`, not `retry`. */
+  approval?: PendingApproval;
   /** What failed, e.g. `hubspot email#1`: connector and identifier position, never the value. */
   item: string;
   reason: string;
   errorType?: string;
   since: string;
+}
+
+/** What a sweep's first find saw, waiting for an operator's `approve`. Counts only. */
+export interface PendingApproval {
+  connector: string;
+  identifier: IdentifierRef;
+  records: number;
+  mailboxes: number;
+  /** A search stopped at its cap: `records` is a lower bound. */
+  capped: boolean;
+  /** e.g. `612 records (approval above 500)`. */
+  exceeded: string[];
 }
 
 export interface SkippedItem {
@@ -161,7 +178,7 @@ export interface ErasureProgress {
   /** Status callbacks sent (or being retried) for this request. */
   notifications?: NotificationRecord[];
   operatorActions: {
-    action: 'retry' | 'skip';
+    action: 'retry' | 'skip' | 'approve';
     step: StepName;
     item: string;
     at: string;
@@ -194,6 +211,11 @@ export interface Actor {
 
 /** The `retry` update. */
 export type RetryRequest = Actor;
+
+/** The `approve` update: deletes what a sweep found above the thresholds. The note is checked like a skip's. */
+export interface ApproveRequest extends Actor {
+  note?: string;
+}
 
 /**
  * The `skip` update: a reason code from a documented list, and optional free text checked like
