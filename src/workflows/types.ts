@@ -227,3 +227,45 @@ export interface SkipRequest extends Actor {
   note?: string;
   reason?: string;
 }
+
+/** A preview (src/workflows/preview.ts): what an erasure would find, deleting nothing. */
+export interface PreviewWorkflowInput {
+  requestId: string;
+  subject: SubjectIdentifiers;
+  settings?: Partial<ErasureSettings>;
+  intake?: IntakeRecord;
+}
+
+/** One connector and identifier in a preview. Counts and keyed hashes only. */
+export interface PreviewSystem {
+  connector: string;
+  step: 'crm' | 'email';
+  identifier: IdentifierRef;
+  /** Records (CRM) or messages (mail) matching now. */
+  records: number;
+  /** Mailboxes holding matches. */
+  mailboxes: number;
+  /** A search stopped at its cap: `records` is a lower bound. */
+  capped: boolean;
+  mailboxesSearched?: number;
+  /** Matches per mailbox, mailboxes by keyed hash; only those holding any. */
+  perMailbox?: { mailbox: string; found: number }[];
+  /** Thresholds the erasure would stop at for approval; empty when it would go ahead. */
+  exceeded: string[];
+  /** Why this system could not be previewed (credentials refused, retries exhausted). */
+  error?: string;
+}
+
+export interface PreviewResult {
+  requestId: string;
+  startedAt: string;
+  completedAt: string;
+  subject: IdentifierRef[];
+  systems: PreviewSystem[];
+  /** Systems reached by order, which have no dry run. */
+  notPreviewed: { connector: string; reason: string }[];
+  /** What Gong references per identifier, per list; or why it could not be read. */
+  gong: (Referenced<GongReferenceSummary> | { identifier: IdentifierRef; error: string })[];
+  /** An erasure of this person would stop for approval somewhere. */
+  approvalNeeded: boolean;
+}
