@@ -16,7 +16,12 @@ export const durationTextSchema = z
 /** A duration as text or as a number of milliseconds. */
 const duration = z.union([durationTextSchema, z.number().int().positive()]);
 
-const count = z.number().int().positive('must be a positive integer').max(1_000_000_000);
+const POSITIVE_INTEGER = 'must be a positive integer';
+const count = z
+  .number({ error: POSITIVE_INTEGER })
+  .int(POSITIVE_INTEGER)
+  .positive(POSITIVE_INTEGER)
+  .max(1_000_000_000, 'must be at most 1000000000');
 /** Approval thresholds (or an intake system's pre-approval): positive integers. */
 export const approvalThresholdsSchema = z.object({ records: count.optional(), mailboxes: count.optional() }).strict();
 
