@@ -13,17 +13,27 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { fromPayloadsAtIndex, type Payload } from '@temporalio/common';
-import { erasureSettingsSchema } from '../settings-schema';
-import { InvalidRequestError, type ErasureRequest } from '../subject/request';
+import { z } from 'zod';
+import { approvalThresholdsSchema, erasureSettingsSchema } from '../settings-schema';
+import { InvalidRequestError, parseOrInvalid, type ErasureRequest } from '../subject/request';
 import { ErasureStatus, ErasureStep } from '../temporal/search-attributes';
 import { erasureWorkflowId, legacyErasureWorkflowId } from '../temporal/names';
-import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from '../workflows/definitions';
+import { actorProblem } from '../workflows/actor';
+import type { Preapproval } from '../workflows/approval';
+import {
+  approveUpdate,
+  connectorCallbackUpdate,
+  progressQuery,
+  retryUpdate,
+  skipUpdate,
+} from '../workflows/definitions';
 import { connectorCallbackProblem } from '../workflows/connector-callback';
-import { normaliseSkipNote, skipRequestProblem, type SkipDecision } from '../workflows/skip-reasons';
+import { normaliseSkipNote, skipNoteProblem, skipRequestProblem, type SkipDecision } from '../workflows/skip-reasons';
 import { erasureWorkflow } from '../workflows/erasure';
 import type {
   ActionRequired,
   Actor,
+  ApproveRequest,
   ConnectorCallback,
   ErasureProgress,
   ErasureReceipt,
@@ -48,6 +58,15 @@ export function erasureRefWorkflowId(ref: ErasureRef): string {
 /** Per-request overrides are checked here: a bad value inside the workflow would stall it, not fail clearly. */
 export const settingsSchema = erasureSettingsSchema.partial().strict();
 
+/**
+ * The counts an intake system approves in advance (src/workflows/approval.ts): positive integers, at least one of
+ * them (an empty pre-approval would approve nothing). Who approved (`by`) is added by whoever knows the credential.
+ */
+export const preapprovalCountsSchema = approvalThresholdsSchema.refine(
+  (counts) => counts.records !== undefined || counts.mailboxes !== undefined,
+  { message: 'must give records or mailboxes (positive integers)' },
+);
+
 export interface SubmitOptions {
   taskQueue: string;
   /** The source the request belongs to: its id lives in this source's namespace. Recorded as `intake.owner`. */
@@ -55,6 +74,11 @@ export interface SubmitOptions {
   settings?: Partial<ErasureSettings>;
   intake?: IntakeRecord;
   callbacks?: StatusCallback[];
+  /**
+   * Counts approved in advance: a sweep finding more than the thresholds but within these deletes without waiting
+   * for an operator. `by` (the submitting credential, or `cli`) is recorded as the approver on the receipt.
+   */
+  preapproval?: Preapproval;
 }
 
 export interface Submitted {
@@ -80,7 +104,8 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
   const ref: ErasureRef = { owner: opts.owner, requestId: request.requestId };
   const workflowId = erasureRefWorkflowId(ref);
   const intake = opts.intake && { ...opts.intake, owner: opts.owner };
-  const settings = opts.settings === undefined ? undefined : (parseOrThrow(opts.settings) as Partial<ErasureSettings>);
+  const settings = opts.settings === undefined ? undefined : checkedSettings(opts.settings);
+  const preapproval = opts.preapproval === undefined ? undefined : checkedPreapproval(opts.preapproval);
   try {
     const handle = await client.workflow.start(erasureWorkflow, {
       workflowId,
@@ -92,6 +117,7 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
           settings,
           intake,
           callbacks: opts.callbacks?.length ? opts.callbacks : undefined,
+          ...(preapproval && { preapproval }),
         },
       ],
       // A completed erasure is never re-run under the same request id (a new request needs a new id);
@@ -114,10 +140,13 @@ export async function submitErasure(client: Client, request: ErasureRequest, opt
 }
 
 /**
- * The input an erasure was started with, decrypted from the first event of its latest run. The
- * identifiers exist nowhere else in plaintext-free form we could compare against.
+ * The input a workflow (an erasure, or a preview) was started with, decrypted from the first event of its latest
+ * run. The identifiers exist nowhere else in plaintext-free form we could compare against.
  */
-export async function storedInput(client: Client, workflowId: string): Promise<ErasureWorkflowInput | undefined> {
+export async function storedInput<T = ErasureWorkflowInput>(
+  client: Client,
+  workflowId: string,
+): Promise<T | undefined> {
   const namespace = client.options.namespace;
   const { history } = await client.workflowService.getWorkflowExecutionHistory({
     namespace,
@@ -131,11 +160,11 @@ export async function storedInput(client: Client, workflowId: string): Promise<E
   const context = { type: 'workflow', namespace, workflowId } as const;
   let payloads = (started.input?.payloads ?? []) as Payload[];
   for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads, context);
-  return fromPayloadsAtIndex<ErasureWorkflowInput>(payloadConverter, 0, payloads, context);
+  return fromPayloadsAtIndex<T>(payloadConverter, 0, payloads, context);
 }
 
 /** Same person: the same set of (normalised) emails and phones, in any order. */
-function sameIdentifiers(
+export function sameIdentifiers(
   stored: { emails: string[]; phones: string[] },
   request: { emails: string[]; phones: string[] },
 ): boolean {
@@ -144,12 +173,25 @@ function sameIdentifiers(
   return key(stored) === key(request);
 }
 
-function parseOrThrow(settings: unknown) {
+/** A request's settings overrides, checked (an InvalidRequestError naming `settings.<field>` otherwise). */
+export function checkedSettings(settings: unknown): Partial<ErasureSettings> {
   const result = settingsSchema.safeParse(settings);
-  if (result.success) return result.data;
+  if (result.success) return result.data as Partial<ErasureSettings>;
   throw new InvalidRequestError(
     result.error.issues.map((i) => ({ field: `settings.${i.path.join('.')}`, message: i.message })),
   );
+}
+
+/** Checked before anything starts: counts as the schema says, `by` a plain name (the receipt keeps it). */
+function checkedPreapproval(preapproval: Preapproval): Preapproval {
+  const { by, ...counts } = preapproval;
+  // Wrapped, so fields are named `preapproval.records` and a problem with the whole, `preapproval`.
+  const { preapproval: parsed } = parseOrInvalid(z.object({ preapproval: preapprovalCountsSchema }), {
+    preapproval: counts,
+  });
+  const problem = actorProblem({ by });
+  if (problem) throw new InvalidRequestError([{ field: `preapproval.${problem.field}`, message: problem.message }]);
+  return { ...parsed, ...(by === undefined ? {} : { by }) };
 }
 
 export function erasureHandle(client: Client, ref: ErasureRef): WorkflowHandle<typeof erasureWorkflow> {
@@ -296,6 +338,27 @@ export async function skipErasure(client: Client, ref: ErasureRef, decision: Ski
     ...(decision.by === undefined ? {} : { by: decision.by }),
   };
   return operatorAction(client, ref, (handle) => handle.executeUpdate(skipUpdate, { args: [skip] }));
+}
+
+/**
+ * Operator: delete what a sweep found above the approval thresholds (status ActionRequired with
+ * `actionRequired.approval`); the receipt's outcome records who approved. When nothing waits for approval the
+ * workflow refuses, and the reason comes back as an ErasureRefusedError.
+ */
+export async function approveErasure(client: Client, ref: ErasureRef, approval: ApproveRequest = {}): Promise<void> {
+  // The workflow's validator would refuse these too; checking first names the field and sends nothing.
+  const problem =
+    approval.note !== undefined &&
+    (typeof approval.note === 'string' ? skipNoteProblem(approval.note) : 'must be a string');
+  if (problem) throw new InvalidRequestError([{ field: 'note', message: problem }]);
+  const actor = actorProblem(approval);
+  if (actor) throw new InvalidRequestError([actor]);
+  const note = normaliseSkipNote(approval.note);
+  const approve: ApproveRequest = {
+    ...(note === undefined ? {} : { note }),
+    ...(approval.by === undefined ? {} : { by: approval.by }),
+  };
+  return operatorAction(client, ref, (handle) => handle.executeUpdate(approveUpdate, { args: [approve] }));
 }
 
 /** An HTTP connector's accepted order finished (its system called back, or an operator reports it). */
