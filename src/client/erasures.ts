@@ -64,7 +64,8 @@ export const settingsSchema = erasureSettingsSchema.partial().strict();
  */
 export const preapprovalCountsSchema = approvalThresholdsSchema.refine(
   (counts) => counts.records !== undefined || counts.mailboxes !== undefined,
-  { message: 'must give records or mailboxes (positive integers)' },
+  // One problem at a time: an unknown or bad field is reported by itself.
+  { message: 'must give records or mailboxes (positive integers)', when: (payload) => payload.issues.length === 0 },
 );
 
 export interface SubmitOptions {

@@ -8,9 +8,12 @@ import { SOURCE_NAME } from '../temporal/names';
 import { ketchDeleteRequestSchema } from '../vendors/ketch/schemas';
 import {
   acceptedResponseSchema,
+  approveBodySchema,
   connectorCallbackBodySchema,
   emptyBodySchema,
   errorResponseSchema,
+  previewBodySchema,
+  previewResponseSchema,
   skipBodySchema,
   statusResponseSchema,
   submitBodySchema,
@@ -42,7 +45,14 @@ export const EXAMPLE_REQUEST_ID = 'DSR-1042';
 const byRequestId = { id: '$response.body#/requestId', 'query.source': '$response.body#/intake/owner' };
 const linksTo = (...operationIds: string[]) =>
   Object.fromEntries(operationIds.map((operationId) => [operationId, { operationId, parameters: byRequestId }]));
-const STEER = ['retryErasure', 'skipErasure', 'reportConnectorCallback'];
+const STEER = ['retryErasure', 'skipErasure', 'approveErasure', 'reportConnectorCallback'];
+/** A preview's owner is `owner` in its answers. */
+const toPreview = {
+  getPreview: {
+    operationId: 'getPreview',
+    parameters: { id: '$response.body#/requestId', 'query.source': '$response.body#/owner' },
+  },
+};
 
 const idParam = {
   name: 'id',
@@ -72,12 +82,18 @@ const refParams = [
   },
 ];
 
+/** A preview's id, and its owner for an operator (previews have no legacy ids). */
+const previewRefParams = [idParam, refParams[1]];
+
 export function buildOpenApi(publicUrl?: string) {
   const components = Object.fromEntries(
     (
       [
         ['ErasureSubmission', submitBodySchema],
         ['SkipDecision', skipBodySchema],
+        ['ApproveDecision', approveBodySchema],
+        ['PreviewRequest', previewBodySchema],
+        ['Preview', previewResponseSchema],
         ['Empty', emptyBodySchema],
         ['ConnectorCallback', connectorCallbackBodySchema],
         ['ErasureStatus', statusResponseSchema],
@@ -97,10 +113,12 @@ export function buildOpenApi(publicUrl?: string) {
   );
   // zod's refine (atLeastOneIdentifier) has no JSON Schema form: state it, so generated clients and the fuzz test's
   // valid submissions carry an identifier.
-  components.ErasureSubmission = {
-    ...components.ErasureSubmission,
-    anyOf: ['emails', 'phones'].map((field) => ({ required: [field], properties: { [field]: { minItems: 1 } } })),
-  };
+  const identifierNeeded = ['emails', 'phones'].map((field) => ({
+    required: [field],
+    properties: { [field]: { minItems: 1 } },
+  }));
+  components.ErasureSubmission = { ...components.ErasureSubmission, anyOf: identifierNeeded };
+  components.PreviewRequest = { ...components.PreviewRequest, anyOf: identifierNeeded };
   const submission = (operationId: string, summary: string) => ({
     operationId,
     summary,
@@ -129,7 +147,9 @@ export function buildOpenApi(publicUrl?: string) {
       '202': { description: 'accepted by the erasure', ...json('Accepted'), links: linksTo('getErasure') },
       ...rejections,
       '404': error('no erasure with that request id'),
-      '409': error('the erasure refused: not waiting for an operator, already decided, or finished'),
+      '409': error(
+        'the erasure refused: not waiting for an operator (or, for approve, nothing waits for approval), already decided, or finished',
+      ),
     },
   });
   return {
@@ -180,6 +200,48 @@ export function buildOpenApi(publicUrl?: string) {
           'SkipDecision',
           true,
         ),
+      },
+      '/v1/erasures/{id}/approve': {
+        post: operatorAction(
+          'approveErasure',
+          'Delete what a find above the approval thresholds found (status ActionRequired with actionRequired.approval); the receipt records who approved',
+          'ApproveDecision',
+          false,
+        ),
+      },
+      '/v1/previews': {
+        post: {
+          operationId: 'previewErasure',
+          summary:
+            'Preview an erasure: what each system would delete (counts per system, mailbox and Gong list) and which approval thresholds it would stop at; deletes nothing. Idempotent by requestId',
+          requestBody: { required: true, ...json('PreviewRequest') },
+          responses: {
+            '200': {
+              description: 'the preview is done (or had already run for this request id): its result',
+              ...json('Preview'),
+              links: toPreview,
+            },
+            '202': {
+              description: 'started and still running after a short wait; poll the Location / statusUrl',
+              ...json('Preview'),
+              links: toPreview,
+            },
+            ...rejections,
+            '409': error('a preview with this request id already exists with different identifiers'),
+          },
+        },
+      },
+      '/v1/previews/{id}': {
+        get: {
+          operationId: 'getPreview',
+          summary: "A preview's status, and its result once completed",
+          parameters: previewRefParams,
+          responses: {
+            '200': { description: 'the preview', ...json('Preview') },
+            ...rejections,
+            '404': error('no preview with that request id'),
+          },
+        },
       },
       '/v1/erasures/{id}/connector-callback': {
         post: operatorAction(

@@ -3,7 +3,8 @@
  * field); the same schemas generate the OpenAPI document (openapi.ts).
  */
 import { z } from 'zod';
-import { ERASURE_STATUSES } from '../client/erasures';
+import { ERASURE_STATUSES, preapprovalCountsSchema } from '../client/erasures';
+import { PREVIEW_STATUSES } from '../client/previews';
 import { SOURCE_NAME } from '../temporal/names';
 import { HTTP_CONNECTOR_ID } from '../vendors/generic-http/names';
 import {
@@ -20,7 +21,7 @@ import {
   normaliseSkipNote,
   skipNoteProblem,
 } from '../workflows/skip-reasons';
-import { atLeastOneIdentifier, erasureRequestFields, requestIdSchema } from '../subject/request';
+import { atLeastOneIdentifier, erasureRequestFields, erasureRequestSchema, requestIdSchema } from '../subject/request';
 
 export const regulationSchema = z
   .string({ error: 'must be a string' })
@@ -37,24 +38,34 @@ export const submitBodySchema = z
       .url({ protocol: /^https?$/, error: 'must be an https URL' })
       .max(2048, 'must be at most 2048 characters')
       .optional(),
+    preapproval: preapprovalCountsSchema.optional().meta({
+      description:
+        'Counts approved in advance (positive integers): a system whose find exceeds the approval thresholds but not these deletes without waiting for an operator. The receipt records the submitting credential as approver.',
+    }),
   })
   .strict()
   .refine(atLeastOneIdentifier.check, atLeastOneIdentifier.params);
 
 export type SubmitBody = z.output<typeof submitBodySchema>;
 
+/** A preview names the person as a submission does; nothing else applies (it deletes nothing and calls no one back). */
+export const previewBodySchema = erasureRequestSchema;
+
+/** An operator's note on a skip or an approval (src/workflows/skip-reasons.ts: one line, nothing personal). */
+const operatorNoteSchema = z
+  .string({ error: 'must be a string' })
+  .max(SKIP_NOTE_MAX_LENGTH, `must be at most ${SKIP_NOTE_MAX_LENGTH} characters`)
+  .superRefine((note, ctx) => {
+    // Too long is reported by max() already.
+    const problem = note.length <= SKIP_NOTE_MAX_LENGTH ? skipNoteProblem(note) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 /** The workflow's rule (src/workflows/skip-reasons.ts), stated as a schema for the OpenAPI document. */
 export const skipBodySchema = z
   .object({
     code: z.enum(SKIP_REASON_CODES, { error: SKIP_CODE_MESSAGE }),
-    note: z
-      .string({ error: 'must be a string' })
-      .max(SKIP_NOTE_MAX_LENGTH, `must be at most ${SKIP_NOTE_MAX_LENGTH} characters`)
-      .superRefine((note, ctx) => {
-        // Too long is reported by max() already.
-        const problem = note.length <= SKIP_NOTE_MAX_LENGTH ? skipNoteProblem(note) : undefined;
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
+    note: operatorNoteSchema
       .optional()
       .meta({ description: 'A ticket or case reference; nothing personal. Required with code `other`.' }),
   })
@@ -63,6 +74,15 @@ export const skipBodySchema = z
     if (SKIP_CODES_NEEDING_A_NOTE.includes(body.code) && normaliseSkipNote(body.note) === undefined)
       ctx.addIssue({ code: 'custom', path: ['note'], message: `is required with code ${body.code}` });
   });
+
+/** The `approve` decision: an optional note, checked like a skip's. Who approved is the credential. */
+export const approveBodySchema = z
+  .object({
+    note: operatorNoteSchema
+      .optional()
+      .meta({ description: 'A ticket or case reference for the approval; nothing personal.' }),
+  })
+  .strict();
 
 /** An HTTP-connector system reporting that the order it accepted finished (docs/http-connector-protocol.md). */
 export const connectorCallbackBodySchema = z
@@ -108,6 +128,17 @@ export const erasureRefQuerySchema = z
     message: 'cannot be combined with source: a legacy id has no source',
   });
 
+/** An identifier as answers show it: its kind and keyed hash (src/security/subject-ref.ts), never its value. */
+const identifierRefSchema = z.object({ kind: z.enum(['email', 'phone']), ref: z.string() });
+
+/** Which source's preview an id route addresses: the caller's own by default; another's with the operator scope. */
+export const previewRefQuerySchema = z.object({
+  source: z
+    .string({ error: 'must be given once' })
+    .regex(SOURCE_NAME, 'must be a source name (letters, digits and . _ -, at most 64)')
+    .optional(),
+});
+
 export const statusResponseSchema = z.object({
   requestId: z.string(),
   /** The run reported on: the latest for this request id (a failed or terminated one may have been submitted again). */
@@ -124,6 +155,17 @@ export const statusResponseSchema = z.object({
       reason: z.string(),
       errorType: z.string().optional(),
       since: z.string(),
+      /** A find above the approval thresholds waits for `approve` (or `skip`): what it found, counts only. */
+      approval: z
+        .object({
+          connector: z.string(),
+          identifier: identifierRefSchema,
+          records: z.number(),
+          mailboxes: z.number(),
+          capped: z.boolean(),
+          exceeded: z.array(z.string()),
+        })
+        .optional(),
     })
     .optional(),
   /** The full progress (keyed hashes, counts, vendor request ids) while running. */
@@ -133,6 +175,44 @@ export const statusResponseSchema = z.object({
 });
 
 export type StatusResponse = z.infer<typeof statusResponseSchema>;
+
+/**
+ * A preview's status; once `Completed`, the preview result's fields too (src/workflows/types.ts, PreviewResult):
+ * counts per system, mailbox (by keyed hash) and Gong list, and the approval thresholds an erasure would stop at.
+ */
+export const previewResponseSchema = z.object({
+  requestId: z.string(),
+  /** The source the preview belongs to. */
+  owner: z.string(),
+  runId: z.string(),
+  status: z.enum(PREVIEW_STATUSES),
+  startedAt: z.string(),
+  statusUrl: z.string(),
+  completedAt: z.string().optional(),
+  subject: z.array(identifierRefSchema).optional(),
+  systems: z
+    .array(
+      z.object({
+        connector: z.string(),
+        step: z.enum(['crm', 'email']),
+        identifier: identifierRefSchema,
+        records: z.number(),
+        mailboxes: z.number(),
+        capped: z.boolean(),
+        mailboxesSearched: z.number().optional(),
+        perMailbox: z.array(z.object({ mailbox: z.string(), found: z.number() })).optional(),
+        exceeded: z.array(z.string()),
+        error: z.string().optional(),
+      }),
+    )
+    .optional(),
+  notPreviewed: z.array(z.object({ connector: z.string(), reason: z.string() })).optional(),
+  /** Per identifier: Gong's counts per list (`counts`, `total`), or why they could not be read (`error`). */
+  gong: z.array(z.object({ identifier: identifierRefSchema }).catchall(z.unknown())).optional(),
+  approvalNeeded: z.boolean().optional(),
+});
+
+export type PreviewResponse = z.infer<typeof previewResponseSchema>;
 
 export const errorResponseSchema = z.object({
   error: z.object({

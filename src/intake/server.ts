@@ -13,6 +13,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Socket } from 'node:net';
 import { isAllowedCallbackUrl } from '../callbacks/hosts';
 import {
+  approveErasure,
   ErasureNotFoundError,
   ErasureRefusedError,
   type ErasureRef,
@@ -25,8 +26,16 @@ import {
   type ErasureStatusReport,
   type Submitted,
 } from '../client/erasures';
+import {
+  PreviewNotFoundError,
+  previewStatus,
+  startPreview,
+  type PreviewRef,
+  type PreviewStatusReport,
+} from '../client/previews';
 import { InvalidRequestError, parseErasureRequest, parseOrInvalid, type ErasureRequest } from '../subject/request';
 import { ketchDeleteResponse, ketchError, ketchStatusFor, parseKetchDeleteRequest } from '../vendors/ketch/protocol';
+import type { Preapproval } from '../workflows/approval';
 import type { IntakeRecord, StatusCallback } from '../workflows/types';
 import { KETCH_SOURCE } from '../temporal/names';
 import { apiKeyVerifier, AuthError, hasScope, signatureVerifier, type Principal } from './auth';
@@ -35,13 +44,17 @@ import type { IntakeConfig, Scope } from './config';
 import { clientErrorHandler, errorBody, fastifyClientError, logAccess, MAX_PATH_PARAM_LENGTH } from './errors';
 import { buildOpenApi } from './openapi';
 import {
+  approveBodySchema,
   connectorCallbackBodySchema,
   DEADLINE_DAYS,
   emptyBodySchema,
   erasureRefQuerySchema,
+  previewBodySchema,
+  previewRefQuerySchema,
   requestIdParamSchema,
   skipBodySchema,
   submitBodySchema,
+  type PreviewResponse,
   type StatusResponse,
 } from './schemas';
 
@@ -69,7 +82,16 @@ export interface IntakeDeps {
   logStream?: { write(line: string): void };
   logLevel?: string;
   now?: () => number;
+  /** How long `POST /v1/previews` waits for the result before answering 202 (PREVIEW_WAIT_MS). */
+  previewWaitMs?: number;
 }
+
+/**
+ * A preview usually finishes in seconds (one find round per system, Gong's reads through its rate-limited queue), so
+ * its POST waits this long for the result; past it, the caller polls the Location. Bounded so a slow vendor or
+ * stopped workers never hold a connection open for long.
+ */
+export const PREVIEW_WAIT_MS = 10_000;
 
 export class HttpError extends Error {
   constructor(
@@ -202,6 +224,8 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     if (err instanceof HttpError) return sendError(req, reply, err.statusCode, err.code, err.message);
     if (err instanceof ErasureNotFoundError || err instanceof WorkflowNotFoundError)
       return sendError(req, reply, 404, 'not_found', 'no erasure with that request id');
+    if (err instanceof PreviewNotFoundError)
+      return sendError(req, reply, 404, 'not_found', 'no preview with that request id');
     // Not running, or the workflow's validator said no (not waiting for an operator, no such order...): its reason is
     // ours.
     if (err instanceof ErasureRefusedError) return sendError(req, reply, 409, err.code, err.message);
@@ -222,6 +246,11 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
   const statusUrl = (ref: ErasureRef, caller: Principal) => {
     const query = ref.legacy ? '?legacy=true' : ref.owner === caller.source ? '' : `?source=${ref.owner}`;
     return `${config.DSR_INTAKE_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/v1/erasures/${encodeURIComponent(ref.requestId)}${query}`;
+  };
+  /** The same for a preview (previews have no legacy ids). */
+  const previewUrl = (ref: PreviewRef, caller: Principal) => {
+    const query = ref.owner === caller.source ? '' : `?source=${ref.owner}`;
+    return `${config.DSR_INTAKE_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/v1/previews/${encodeURIComponent(ref.requestId)}${query}`;
   };
   const statusOf = async (ref: ErasureRef, caller: Principal, detail = true) =>
     statusResponse(await erasureStatus(client, ref, { detail }), statusUrl(ref, caller));
@@ -255,14 +284,31 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     return { owner, requestId };
   }
 
+  /** A preview's id route: the caller's own source's, or with `?source=` another's (operator scope). */
+  function previewRefOf(req: FastifyRequest, caller: Principal): PreviewRef {
+    const requestId = idOf(req);
+    const query = parseOrInvalid(previewRefQuerySchema, req.query ?? {});
+    const owner = query.source ?? caller.source;
+    if (owner !== caller.source && !hasScope(caller, 'operator'))
+      throw forbidden('operator', "another source's preview (?source=)");
+    return { owner, requestId };
+  }
+
   /** Starts (or finds) the erasure; refuses an id that already names someone else. */
   async function start(
     request: ErasureRequest,
     owner: string,
     intake: IntakeRecord,
     callbacks: StatusCallback[],
+    preapproval?: Preapproval,
   ): Promise<Submitted> {
-    const submitted = await submitErasure(client, request, { taskQueue: deps.taskQueue, owner, intake, callbacks });
+    const submitted = await submitErasure(client, request, {
+      taskQueue: deps.taskQueue,
+      owner,
+      intake,
+      callbacks,
+      ...(preapproval && { preapproval }),
+    });
     if (submitted.outcome === 'conflict') {
       throw new HttpError(
         409,
@@ -293,11 +339,14 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     };
     const callbacks: StatusCallback[] = body.callbackUrl ? [{ protocol: 'dsr-erasure', url: body.callbackUrl }] : [];
     const ref: ErasureRef = { owner: caller.source, requestId: body.requestId };
+    // The submitting credential approves what it pre-approved; the receipt names it.
+    const preapproval = body.preapproval && { ...body.preapproval, by: caller.name };
     const submitted = await start(
       { requestId: body.requestId, emails: body.emails, phones: body.phones },
       ref.owner,
       prune(intake),
       callbacks,
+      preapproval,
     );
     if (submitted.outcome === 'started') {
       const url = statusUrl(ref, caller);
@@ -349,6 +398,43 @@ export async function createIntakeServer(deps: IntakeDeps): Promise<FastifyInsta
     const { code, note } = parseOrInvalid(skipBodySchema, req.body ?? {});
     await skipErasure(client, ref, { code, note, by: caller.name });
     return reply.code(202).send({ requestId: ref.requestId, accepted: true });
+  });
+
+  app.post('/v1/erasures/:id/approve', { config: { auth: 'api-key' } }, async (req, reply) => {
+    const caller = authorize(req, 'operate');
+    const ref = refOf(req, caller);
+    const { note } = parseOrInvalid(approveBodySchema, req.body ?? {});
+    await approveErasure(client, ref, { ...(note === undefined ? {} : { note }), by: caller.name });
+    return reply.code(202).send({ requestId: ref.requestId, accepted: true });
+  });
+
+  // Previews: what an erasure would find, deleting nothing. Submitters ask for them, in their own source.
+  app.post('/v1/previews', { config: { auth: 'api-key' } }, async (req, reply) => {
+    const caller = authorize(req, 'submit');
+    const request = parseOrInvalid(previewBodySchema, req.body);
+    const ref: PreviewRef = { owner: caller.source, requestId: request.requestId };
+    const started = await startPreview(client, request, {
+      taskQueue: deps.taskQueue,
+      owner: ref.owner,
+      intake: { source: 'api', submittedBy: caller.name },
+    });
+    if (started.outcome === 'conflict') {
+      throw new HttpError(
+        409,
+        'conflict',
+        `a preview with request id ${request.requestId} already exists with different identifiers; a new preview needs a new id`,
+      );
+    }
+    const url = previewUrl(ref, caller);
+    const report = await previewStatus(client, ref, { waitMs: deps.previewWaitMs ?? PREVIEW_WAIT_MS });
+    if (report.status === 'Running') return reply.code(202).header('location', url).send(previewResponse(report, url));
+    return reply.code(200).send(previewResponse(report, url));
+  });
+
+  app.get('/v1/previews/:id', { config: { auth: 'api-key' } }, async (req) => {
+    const caller = authorize(req, 'read');
+    const ref = previewRefOf(req, caller);
+    return previewResponse(await previewStatus(client, ref), previewUrl(ref, caller));
   });
 
   app.post('/v1/erasures/:id/connector-callback', { config: { auth: 'api-key' } }, async (req, reply) => {
@@ -421,6 +507,11 @@ function forbidden(scope: string, what?: string): HttpError {
 /** The API's form of a status report: with the URL to poll. */
 function statusResponse(report: ErasureStatusReport, statusUrl: string): StatusResponse {
   return { ...report, statusUrl } as StatusResponse;
+}
+
+/** The API's form of a preview: its status, and once completed the result's fields beside it. */
+function previewResponse({ result, ...report }: PreviewStatusReport, statusUrl: string): PreviewResponse {
+  return { ...report, ...result, statusUrl };
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {

@@ -7,7 +7,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { parseEnv } from '../../src/config';
 import { hashApiKey, intakeEnvSchema } from '../../src/intake/config';
-import { createIntakeServer } from '../../src/intake/server';
+import { createIntakeServer, type IntakeDeps } from '../../src/intake/server';
 import type { Harness } from './harness';
 
 export const API_KEY = 'test-api-key-0123456789abcdef';
@@ -21,7 +21,11 @@ export const OPERATOR_KEY = 'test-operator-key-0123456789abcdef';
 export const TICKETS_KEY = 'test-tickets-key-0123456789abcdef';
 
 /** `h` may be a stand-in for tests that never reach Temporal (refusals before any route handler). */
-export async function startIntake(h: Pick<Harness, 'client' | 'taskQueue'>, env: Record<string, string> = {}) {
+export async function startIntake(
+  h: Pick<Harness, 'client' | 'taskQueue'>,
+  env: Record<string, string> = {},
+  deps: Pick<IntakeDeps, 'previewWaitMs'> = {},
+) {
   const lines: string[] = [];
   const config = parseEnv(intakeEnvSchema, {
     DSR_INTAKE_API_KEYS: [
@@ -41,6 +45,7 @@ export async function startIntake(h: Pick<Harness, 'client' | 'taskQueue'>, env:
     // Loopback receivers listen on ports chosen at run time; hooks.example.com is listed to test its port rule.
     callbackAllowedHosts: ['127.0.0.1:*', 'hooks.example.com'],
     logStream: { write: (line) => void lines.push(line) },
+    ...deps,
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const call = async (
