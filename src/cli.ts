@@ -1,20 +1,23 @@
 /**
  * dsr-erasure: submit and steer erasures from a terminal.
  *   dsr-erasure erase --request-id ID --email E... --phone P... [--wait]
+ *                     [--preapprove-records N] [--preapprove-mailboxes N]
+ *   dsr-erasure preview --email E... --phone P... [--request-id ID]
  *   dsr-erasure import FILE.csv [--rate N] [--dry-run] [--json]
  *   dsr-erasure list [--status S] [--limit N] [--json]
  *   dsr-erasure status ID [--source S | --legacy]
- *   dsr-erasure retry ID | skip ID --code C [--note N]   [--source S | --legacy]
+ *   dsr-erasure retry ID | skip ID --code C [--note N] | approve ID [--note N]   [--source S | --legacy]
  *   dsr-erasure callback ID --connector http:NAME --state completed|not_found|failed [--source S | --legacy]
  * Connects like the worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...).
  */
 import type { Client } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hashApiKey } from './intake/config';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadServiceConfig } from './config';
 import { connectClient } from './client/connect';
 import {
+  approveErasure,
   ErasureNotFoundError,
   ErasureRefusedError,
   type ErasureRef,
@@ -24,7 +27,9 @@ import {
   skipErasure,
   submitErasure,
 } from './client/erasures';
+import { PreviewNotFoundError, startPreview } from './client/previews';
 import { formatSummary, IMPORT_LIMITS, ImportFileError, importErasures } from './cli/import';
+import { formatPreview } from './cli/preview';
 import { formatList, LIST_LIMITS, LIST_STATUSES, listErasures, type ListStatus } from './cli/list';
 import { importProgress } from './cli/progress';
 import { InvalidRequestError, parseErasureRequest } from './subject/request';
@@ -88,6 +93,22 @@ function refOf(requestId: string, opts: RefOptions): ErasureRef {
 /** What operator actions from the CLI record as `by`: it talks to Temporal directly, with no intake credential. */
 const CLI_ACTOR = { by: CLI_SOURCE } as const;
 
+/** Pre-approved counts: positive integers, as the API takes them (the workflow's schema bounds them). */
+const preapprovedCount = numberOption(1, 1_000_000_000, true);
+
+/** The identifier options `erase` and `preview` share. */
+function addIdentifierOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--email <address>', 'an email address of the person (repeatable)').argParser(collect).default([]),
+    )
+    .addOption(
+      new Option('--phone <number>', 'a phone number with + and country code (repeatable)')
+        .argParser(collect)
+        .default([]),
+    );
+}
+
 interface CliState {
   exitCode: number;
   close(): Promise<void>;
@@ -119,44 +140,99 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
   // Before any subcommand is added, so they inherit it: errors come back to runCli instead of exiting.
   program.exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
 
-  program
-    .command('erase')
-    .description('submit an erasure request (idempotent by request id)')
-    .requiredOption('--request-id <id>', "the intake system's request id")
-    .addOption(
-      new Option('--email <address>', 'an email address of the person (repeatable)').argParser(collect).default([]),
-    )
-    .addOption(
-      new Option('--phone <number>', 'a phone number with + and country code (repeatable)')
-        .argParser(collect)
-        .default([]),
-    )
+  addIdentifierOptions(
+    program
+      .command('erase')
+      .description('submit an erasure request (idempotent by request id)')
+      .requiredOption('--request-id <id>', "the intake system's request id"),
+  )
     .option('--wait', 'wait for the receipt and print it as JSON')
-    .action(async (opts: { requestId: string; email: string[]; phone: string[]; wait?: boolean }) => {
-      // Validate before connecting: bad input never reaches Temporal.
-      const request = parseErasureRequest({ requestId: opts.requestId, emails: opts.email, phones: opts.phone });
-      const config = loadServiceConfig(env);
-      const { handle, outcome, workflowId, ...submitted } = await submitErasure(await connect(), request, {
-        taskQueue: config.DSR_TASK_QUEUE,
-        owner: CLI_SOURCE,
-        intake: { source: 'cli' },
-      });
-      if (outcome === 'conflict') {
-        throw new RequestConflictError(
-          `refused: request id ${request.requestId} already exists with different identifiers; nothing was started (a new request needs a new id)`,
+    .option(
+      '--preapprove-records <n>',
+      'delete up to this many records (messages) per system and identifier without waiting for approval',
+      preapprovedCount,
+    )
+    .option(
+      '--preapprove-mailboxes <n>',
+      'delete from up to this many mailboxes per system and identifier without waiting for approval',
+      preapprovedCount,
+    )
+    .action(
+      async (opts: {
+        requestId: string;
+        email: string[];
+        phone: string[];
+        wait?: boolean;
+        preapproveRecords?: number;
+        preapproveMailboxes?: number;
+      }) => {
+        // Validate before connecting: bad input never reaches Temporal.
+        const request = parseErasureRequest({ requestId: opts.requestId, emails: opts.email, phones: opts.phone });
+        const config = loadServiceConfig(env);
+        const preapproved = opts.preapproveRecords !== undefined || opts.preapproveMailboxes !== undefined;
+        const { handle, outcome, workflowId, ...submitted } = await submitErasure(await connect(), request, {
+          taskQueue: config.DSR_TASK_QUEUE,
+          owner: CLI_SOURCE,
+          intake: { source: 'cli' },
+          ...(preapproved && {
+            preapproval: {
+              ...(opts.preapproveRecords !== undefined && { records: opts.preapproveRecords }),
+              ...(opts.preapproveMailboxes !== undefined && { mailboxes: opts.preapproveMailboxes }),
+              ...CLI_ACTOR,
+            },
+          }),
+        });
+        if (outcome === 'conflict') {
+          throw new RequestConflictError(
+            `refused: request id ${request.requestId} already exists with different identifiers; nothing was started (a new request needs a new id)`,
+          );
+        }
+        // The run id names this run in the Web UI and `temporal workflow show`; an existing erasure's is its latest
+        // run's.
+        const runId = submitted.runId ?? (await handle.describe()).runId;
+        err(
+          outcome === 'started'
+            ? `started ${workflowId} (run ${runId})`
+            : `${workflowId} (run ${runId}) already exists with the same identifiers; attached to it (nothing new started)`,
         );
-      }
-      // The run id names this run in the Web UI and `temporal workflow show`; an existing erasure's is its latest
-      // run's.
-      const runId = submitted.runId ?? (await handle.describe()).runId;
-      err(
-        outcome === 'started'
-          ? `started ${workflowId} (run ${runId})`
-          : `${workflowId} (run ${runId}) already exists with the same identifiers; attached to it (nothing new started)`,
-      );
-      if (opts.wait) print(await handle.result());
-      else print({ workflowId, runId, outcome });
+        if (opts.wait) print(await handle.result());
+        else print({ workflowId, runId, outcome });
+      },
+    );
+
+  addIdentifierOptions(
+    program
+      .command('preview')
+      .description(
+        'what an erasure of this person would delete, per system, mailbox and Gong list, and which approval thresholds it would stop at; deletes nothing',
+      )
+      .option('--request-id <id>', 'an id for the preview (default: a new random one); the same id attaches to it'),
+  ).action(async (opts: { requestId?: string; email: string[]; phone: string[] }) => {
+    const request = parseErasureRequest({
+      requestId: opts.requestId ?? randomUUID(),
+      emails: opts.email,
+      phones: opts.phone,
     });
+    const config = loadServiceConfig(env);
+    const { handle, outcome, workflowId } = await startPreview(await connect(), request, {
+      taskQueue: config.DSR_TASK_QUEUE,
+      owner: CLI_SOURCE,
+      intake: { source: 'cli' },
+    });
+    if (outcome === 'conflict') {
+      throw new RequestConflictError(
+        `refused: a preview with request id ${request.requestId} already exists with different identifiers; nothing was started (a new preview needs a new id)`,
+      );
+    }
+    err(
+      outcome === 'started'
+        ? `started ${workflowId}; waiting for its result (nothing is deleted)`
+        : `${workflowId} already exists with the same identifiers; its result:`,
+    );
+    const result = await handle.result();
+    for (const line of formatPreview(result)) err(line);
+    print(result);
+  });
 
   program
     .command('import <file>')
@@ -246,6 +322,21 @@ function createCli(deps: CliDeps = {}): { program: Command; state: CliState } {
 
   addRefOptions(
     program
+      .command('approve <requestId>')
+      .description(
+        'an erasure waiting for approval (its find exceeded the thresholds): delete what it found; the receipt records the approval',
+      )
+      .option('--note <text>', 'a ticket or case reference, nothing personal'),
+  ).action(async (requestId: string, opts: RefOptions & { note?: string }) => {
+    await approveErasure(await connect(), refOf(requestId, opts), {
+      ...(opts.note === undefined ? {} : { note: opts.note }),
+      ...CLI_ACTOR,
+    });
+    err('approved');
+  });
+
+  addRefOptions(
+    program
       .command('callback <requestId>')
       .description("report that an HTTP connector's accepted order finished (for systems that call back)")
       .requiredOption('--connector <id>', 'the connector, e.g. http:warehouse')
@@ -302,7 +393,8 @@ export async function executeCli(argv: string[], deps: CliDeps = {}): Promise<nu
       e instanceof ConfigError ||
       e instanceof RequestConflictError ||
       e instanceof ImportFileError ||
-      e instanceof ErasureNotFoundError
+      e instanceof ErasureNotFoundError ||
+      e instanceof PreviewNotFoundError
     )
       err(e.message);
     else if (e instanceof ErasureRefusedError) err(`refused: ${e.message}`);
