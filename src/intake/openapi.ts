@@ -45,7 +45,7 @@ export const EXAMPLE_REQUEST_ID = 'DSR-1042';
 const byRequestId = { id: '$response.body#/requestId', 'query.source': '$response.body#/intake/owner' };
 const linksTo = (...operationIds: string[]) =>
   Object.fromEntries(operationIds.map((operationId) => [operationId, { operationId, parameters: byRequestId }]));
-const STEER = ['retryErasure', 'skipErasure', 'approveErasure', 'reportConnectorCallback'];
+const STEER = ['retryErasure', 'skipErasure', 'reportConnectorCallback'];
 /** A preview's owner is `owner` in its answers. */
 const toPreview = {
   getPreview: {
@@ -179,7 +179,12 @@ export function buildOpenApi(publicUrl?: string) {
           summary: 'Status, current step, and the receipt when done',
           parameters: refParams,
           responses: {
-            '200': { description: 'the status', ...json('ErasureStatus'), links: linksTo(...STEER) },
+            '200': {
+              description: 'the status',
+              ...json('ErasureStatus'),
+              // Approval is asked for in the status (actionRequired.approval), so its link starts here.
+              links: linksTo(...STEER, 'approveErasure'),
+            },
             ...rejections,
             '404': error('no erasure with that request id'),
           },

@@ -91,7 +91,7 @@ export interface IntakeDeps {
  * its POST waits this long for the result; past it, the caller polls the Location. Bounded so a slow vendor or
  * stopped workers never hold a connection open for long.
  */
-export const PREVIEW_WAIT_MS = 10_000;
+export const PREVIEW_WAIT_MS = 5_000;
 
 export class HttpError extends Error {
   constructor(
