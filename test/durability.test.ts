@@ -93,7 +93,7 @@ test('a worker killed mid-request is replaced and the erasure finishes without d
 
 /** Per vendor: the delete call in flight when the worker dies (the vendor acts, nobody hears), and how many deletes come first. */
 const KILL_MID_BATCH = [
-  { connector: 'hubspot', key: 'hubspot', operation: 'gdpr-delete', after: 2, env: { DSR_CRM_CONNECTORS: 'hubspot' } },
+  { connector: 'hubspot', key: 'hubspot', operation: 'gdpr-delete', after: 2, crm: 'hubspot', email: 'm365' },
   {
     connector: 'salesforce',
     key: 'salesforce',
@@ -101,19 +101,19 @@ const KILL_MID_BATCH = [
     after: 0,
     env: { DSR_CRM_CONNECTORS: 'salesforce' },
   },
-  { connector: 'm365', key: 'graph', operation: 'permanent-delete', after: 2, env: { DSR_EMAIL_CONNECTORS: 'm365' } },
-  { connector: 'gmail', key: 'google', operation: 'batch-delete', after: 1, env: { DSR_EMAIL_CONNECTORS: 'gmail' } },
+  { connector: 'm365', key: 'graph', operation: 'permanent-delete', after: 2, crm: 'hubspot', email: 'm365' },
+  { connector: 'gmail', key: 'google', operation: 'batch-delete', after: 1, crm: 'hubspot', email: 'gmail' },
 ] as const;
 
 test.each(KILL_MID_BATCH)(
   'a worker killed in the middle of $connector deletes: the receipt equals what the vendor deleted, record by record',
-  async ({ connector, key, operation, after, env }) => {
-    const vendors = ['gong', env.DSR_CRM_CONNECTORS ?? 'hubspot', env.DSR_EMAIL_CONNECTORS ?? 'm365'];
+  async ({ connector, key, operation, after, crm, email }) => {
+    const vendors = ['gong', crm, email];
     const h = (harness = await startHarness({
       bundle,
       noWorkers: true,
       sandbox: { vendors: vendors as SandboxVendor[] },
-      env: { DSR_CRM_CONNECTORS: vendors[1]!, DSR_EMAIL_CONNECTORS: vendors[2]! },
+      env: { DSR_CRM_CONNECTORS: crm, DSR_EMAIL_CONNECTORS: email },
     }));
     for (let i = 0; i < 6; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
     const controls = (h.sandbox as unknown as Record<string, { controls: SimControls }>)[key]!.controls;
