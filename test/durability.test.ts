@@ -91,7 +91,7 @@ test('a worker killed mid-request is replaced and the erasure finishes without d
   );
 });
 
-/** Per vendor: the delete call in flight when the worker dies (the vendor acts, nobody hears), and how many deletes come first. */
+/** Per vendor: the delete held open when the worker dies (the vendor acts, nobody hears), after `after` others. */
 const KILL_MID_BATCH = [
   { connector: 'hubspot', key: 'hubspot', operation: 'gdpr-delete', after: 2, crm: 'hubspot', email: 'm365' },
   {
@@ -99,7 +99,8 @@ const KILL_MID_BATCH = [
     key: 'salesforce',
     operation: 'delete-records',
     after: 0,
-    env: { DSR_CRM_CONNECTORS: 'salesforce' },
+    crm: 'salesforce',
+    email: 'm365',
   },
   { connector: 'm365', key: 'graph', operation: 'permanent-delete', after: 2, crm: 'hubspot', email: 'm365' },
   { connector: 'gmail', key: 'google', operation: 'batch-delete', after: 1, crm: 'hubspot', email: 'gmail' },
