@@ -7,9 +7,20 @@ import {
   type ConnectorContext,
   type ErasureConnector,
   type FoundPage,
+  type MailboxList,
 } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import { recordingContext } from './vendor';
+
+/** The connector's mailboxes (mail connectors all have listMailboxes). */
+export async function listMailboxes(
+  connector: ErasureConnector,
+  identifier: Identifier,
+  ctx: ConnectorContext = recordingContext(),
+): Promise<MailboxList> {
+  if (!connector.listMailboxes) throw new Error(`${connector.id} lists no mailboxes`);
+  return connector.listMailboxes(identifier, ctx);
+}
 
 /** Every page of one listing in `mailbox`, following the cursors. */
 export async function findAll(
@@ -51,8 +62,7 @@ export async function sweepMail(
   identifier: Identifier,
   ctx: ConnectorContext = recordingContext(),
 ): Promise<MailSweep> {
-  if (!connector.listMailboxes) throw new Error(`${connector.id} lists no mailboxes`);
-  const { mailboxes, unreachable = 0 } = await connector.listMailboxes(identifier, ctx);
+  const { mailboxes, unreachable = 0 } = await listMailboxes(connector, identifier, ctx);
   const sweep: MailSweep = {
     mailboxes,
     unreachable,

@@ -10,7 +10,7 @@ import {
   type GraphSimOptions,
   type GraphSimulator,
 } from '../../src/vendors/msgraph/simulator';
-import { findAll, sweepMail } from '../helpers/mail';
+import { findAll, listMailboxes, sweepMail } from '../helpers/mail';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -163,7 +163,7 @@ describe('M365 connector', () => {
     const connector = createM365Connector(client());
 
     const ctx = context();
-    const { mailboxes } = await (connector.listMailboxes as NonNullable<typeof connector.listMailboxes>)(subject, ctx);
+    const { mailboxes } = await listMailboxes(connector, subject, ctx);
     expect(mailboxes).toHaveLength(5);
     expect(ops('list-users')).toHaveLength(3);
     expect(ctx.beats).toEqual([{ users: 2 }, { users: 4 }, { users: 5 }]);
