@@ -1,7 +1,4 @@
-/**
- * The mail connectors' tests drive find/deleteFound the way the workflow does (src/workflows/sweep.ts),
- * in one process and without Temporal.
- */
+/** For the mail connectors' tests: their mailboxes, and one listing's pages (eraseInProcess runs whole sweeps). */
 import {
   MAX_FOUND_PER_PAGE,
   type ConnectorContext,
@@ -38,68 +35,4 @@ export async function findAll(
     cursor = page.cursor;
   } while (cursor !== undefined);
   return { ids: pages.flatMap((p) => p.ids), pages };
-}
-
-export interface MailSweep {
-  mailboxes: string[];
-  unreachable: number;
-  /** Ids found (each once, in order), and what deleteFound said of them. */
-  found: string[];
-  deleted: string[];
-  alreadyGone: string[];
-  /** Mailboxes whose find answered `noMailbox`. */
-  noMailbox: number;
-  rounds: number;
-  method: string;
-}
-
-/**
- * List the mailboxes; then rounds of: every page of every mailbox, and a delete (in batches of at most
- * MAX_FOUND_PER_PAGE) of the ids not seen before; until a round finds nothing new.
- */
-export async function sweepMail(
-  connector: ErasureConnector,
-  identifier: Identifier,
-  ctx: ConnectorContext = recordingContext(),
-): Promise<MailSweep> {
-  const { mailboxes, unreachable = 0 } = await listMailboxes(connector, identifier, ctx);
-  const sweep: MailSweep = {
-    mailboxes,
-    unreachable,
-    found: [],
-    deleted: [],
-    alreadyGone: [],
-    noMailbox: 0,
-    rounds: 0,
-    method: '',
-  };
-  const seen = new Set<string>();
-  const empty = new Set<string>();
-  for (;;) {
-    sweep.rounds += 1;
-    let fresh = 0;
-    for (const mailbox of mailboxes) {
-      if (empty.has(mailbox)) continue;
-      const { ids, pages } = await findAll(connector, identifier, mailbox, ctx);
-      if (pages.some((p) => p.noMailbox)) {
-        empty.add(mailbox);
-        continue;
-      }
-      const newIds = [...new Set(ids)].filter((id) => !seen.has(`${mailbox} ${id}`));
-      for (const id of newIds) seen.add(`${mailbox} ${id}`);
-      sweep.found.push(...newIds);
-      fresh += newIds.length;
-      for (let i = 0; i < newIds.length; i += MAX_FOUND_PER_PAGE) {
-        const batch = newIds.slice(i, i + MAX_FOUND_PER_PAGE);
-        const report = await connector.deleteFound(identifier, mailbox, batch, ctx);
-        expect([...report.deleted, ...report.alreadyGone].sort()).toEqual([...batch].sort());
-        sweep.deleted.push(...report.deleted);
-        sweep.alreadyGone.push(...report.alreadyGone);
-      }
-    }
-    if (fresh === 0) break;
-  }
-  sweep.noMailbox = empty.size;
-  sweep.method = connector.method(identifier, { found: sweep.found.length, permanent: true, unreachable });
-  return sweep;
 }

@@ -22,7 +22,8 @@ import {
   type GoogleSimOptions,
   type GoogleSimulator,
 } from '../../src/vendors/google/simulator';
-import { findAll, listMailboxes, sweepMail } from '../helpers/mail';
+import { eraseInProcess } from '../../src/connectors/erase-in-process';
+import { findAll, listMailboxes } from '../helpers/mail';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -117,19 +118,23 @@ describe('Gmail connector', () => {
 
     const connector = createGmailConnector(client());
     expect(connector).toMatchObject({ id: 'gmail', step: 'email', mailboxes: true, kinds: ['email'] });
-    const sweep = await sweepMail(connector, subject);
+    const outcome = await eraseInProcess(connector, subject);
 
-    expect(sweep).toMatchObject({
-      mailboxes: [ADMIN, A, B, C].sort(),
-      unreachable: 0,
-      alreadyGone: [],
-      noMailbox: 0,
+    expect(outcome).toMatchObject({
+      connector: 'gmail',
+      found: 4,
+      deleted: 4,
+      alreadyGone: 0,
       rounds: 2,
       method: GMAIL_METHOD,
     });
-    expect(sweep.method).toMatch(/batchDelete \(permanent; Google Vault/);
-    expect([...sweep.found].sort()).toEqual([...hits].sort());
-    expect([...sweep.deleted].sort()).toEqual([...hits].sort());
+    expect(outcome.method).toMatch(/batchDelete \(permanent; Google Vault/);
+    expect(outcome.mailboxes).toEqual([
+      { mailbox: A, found: 2, deleted: 2 },
+      { mailbox: B, found: 1, deleted: 1 },
+      { mailbox: C, found: 1, deleted: 1 },
+    ]);
+    expect([...outcome.deletedIds].sort()).toEqual([...hits].sort());
     expect([...sim.controls.deletions].sort()).toEqual([...hits].sort());
     expect(sim.messages(A).map((m) => m.id)).toEqual([keepA]);
     expect(sim.messages(B).map((m) => m.id)).toEqual([keepB]);
@@ -166,8 +171,14 @@ describe('Gmail connector', () => {
     await start();
     const id = sim.seedMessage(A, { from: EMAIL });
     const connector = createGmailConnector(client(), [A]);
-    expect(await sweepMail(connector, subject)).toMatchObject({ found: [id], deleted: [id] });
-    expect(await sweepMail(connector, subject)).toMatchObject({ found: [], deleted: [], alreadyGone: [], rounds: 1 });
+    expect(await eraseInProcess(connector, subject)).toMatchObject({ found: 1, deleted: 1, deletedIds: [id] });
+    expect(await eraseInProcess(connector, subject)).toMatchObject({
+      found: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      deletedIds: [],
+      rounds: 1,
+    });
     expect(ops('batch-delete')).toHaveLength(1); // nothing to delete, nothing sent
 
     // Gmail does not say which ids still existed: all of them count as deleted (they are gone either way).
@@ -220,8 +231,9 @@ describe('Gmail connector', () => {
     expect(listsOf(U3).map((r) => r.query.pageToken)).toEqual([undefined, pages[0]?.cursor, pages[1]?.cursor]);
     expect(ops('batch-delete')).toHaveLength(0);
 
-    const sweep = await sweepMail(connector, subject);
-    expect(sweep.deleted).toEqual(seeded);
+    const outcome = await eraseInProcess(connector, subject);
+    expect(outcome).toMatchObject({ found: 260, deleted: 260 });
+    expect(outcome.deletedIds).toEqual(seeded.slice(0, 200)); // receipt cap; the count stays exact
     expect(sim.controls.deletions).toEqual(seeded);
     expect(sim.messages(U3)).toHaveLength(3);
   });
@@ -253,9 +265,9 @@ describe('Gmail connector', () => {
     await start();
     sim.seedMessage(A, { from: EMAIL });
     sim.seedMessage(B, { from: EMAIL });
-    const sweep = await sweepMail(createGmailConnector(client({ adminUser: undefined }), [C, B]), subject);
-    expect(sweep).toMatchObject({ mailboxes: [B, C], unreachable: 0 });
-    expect(sweep.deleted).toHaveLength(1);
+    const connector = createGmailConnector(client({ adminUser: undefined }), [C, B]);
+    expect(await listMailboxes(connector, subject)).toEqual({ mailboxes: [B, C], unreachable: 0 });
+    expect(await eraseInProcess(connector, subject)).toMatchObject({ found: 1, deleted: 1 });
     expect(sim.messages(A)).toHaveLength(1);
     expect(sim.messages(B)).toHaveLength(0);
     expect(ops('list-users')).toHaveLength(0);
@@ -266,9 +278,7 @@ describe('Gmail connector', () => {
     await start();
     sim.seedUser('nomail@corp.example', { gmail: false });
     sim.seedMessage(A, { from: EMAIL });
-    const sweep = await sweepMail(createGmailConnector(client()), subject);
-    expect(sweep).toMatchObject({ noMailbox: 1 });
-    expect(sweep.deleted).toHaveLength(1);
+    expect(await eraseInProcess(createGmailConnector(client()), subject)).toMatchObject({ found: 1, deleted: 1 });
     expect(await createGmailConnector(client()).find(subject, 'nomail@corp.example', undefined, context())).toEqual({
       ids: [],
       noMailbox: true,
@@ -291,11 +301,11 @@ describe('Gmail connector', () => {
     ];
     sim.seedMessage(A, { from: EMAIL });
 
-    const sweep = await sweepMail(createGmailConnector(client()), subject);
-    expect(sweep).toMatchObject({ unreachable: 2, method: gmailMethod(2) });
-    expect(sweep.mailboxes).toEqual([ADMIN, A, B, C].sort());
-    expect(sweep.deleted).toHaveLength(1);
-    expect(sweep.method).toContain('; the mailboxes of 2 suspended users not searched');
+    const connector = createGmailConnector(client());
+    expect(await listMailboxes(connector, subject)).toEqual({ mailboxes: [ADMIN, A, B, C].sort(), unreachable: 2 });
+    const outcome = await eraseInProcess(connector, subject);
+    expect(outcome).toMatchObject({ found: 1, deleted: 1, method: gmailMethod(2) });
+    expect(outcome.method).toContain('; the mailboxes of 2 suspended users not searched');
     expect(gmailMethod(1)).toContain('; the mailbox of 1 suspended user not searched');
     expect([...sim.messages(D), ...sim.messages('erin@corp.example')].map((m) => m.id)).toEqual(unreached);
     expect(sim.vendor.issued.map((t) => t.sub)).not.toContain(D);
@@ -313,17 +323,17 @@ describe('Gmail connector', () => {
     sim.seedMessage(A, { from: EMAIL });
     sim.seedMessage(D, { from: EMAIL });
 
-    const f = await failure(sweepMail(createGmailConnector(client(), [A, D]), subject));
+    const f = await failure(eraseInProcess(createGmailConnector(client(), [A, D]), subject));
     expect(f).toMatchObject({ type: 'ConnectorMisconfigured', nonRetryable: true });
     expect(f.message).toContain('invalid_grant');
     expect(f.message).toContain('the user is suspended');
     expect(f.message).toContain('entry 2 of GOOGLE_MAILBOXES');
     expect(ops('get-user').map((r) => r.status)).toEqual([200]); // the Directory tells suspended from unknown
-    expect(sim.messages(A)).toEqual([]);
+    expect(sim.messages(A)).toHaveLength(1); // the first round deletes only once every mailbox was searched
     expect(sim.messages(D)).toHaveLength(1);
 
     // Without GOOGLE_ADMIN_USER the Directory cannot be asked: Google's invalid_grant, with the hint and the position.
-    const g = await failure(sweepMail(createGmailConnector(client({ adminUser: undefined }), [D]), subject));
+    const g = await failure(eraseInProcess(createGmailConnector(client({ adminUser: undefined }), [D]), subject));
     expect(g).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(g.message).toContain('does not exist or is suspended');
     expect(g.message).toContain('entry 1 of GOOGLE_MAILBOXES');
@@ -342,10 +352,8 @@ describe('Gmail connector', () => {
     expect(f).toMatchObject({ type: 'GoogleUserSuspended', nonRetryable: true });
     expect(f.message).toContain('suspended since the Directory listed them');
 
-    const sweep = await sweepMail(connector, subject);
-    expect(sweep).toMatchObject({ unreachable: 1, method: gmailMethod(1) });
-    expect(sweep.mailboxes).not.toContain(B);
-    expect(sweep.deleted).toHaveLength(1);
+    expect((await listMailboxes(connector, subject)).mailboxes).not.toContain(B);
+    expect(await eraseInProcess(connector, subject)).toMatchObject({ found: 1, deleted: 1, method: gmailMethod(1) });
     expect(sim.messages(B)).toHaveLength(1);
   });
 
@@ -384,8 +392,8 @@ describe('Google auth (service account, domain-wide delegation)', () => {
       sim.seedMessage(m, { to: [EMAIL], from: m });
     }
     const c = client();
-    await sweepMail(createGmailConnector(c), subject);
-    await sweepMail(createGmailConnector(c), subject); // second run: all tokens cached
+    await eraseInProcess(createGmailConnector(c), subject);
+    await eraseInProcess(createGmailConnector(c), subject); // second run: all tokens cached
     expect(sim.controls.log.length).toBeGreaterThan(10);
     expect(ops('token')).toHaveLength(5);
     expect(sim.vendor.issued.map((t) => `${t.sub} ${t.scope}`).sort()).toEqual(
@@ -443,7 +451,7 @@ describe('Google auth (service account, domain-wide delegation)', () => {
     await start();
     sim.vendor.delegationGranted = false;
     for (const connector of [createGmailConnector(client()), createGmailConnector(client(), [A])]) {
-      const f = await failure(sweepMail(connector, subject));
+      const f = await failure(eraseInProcess(connector, subject));
       expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
       expect(f.message).toContain('unauthorized_client');
       expect(f.message).toContain('GOOGLE_SERVICE_ACCOUNT_JSON');
@@ -469,7 +477,9 @@ describe('Google auth (service account, domain-wide delegation)', () => {
   ] as const)('%s -> non-retryable VendorAuthFailed', async (_name, overrides, mailboxes, code) => {
     await start({ grantedScopes: mailboxes ? undefined : [GMAIL_SCOPE] });
     sim.seedMessage(A, { from: EMAIL });
-    const f = await failure(sweepMail(createGmailConnector(client(overrides), mailboxes && [...mailboxes]), subject));
+    const f = await failure(
+      eraseInProcess(createGmailConnector(client(overrides), mailboxes && [...mailboxes]), subject),
+    );
     expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(f.message).toContain(code);
     expect(f.message).not.toContain('nobody');
@@ -494,7 +504,7 @@ describe('Google failures', () => {
     ] as const) {
       const body = googleError(403, `User-rate limit exceeded for ${A}`, reason);
       sim.controls.inject({ kind: 'status', status: 403, body }, { operation });
-      const f = await failure(sweepMail(createGmailConnector(client(), [A]), subject));
+      const f = await failure(eraseInProcess(createGmailConnector(client(), [A]), subject));
       expect(f).toMatchObject({ type: 'VendorRateLimited', nonRetryable: false });
       expect(f.message).toContain(reason);
       expect(f.nextRetryDelay).toBeUndefined(); // the activity's exponential backoff applies
@@ -504,7 +514,7 @@ describe('Google failures', () => {
   it('429 -> retryable VendorRateLimited, after Retry-After when Google sends one', async () => {
     await start({ ratePerSecond: 2, rateLimitRetryAfterSeconds: 3 });
     for (let i = 0; i < 5; i++) sim.seedMessage(A, { from: EMAIL });
-    const limited = await failure(sweepMail(createGmailConnector(client(), [A, B, C]), subject));
+    const limited = await failure(eraseInProcess(createGmailConnector(client(), [A, B, C]), subject));
     expect(limited).toMatchObject({ type: 'VendorRateLimited', nonRetryable: false });
     expect(limited.message).toContain('RESOURCE_EXHAUSTED,rateLimitExceeded');
     expect(Number(limited.nextRetryDelay)).toBeGreaterThanOrEqual(3_000);
@@ -537,10 +547,10 @@ describe('Google failures', () => {
     await start();
     sim.seedMessage(A, { from: EMAIL });
     sim.controls.inject(fault, { operation });
-    const f = await failure(sweepMail(createGmailConnector(client(), [A]), subject));
+    const f = await failure(eraseInProcess(createGmailConnector(client(), [A]), subject));
     expect(f).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
     // The retry converges either way: batchDelete is safe to repeat.
-    expect(await sweepMail(createGmailConnector(client(), [A]), subject)).toBeDefined();
+    expect(await eraseInProcess(createGmailConnector(client(), [A]), subject)).toBeDefined();
     expect(sim.messages(A)).toEqual([]);
   });
 
@@ -634,11 +644,11 @@ describe('googleClientFromEnv', () => {
       expect(await (inline as NonNullable<typeof inline>).client.listUsers()).toEqual(
         [ADMIN, A, B, C].map((email) => ({ email, suspended: false })),
       );
-      const sweep = await sweepMail(
+      const outcome = await eraseInProcess(
         createGmailConnector(fromFile?.client as GoogleWorkspaceClient, fromFile?.mailboxes),
         subject,
       );
-      expect(sweep.deleted).toHaveLength(1);
+      expect(outcome).toMatchObject({ deleted: 1 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

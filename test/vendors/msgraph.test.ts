@@ -10,7 +10,8 @@ import {
   type GraphSimOptions,
   type GraphSimulator,
 } from '../../src/vendors/msgraph/simulator';
-import { findAll, listMailboxes, sweepMail } from '../helpers/mail';
+import { eraseInProcess } from '../../src/connectors/erase-in-process';
+import { findAll, listMailboxes } from '../helpers/mail';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -70,12 +71,27 @@ describe('M365 connector', () => {
 
     const connector = createM365Connector(client());
     expect(connector).toMatchObject({ id: 'm365', step: 'email', mailboxes: true, kinds: ['email'] });
-    const sweep = await sweepMail(connector, subject);
+    const outcome = await eraseInProcess(connector, subject);
 
-    expect(sweep).toMatchObject({ alreadyGone: [], noMailbox: 1, rounds: 2, method: M365_METHOD });
-    expect(sweep.mailboxes).toEqual([...sim.vendor.users.map((u) => u.id)].sort());
-    expect([...sweep.found].sort()).toEqual([...hits].sort());
-    expect([...sweep.deleted].sort()).toEqual([...hits].sort());
+    expect(outcome).toMatchObject({
+      connector: 'm365',
+      found: 4,
+      deleted: 4,
+      alreadyGone: 0,
+      rounds: 2,
+      method: M365_METHOD,
+    });
+    const userId = (upn: string) => sim.vendor.user(upn)?.id ?? '';
+    expect(outcome.mailboxes).toEqual(
+      [
+        { mailbox: userId(A), found: 2, deleted: 2 },
+        { mailbox: userId(B), found: 1, deleted: 1 },
+        { mailbox: userId(C), found: 1, deleted: 1 },
+      ].sort((x, y) => (x.mailbox < y.mailbox ? -1 : 1)),
+    );
+    expect([...outcome.deletedIds].sort()).toEqual([...hits].sort());
+    const guest = sim.vendor.user('guest@corp.example')?.id;
+    expect(await connector.find(subject, guest, undefined, context())).toEqual({ ids: [], noMailbox: true });
     expect([...sim.controls.deletions].sort()).toEqual([...hits].sort());
     expect(sim.messages(A).map((m) => m.id)).toEqual([keepA]);
     expect(sim.messages(B).map((m) => m.id)).toEqual([keepB]);
@@ -119,7 +135,13 @@ describe('M365 connector', () => {
     });
     expect(await connector.deleteFound(subject, A, ids, context())).toEqual({ deleted: [], alreadyGone: ids });
     expect(sim.controls.deletions).toEqual([id]);
-    expect(await sweepMail(connector, subject)).toMatchObject({ found: [], deleted: [], rounds: 1 });
+    expect(await eraseInProcess(connector, subject)).toMatchObject({
+      found: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      deletedIds: [],
+      rounds: 1,
+    });
   });
 
   it('a delete done and then answered 5xx: the retry with the same ids reports them all, each deleted once', async () => {
@@ -202,9 +224,9 @@ describe('M365 connector', () => {
     ]);
 
     sim.controls.log.length = 0;
-    const sweep = await sweepMail(connector, subject);
-    expect(sweep).toMatchObject({ rounds: 3, alreadyGone: [] });
-    expect(sweep.deleted).toHaveLength(1_005);
+    const outcome = await eraseInProcess(connector, subject);
+    expect(outcome).toMatchObject({ found: 1_005, deleted: 1_005, alreadyGone: 0, rounds: 3 });
+    expect(outcome.deletedIds).toHaveLength(200); // receipt cap; the count stays exact
     expect(sim.controls.deletions).toHaveLength(1_005);
     expect(sim.messages(A)).toEqual([]);
   }, 60_000);
@@ -214,9 +236,9 @@ describe('M365 connector', () => {
     for (const m of [A, B, C]) sim.seedMailbox(m);
     sim.seedMessage(A, { from: EMAIL });
     sim.seedMessage(B, { from: EMAIL });
-    const sweep = await sweepMail(createM365Connector(client(), [C, B]), subject);
-    expect(sweep).toMatchObject({ mailboxes: [B, C], noMailbox: 0 });
-    expect(sweep.deleted).toHaveLength(1);
+    const connector = createM365Connector(client(), [C, B]);
+    expect(await listMailboxes(connector, subject)).toEqual({ mailboxes: [B, C] });
+    expect(await eraseInProcess(connector, subject)).toMatchObject({ found: 1, deleted: 1 });
     expect(sim.messages(A)).toHaveLength(1);
     expect(sim.messages(B)).toHaveLength(0);
     expect(ops('list-users')).toHaveLength(0);
@@ -280,7 +302,7 @@ describe('Graph client auth', () => {
       sim.seedMessage(m, { to: [EMAIL], from: m });
     }
     const c = client();
-    await sweepMail(createM365Connector(c), subject);
+    await eraseInProcess(createM365Connector(c), subject);
     expect(sim.controls.log.length).toBeGreaterThan(10);
     expect(ops('token')).toHaveLength(1);
 
@@ -307,7 +329,7 @@ describe('Graph client auth', () => {
   ])('%s -> non-retryable VendorAuthFailed naming the variables', async (_name, overrides, code) => {
     await start();
     sim.seedMailbox(A);
-    const f = await failure(sweepMail(createM365Connector(client(overrides), [A]), subject));
+    const f = await failure(eraseInProcess(createM365Connector(client(overrides), [A]), subject));
     expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(f.message).toContain(code);
     expect(f.message).toContain('M365_CLIENT_SECRET');
@@ -320,7 +342,7 @@ describe('Graph client failures', () => {
     await start({ ratePerSecond: 2, rateLimitRetryAfterSeconds: 3 });
     sim.seedMailbox(A);
     for (let i = 0; i < 5; i++) sim.seedMessage(A, { from: EMAIL });
-    const f = await failure(sweepMail(createM365Connector(client(), [A]), subject));
+    const f = await failure(eraseInProcess(createM365Connector(client(), [A]), subject));
     expect(f).toMatchObject({ type: 'VendorRateLimited', nonRetryable: false });
     expect(f.message).toContain('ApplicationThrottled');
     expect(Number(f.nextRetryDelay)).toBeGreaterThanOrEqual(3_000);
