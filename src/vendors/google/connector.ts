@@ -52,11 +52,11 @@ export function createGmailConnector(client: GoogleWorkspaceClient, mailboxes?: 
       );
     }
     if (err.type === GOOGLE_USER_SUSPENDED) {
-      // Listed as active, suspended since: nothing here can reach the mail; listing the users again counts the user.
+      // Suspended between our find and delete: what was found there cannot be deleted now; an operator decides.
       return ApplicationFailure.create({
         type: GOOGLE_USER_SUSPENDED,
         nonRetryable: true,
-        message: `${err.message}; mailbox: a user suspended since the Directory listed them; listing the users again counts them as not searched`,
+        message: `${err.message}; mailbox: a user suspended since their messages were found; retry once the user is active, or skip`,
       });
     }
     return err;
@@ -97,6 +97,8 @@ export function createGmailConnector(client: GoogleWorkspaceClient, mailboxes?: 
         page = await listPage(box, email, cursor);
       } catch (err) {
         if (failureOfType(err, GMAIL_NOT_ENABLED)) return mailboxWithoutMail(err, configured, box);
+        // Listed as active, suspended since: its mail cannot be reached; the receipt counts it as not searched.
+        if (!mailboxes && failureOfType(err, GOOGLE_USER_SUSPENDED)) return { ids: [], unreachable: true };
         throw failureIn(err, box);
       }
       return { ids: page.ids, ...(page.nextPageToken ? { cursor: page.nextPageToken } : {}) };
