@@ -16,6 +16,10 @@ export const durationTextSchema = z
 /** A duration as text or as a number of milliseconds. */
 const duration = z.union([durationTextSchema, z.number().int().positive()]);
 
+const count = z.number().int().positive('must be a positive integer').max(1_000_000_000);
+/** Approval thresholds (or an intake system's pre-approval): positive integers. */
+export const approvalThresholdsSchema = z.object({ records: count.optional(), mailboxes: count.optional() }).strict();
+
 export const erasureSettingsSchema = z.object({
   /** First wait after the Gong erase calls; Gong says deletion "may take several hours". */
   verifyInitialWait: duration,
@@ -40,6 +44,19 @@ export const erasureSettingsSchema = z.object({
   externalMaxWait: duration,
   /** How long a status callback is retried (with backoff) before it is recorded as failed. */
   callbackMaxWait: duration,
+  /**
+   * Above these counts a sweep waits for an operator's `approve` before deleting anything: keyed by
+   * step (`crm`, `email`) or connector id, which wins (src/workflows/approval.ts).
+   */
+  approvalThresholds: z.record(
+    z.string().regex(/^[a-z][a-z0-9:_-]{0,63}$/, 'must be crm, email or a connector id'),
+    approvalThresholdsSchema,
+  ),
+  /**
+   * Vendor calls one sweep makes in a workflow's history before it moves on (to a child workflow,
+   * then continue-as-new), so a mailbox with 50,000 matches never outgrows Temporal's history limits.
+   */
+  sweepCallsPerRun: z.number().int().min(1).max(10_000),
 });
 
 export type ErasureSettings = z.infer<typeof erasureSettingsSchema>;

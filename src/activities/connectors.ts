@@ -5,16 +5,21 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../failures';
+import { eraseInProcess } from '../connectors/erase-in-process';
 import type {
   AnyConnector,
+  ConnectorContext,
   ConnectorDescriptor,
   ConnectorOutcome,
+  DeleteReport,
   ErasureConnector,
   ExternalOrderResult,
   ExternalStatus,
   ExternalSystemConnector,
+  FoundPage,
+  SweepSummary,
 } from '../connectors/types';
-import { subjectRef } from '../security/subject-ref';
+import { mailboxRef, subjectRef } from '../security/subject-ref';
 import { parseErasureWorkflowId } from '../temporal/names';
 import type { Identifier } from '../subject/identifiers';
 import { resolveSettings } from '../workflows/settings';
@@ -26,6 +31,12 @@ export interface ErasurePlan {
   settings: Partial<ErasureSettings>;
   /** Keyed hashes of the identifiers, in the order given: what receipts and progress show. */
   subjectRefs: string[];
+}
+
+/** Heartbeats (counts only) and the previous attempt's last heartbeat, for long vendor calls. */
+function activityContext(): ConnectorContext {
+  const ctx = Context.current();
+  return { heartbeat: (details) => ctx.heartbeat(details), resumeFrom: ctx.info.heartbeatDetails };
 }
 
 export interface ConnectorActivityDeps {
@@ -49,12 +60,13 @@ export function createConnectorActivities({ connectors, settings = {}, subjectHa
   return {
     async planErasure(identifiers: Identifier[]): Promise<ErasurePlan> {
       return {
-        connectors: connectors.map(({ id, step, displayName, kinds, scope }) => ({
-          id,
-          step,
-          displayName,
-          kinds,
-          scope: scope ?? 'identifier',
+        connectors: connectors.map((c) => ({
+          id: c.id,
+          step: c.step,
+          displayName: c.displayName,
+          kinds: c.kinds,
+          scope: c.scope ?? 'identifier',
+          ...(c.scope !== 'subject' && c.listMailboxes && { mailboxes: true }),
         })),
         // Fully resolved here, so the history records every value the workflow branches on.
         settings: resolveSettings(settings),
@@ -62,12 +74,50 @@ export function createConnectorActivities({ connectors, settings = {}, subjectHa
       };
     },
 
+    /**
+     * Erasures started before find-then-delete schedule this one activity per connector and
+     * identifier: it runs the same sweep in one attempt. New erasures use the four below.
+     */
     async eraseWithConnector(connectorId: string, identifier: Identifier): Promise<ConnectorOutcome> {
-      const ctx = Context.current();
-      return perIdentifier(connectorId).erase(identifier, {
-        heartbeat: (details) => ctx.heartbeat(details),
-        resumeFrom: ctx.info.heartbeatDetails,
-      });
+      return eraseInProcess(perIdentifier(connectorId), identifier, activityContext());
+    },
+
+    /** The mailboxes a mail connector searches, each with its keyed hash (what progress shows). */
+    async listConnectorMailboxes(connectorId: string, identifier: Identifier) {
+      const connector = perIdentifier(connectorId);
+      if (!connector.listMailboxes) return { mailboxes: [], unreachable: 0 };
+      const listed = await connector.listMailboxes(identifier, activityContext());
+      return {
+        mailboxes: listed.mailboxes.map((address) => ({ address, ref: mailboxRef(subjectHashKey, address) })),
+        unreachable: listed.unreachable ?? 0,
+      };
+    },
+
+    /** Read-only: one page of what holds the identifier. Its result is the ledger's record. */
+    async findWithConnector(
+      connectorId: string,
+      identifier: Identifier,
+      mailbox: string | undefined,
+      cursor: string | undefined,
+    ): Promise<FoundPage> {
+      return perIdentifier(connectorId).find(identifier, mailbox, cursor, activityContext());
+    },
+
+    /** Deletes exactly the ids a find recorded; idempotent (gone counts as deleted). */
+    async deleteWithConnector(
+      connectorId: string,
+      identifier: Identifier,
+      mailbox: string | undefined,
+      ids: string[],
+    ): Promise<DeleteReport> {
+      return perIdentifier(connectorId).deleteFound(identifier, mailbox, ids, activityContext());
+    },
+
+    /** The connector's last call for the identifier, and the receipt's method sentence. */
+    async finishWithConnector(connectorId: string, identifier: Identifier, summary: SweepSummary): Promise<string> {
+      const connector = perIdentifier(connectorId);
+      await connector.finish?.(identifier, activityContext());
+      return connector.method(identifier, summary);
     },
 
     /**

@@ -143,7 +143,7 @@ export interface ErasureConnector extends ConnectorDescriptor {
     ids: string[],
     ctx: ConnectorContext,
   ): Promise<DeleteReport>;
-  /** After everything found is deleted: anything per identifier (HubSpot: GDPR delete by address, which blocklists it). */
+  /** After everything found is deleted: a last call (HubSpot: GDPR delete by address, which blocklists it). */
   finish?(identifier: Identifier, ctx: ConnectorContext): Promise<void>;
   /** The receipt's method sentence. Pure: no vendor calls. */
   method(identifier: Identifier, summary: SweepSummary): string;

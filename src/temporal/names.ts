@@ -26,6 +26,11 @@ export function erasureWorkflowId(owner: string, requestId: string): string {
   return `erasure-${owner}/${requestId}`;
 }
 
+/** A preview of an erasure lives beside it, under its own prefix (never counted or listed as an erasure). */
+export function previewWorkflowId(owner: string, requestId: string): string {
+  return `preview-${owner}/${requestId}`;
+}
+
 /** The id of an erasure started before ids were namespaced by owner. */
 export function legacyErasureWorkflowId(requestId: string): string {
   return `erasure-${requestId}`;

@@ -3,9 +3,13 @@
  * identifier it can search by, or one order for the whole request for a system reached by order.
  */
 import type { ConnectorDescriptor, ConnectorStep } from '../connectors/types';
+import { patched } from '@temporalio/workflow';
+import { runConnectorSweep } from './connector-sweep';
 import { runExternalOrder } from './external-orders';
 import { now, setState } from './progress';
 import type { StepContext } from './step-context';
+
+const FIND_THEN_DELETE = 'find-then-delete';
 
 export async function runConnectorStep(
   ctx: StepContext,
@@ -24,6 +28,12 @@ export async function runConnectorStep(
     }
     for (const [index, identifier] of subject.identifiers.entries()) {
       if (!connector.kinds.includes(identifier.kind)) continue;
+      // Find, record, then delete what was found: exact receipts. Erasures started before it run
+      // the connector in one activity, as they did.
+      if (patched(FIND_THEN_DELETE)) {
+        await runConnectorSweep(ctx, step, connector, index);
+        continue;
+      }
       const outcome = await operator.run(step, `${connector.id} ${subject.label(index)}`, () =>
         ctx.activities.connectors.eraseWithConnector(connector.id, identifier),
       );

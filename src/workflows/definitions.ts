@@ -4,7 +4,7 @@
  * message fails to compile instead of failing at run time.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ConnectorCallback, ErasureProgress, RetryRequest, SkipRequest } from './types';
+import type { ApproveRequest, ConnectorCallback, ErasureProgress, RetryRequest, SkipRequest } from './types';
 
 /** Where the request stands: step, results so far, and what (if anything) waits for an operator. */
 export const progressQuery = defineQuery<ErasureProgress>('progress');
@@ -15,5 +15,7 @@ export const progressQuery = defineQuery<ErasureProgress>('progress');
 export const retryUpdate = defineUpdate<void, [RetryRequest]>('retry');
 /** Operator: give up on the failed item; the receipt keeps the reason. */
 export const skipUpdate = defineUpdate<void, [SkipRequest]>('skip');
+/** Operator: delete what a sweep found above the approval thresholds (status ActionRequired with `approval`). */
+export const approveUpdate = defineUpdate<void, [ApproveRequest]>('approve');
 /** An HTTP connector (through the intake service, or an operator) reporting an accepted order done. */
 export const connectorCallbackUpdate = defineUpdate<void, [ConnectorCallback]>('connectorCallback');

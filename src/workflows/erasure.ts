@@ -2,14 +2,15 @@
  * The erasure runbook for one data-subject request:
  *
  *   Plan    which connectors this deployment runs, its settings, the identifiers' keyed hashes
- *   1. CRM     delete the person from every CRM connector (HubSpot, ...)
- *   2. Email   delete their mail from every email connector (Microsoft 365, ...)
+ *   1. CRM     find the person in every CRM connector (HubSpot, ...), record it, delete exactly that
+ *   2. Email   the same for their mail in every email connector (Microsoft 365, ...)
  *   3. Gong    record what Gong holds, then ask Gong to erase each email and phone
  *   4. Wait    Gong deletes asynchronously (hours); wait on a durable timer, verify, back off
  *   5. Receipt what was found, deleted, when, Gong's request ids, the verification result
  *
  * Gong imports from the CRM and the mail system, so each step starts only after the previous one
  * succeeded for every identifier; otherwise Gong would re-import what we just erased.
+ * A find above the deployment's thresholds (a shared address) waits for an operator's `approve`.
  * Anything that fails for good (bad credentials, a rejected request, retries exhausted) does not
  * fail the request: it waits, status ActionRequired, for an operator to `retry` or `skip`
  * (operator.ts). Status callbacks, if the request named receivers, run beside the runbook.
@@ -19,7 +20,7 @@ import type { ErasurePlan } from '../activities/connectors';
 import { listIdentifiers } from '../subject/identifiers';
 import { erasureActivities } from './activity-options';
 import { runConnectorStep } from './connector-steps';
-import { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from './definitions';
+import { approveUpdate, connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from './definitions';
 import { ExternalOrderCallbacks } from './external-orders';
 import { eraseInGong, verifyInGong } from './gong';
 import { OperatorGate } from './operator';
@@ -42,6 +43,7 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
   setHandler(progressQuery, () => progress);
   setHandler(retryUpdate, (req) => operator.retry(req), { validator: (req) => operator.validateRetry(req) });
   setHandler(skipUpdate, (req) => operator.skip(req), { validator: (req) => operator.validateSkip(req) });
+  setHandler(approveUpdate, (req) => operator.approve(req), { validator: (req) => operator.validateApprove(req) });
   setHandler(connectorCallbackUpdate, (cb) => orderCallbacks.receive(cb), {
     validator: (cb) => orderCallbacks.validate(cb),
   });
@@ -62,6 +64,7 @@ export async function erasureWorkflow(input: ErasureWorkflowInput): Promise<Eras
     operator,
     progress,
     orderCallbacks,
+    ...(input.preapproval && { preapproval: input.preapproval }),
   };
 
   // 1-2. CRM, then email.

@@ -1,2 +1,4 @@
 export { erasureWorkflow } from './erasure';
-export { connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from './definitions';
+export { connectorSweepWorkflow } from './connector-sweep';
+export { previewWorkflow } from './preview';
+export { approveUpdate, connectorCallbackUpdate, progressQuery, retryUpdate, skipUpdate } from './definitions';

@@ -6,16 +6,19 @@
 import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
 import { actorProblem } from './actor';
 import { now, setState } from './progress';
-import { describeSkip, skipRequestProblem } from './skip-reasons';
+import { describeSkip, skipNoteProblem, skipRequestProblem } from './skip-reasons';
 import type { StatusCallbacks } from './status-callbacks';
-import type { ErasureProgress, RetryRequest, SkipRequest, StepName } from './types';
+import type { ApproveRequest, ErasureProgress, PendingApproval, RetryRequest, SkipRequest, StepName } from './types';
 
 export interface FailureReason {
   reason: string;
   errorType?: string;
 }
 
-type Decision = { action: 'retry'; by?: string } | { action: 'skip'; reason: string; note?: string; by?: string };
+type Decision =
+  | { action: 'retry'; by?: string }
+  | { action: 'approve'; note?: string; by?: string }
+  | { action: 'skip'; reason: string; note?: string; by?: string };
 
 export class OperatorGate {
   private decision: Decision | undefined;
@@ -29,6 +32,23 @@ export class OperatorGate {
   validateRetry(req: RetryRequest | undefined): void {
     this.mustBeWaiting();
     refuseBadActor(req);
+    if (this.progress.actionRequired?.approval)
+      throw new Error('this erasure waits for approval of what it found: send approve or skip');
+  }
+
+  /** Validator of the `approve` update. */
+  validateApprove(req: ApproveRequest | undefined): void {
+    if (!this.progress.actionRequired?.approval) throw new Error('nothing in this erasure waits for approval');
+    this.mustBeWaiting();
+    refuseBadActor(req);
+    if (req?.note !== undefined) {
+      const problem = typeof req.note === 'string' ? skipNoteProblem(req.note) : 'must be a string';
+      if (problem) throw new Error(`approve note ${problem}`);
+    }
+  }
+
+  approve(req: ApproveRequest | undefined): void {
+    this.decision = { action: 'approve', note: req?.note, by: req?.by };
   }
 
   /** Validator of the `skip` update. */
@@ -52,9 +72,31 @@ export class OperatorGate {
   }
 
   /** Shows the failure to operators (status ActionRequired) and waits for `retry` or `skip`. */
-  async ask(step: StepName, item: string, failure: FailureReason): Promise<Decision['action']> {
+  async ask(step: StepName, item: string, failure: FailureReason): Promise<'retry' | 'skip'> {
+    const made = await this.wait(step, item, failure);
+    return made.action === 'skip' ? 'skip' : 'retry';
+  }
+
+  /**
+   * A sweep found more than the thresholds allow: waits for `approve` (returns who approved) or
+   * `skip` (undefined). Nothing was deleted yet.
+   */
+  async askApproval(step: StepName, item: string, approval: PendingApproval): Promise<{ by?: string } | undefined> {
+    const made = await this.wait(
+      step,
+      item,
+      {
+        errorType: 'ApprovalRequired',
+        reason: `${item} found ${approval.exceeded.join(' and ')}; nothing is deleted until an operator sends approve or skip`,
+      },
+      approval,
+    );
+    return made.action === 'approve' ? by(made) : undefined;
+  }
+
+  private async wait(step: StepName, item: string, failure: FailureReason, approval?: PendingApproval) {
     const progress = this.progress;
-    progress.actionRequired = { step, item, ...failure, since: now() };
+    progress.actionRequired = { step, item, ...failure, ...(approval && { approval }), since: now() };
     const resumeStatus = progress.status;
     setState(progress, 'ActionRequired', step);
     log.warn('erasure needs an operator', { step, item, errorType: failure.errorType });
@@ -70,9 +112,10 @@ export class OperatorGate {
       progress.operatorActions.push({ action: 'skip', step, item, at, ...why, ...by(made) });
       progress.skipped.push({ step, item, ...why, failure: failure.reason, at, ...by(made) });
     } else {
-      progress.operatorActions.push({ action: 'retry', step, item, at, ...by(made) });
+      const note = made.action === 'approve' && made.note !== undefined ? { note: made.note } : {};
+      progress.operatorActions.push({ action: made.action, step, item, at, ...note, ...by(made) });
     }
-    return made.action;
+    return made;
   }
 
   /** Runs one item; on a failure no retry will fix, asks an operator. Undefined if skipped. */

@@ -6,6 +6,7 @@
  */
 import type { ErasureSettings } from '../settings-schema';
 import { TASK_QUEUES } from '../temporal/names';
+import { DEFAULT_APPROVAL_THRESHOLDS } from './approval';
 
 /**
  * Durations in settings: `30s`, `15m`, `4h`, `3d`. The schema admits exactly this form (or a number
@@ -31,6 +32,9 @@ export const DEFAULT_SETTINGS: ErasureSettings = {
   externalPollInterval: '5m',
   externalMaxWait: '72h',
   callbackMaxWait: '72h',
+  approvalThresholds: DEFAULT_APPROVAL_THRESHOLDS,
+  // 200 calls of up to 1,000 ids each: well inside Temporal's history limits (50 MB, 51,200 events).
+  sweepCallsPerRun: 200,
 };
 
 export function resolveSettings(overrides: Partial<ErasureSettings> | undefined): ErasureSettings {

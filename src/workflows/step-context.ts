@@ -1,5 +1,6 @@
 /** What each step of the runbook works with, fixed once the plan is in. Types only. */
 import type { ErasureActivities } from './activity-options';
+import type { Preapproval } from './approval';
 import type { ExternalOrderCallbacks } from './external-orders';
 import type { OperatorGate } from './operator';
 import type { PlannedSubject } from './subject';
@@ -14,4 +15,6 @@ export interface StepContext {
   operator: OperatorGate;
   progress: ErasureProgress;
   orderCallbacks: ExternalOrderCallbacks;
+  /** Counts the intake system approved in advance. */
+  preapproval?: Preapproval;
 }

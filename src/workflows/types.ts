@@ -1,5 +1,6 @@
 /** The erasure workflow's input, progress and receipt. Types only: imported by workflow code. */
 import type { ErasureSettings } from '../settings-schema';
+import type { Preapproval } from './approval';
 import type { ConnectorDescriptor, ConnectorOutcome } from '../connectors/types';
 import type { Identifier, IdentifierRef, SubjectIdentifiers } from '../subject/identifiers';
 import type { GongEraseResult, GongReferenceSummary } from '../vendors/gong/types';
@@ -15,6 +16,8 @@ export interface ErasureWorkflowInput {
   intake?: IntakeRecord;
   /** Told when the request completes or needs an operator. Held only in encrypted history. */
   callbacks?: StatusCallback[];
+  /** Counts the intake system approved in advance (src/workflows/approval.ts); `by` is its credential. */
+  preapproval?: Preapproval;
 }
 
 /** How a request arrived. No personal data: these fields are shown to anyone who can read status. */
@@ -74,11 +77,25 @@ export type ErasureStatusValue = 'Running' | 'WaitingForGong' | 'ActionRequired'
 
 export interface ActionRequired {
   step: StepName;
+  /** Set when a sweep found more than the thresholds allow: `approve` or `skip`, not `retry`. */
+  approval?: PendingApproval;
   /** What failed, e.g. `hubspot email#1`: connector and identifier position, never the value. */
   item: string;
   reason: string;
   errorType?: string;
   since: string;
+}
+
+/** What a sweep's first find saw, waiting for an operator's `approve`. Counts only. */
+export interface PendingApproval {
+  connector: string;
+  identifier: IdentifierRef;
+  records: number;
+  mailboxes: number;
+  /** A search stopped at its cap: `records` is a lower bound. */
+  capped: boolean;
+  /** e.g. `612 records (approval above 500)`. */
+  exceeded: string[];
 }
 
 export interface SkippedItem {
@@ -161,7 +178,7 @@ export interface ErasureProgress {
   /** Status callbacks sent (or being retried) for this request. */
   notifications?: NotificationRecord[];
   operatorActions: {
-    action: 'retry' | 'skip';
+    action: 'retry' | 'skip' | 'approve';
     step: StepName;
     item: string;
     at: string;
@@ -195,6 +212,11 @@ export interface Actor {
 /** The `retry` update. */
 export type RetryRequest = Actor;
 
+/** The `approve` update: deletes what a sweep found above the thresholds. The note is checked like a skip's. */
+export interface ApproveRequest extends Actor {
+  note?: string;
+}
+
 /**
  * The `skip` update: a reason code from a documented list, and optional free text checked like
  * vendor text (nothing personal). `reason` alone is what skips sent before reason codes carried;
@@ -204,4 +226,46 @@ export interface SkipRequest extends Actor {
   code?: string;
   note?: string;
   reason?: string;
+}
+
+/** A preview (src/workflows/preview.ts): what an erasure would find, deleting nothing. */
+export interface PreviewWorkflowInput {
+  requestId: string;
+  subject: SubjectIdentifiers;
+  settings?: Partial<ErasureSettings>;
+  intake?: IntakeRecord;
+}
+
+/** One connector and identifier in a preview. Counts and keyed hashes only. */
+export interface PreviewSystem {
+  connector: string;
+  step: 'crm' | 'email';
+  identifier: IdentifierRef;
+  /** Records (CRM) or messages (mail) matching now. */
+  records: number;
+  /** Mailboxes holding matches. */
+  mailboxes: number;
+  /** A search stopped at its cap: `records` is a lower bound. */
+  capped: boolean;
+  mailboxesSearched?: number;
+  /** Matches per mailbox, mailboxes by keyed hash; only those holding any. */
+  perMailbox?: { mailbox: string; found: number }[];
+  /** Thresholds the erasure would stop at for approval; empty when it would go ahead. */
+  exceeded: string[];
+  /** Why this system could not be previewed (credentials refused, retries exhausted). */
+  error?: string;
+}
+
+export interface PreviewResult {
+  requestId: string;
+  startedAt: string;
+  completedAt: string;
+  subject: IdentifierRef[];
+  systems: PreviewSystem[];
+  /** Systems reached by order, which have no dry run. */
+  notPreviewed: { connector: string; reason: string }[];
+  /** What Gong references per identifier, per list; or why it could not be read. */
+  gong: (Referenced<GongReferenceSummary> | { identifier: IdentifierRef; error: string })[];
+  /** An erasure of this person would stop for approval somewhere. */
+  approvalNeeded: boolean;
 }
