@@ -1,5 +1,6 @@
 /** HubSpot connector against the HubSpot simulator over real HTTP (no Temporal server needed). */
 import { Agent } from 'undici';
+import { eraseInProcess } from '../../src/connectors/erase-in-process';
 import type { ConnectorContext, DeleteReport, ErasureConnector, FoundPage } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import { HubSpotClient, hubspotClientFromEnv, MAX_SEARCH_RESULTS } from '../../src/vendors/hubspot/client';
@@ -276,6 +277,49 @@ describe('HubSpot connector: deleteFound and finish', () => {
     expect(EMAIL_METHOD).toMatch(/blocklist/);
     expect(c.method(janePhone, summary)).toBe(PHONE_METHOD);
     expect(sim.controls.log).toEqual([]);
+  });
+});
+
+describe('HubSpot connector: the whole sweep in one process', () => {
+  beforeEach(() => startSim());
+
+  test('finds, GDPR-deletes each contact, then deletes and blocklists by email; the receipt matches the deletions', async () => {
+    const primary = sim.seedContact({ email: EMAIL, phone: '+1 555 000 0001' });
+    const secondary = sim.seedContact({ email: 'other@example.com', additionalEmails: ['jane@work.example', EMAIL] });
+    const bystander = sim.seedContact({ email: 'bystander@example.com' });
+
+    const outcome = await eraseInProcess(connector(), janeEmail, ctx);
+
+    expect(outcome).toMatchObject({
+      connector: 'hubspot',
+      identifier: janeEmail,
+      found: 2,
+      deleted: 2,
+      alreadyGone: 0,
+      method: EMAIL_METHOD,
+      rounds: 2,
+    });
+    expect(sorted(outcome.deletedIds)).toEqual(sorted(sim.controls.deletions));
+    expect(sorted(outcome.deletedIds)).toEqual(sorted([primary, secondary]));
+    expect(sim.contacts().map((c) => c.id)).toEqual([bystander]);
+    expect(sim.blocklist()).toContain(EMAIL);
+    // Find, one delete per id, a second find that comes back empty, then the by-email delete last.
+    expect(sim.controls.operations()).toEqual([
+      'search-contacts',
+      'gdpr-delete',
+      'gdpr-delete',
+      'search-contacts',
+      'gdpr-delete',
+    ]);
+    expect(JSON.stringify(heartbeats)).not.toContain(EMAIL);
+  });
+
+  test('a phone: no by-email delete', async () => {
+    const ids = [sim.seedContact({ phone: '+1 (425) 555-2671' }), sim.seedContact({ mobilephone: PHONE })];
+    const outcome = await eraseInProcess(connector(), janePhone, ctx);
+    expect(outcome).toMatchObject({ found: 2, deleted: 2, method: PHONE_METHOD });
+    expect(sorted(outcome.deletedIds)).toEqual(sorted(ids));
+    expect(ops('gdpr-delete')).toHaveLength(2);
   });
 });
 

@@ -2,6 +2,7 @@
  * Salesforce connector + client against the Salesforce simulator over real HTTP (no Temporal server).
  */
 import { Agent } from 'undici';
+import { eraseInProcess } from '../../src/connectors/erase-in-process';
 import {
   MAX_FOUND_PER_PAGE,
   type ConnectorContext,
@@ -87,18 +88,9 @@ async function findAll(c: ErasureConnector, identifier: Identifier, ctx: Connect
   return pages;
 }
 
-/**
- * One round as the workflow runs it: find every page, delete what was found, and the receipt's
- * method sentence. (The workflow then searches again until a round finds nothing new.)
- */
-async function erase(c: ErasureConnector, identifier: Identifier, ctx: ConnectorContext = context()) {
-  const found = (await findAll(c, identifier, ctx)).flatMap((p) => p.ids);
-  const report: DeleteReport = found.length
-    ? await c.deleteFound(identifier, undefined, found, ctx)
-    : { deleted: [], alreadyGone: [] };
-  const method = c.method(identifier, { found: found.length, permanent: report.permanent ?? true, unreachable: 0 });
-  return { found, ...report, method };
-}
+/** The whole sweep, in one process, as the workflow runs it: rounds of find and delete, then finish. */
+const erase = (c: ErasureConnector, identifier: Identifier, ctx: ConnectorContext = context()) =>
+  eraseInProcess(c, identifier, ctx);
 
 beforeEach(() => {
   agent = new Agent();
@@ -131,13 +123,12 @@ describe('Salesforce connector: find', () => {
     for (let i = 0; i < 3; i++) sim.seedLead({ Email: EMAIL });
     sim.seedLead({ Email: 'other@customer.example' });
 
-    const outcome = await erase(connector(), byEmail);
+    const pages = await findAll(connector(), byEmail);
 
-    expect(outcome.found).toHaveLength(8);
-    expect(outcome.deleted).toHaveLength(8);
+    expect(pages).toHaveLength(1);
+    expect(pages[0]?.ids).toHaveLength(8);
     expect(ops('query-all')).toHaveLength(2); // Contact, Lead
     expect(ops('query-more')).toHaveLength(3); // Contacts 2+2+1, Leads 2+1
-    expect(sim.records()).toHaveLength(1);
   });
 
   it('finds formatted numbers in Phone and MobilePhone through SOSL', async () => {
@@ -209,12 +200,15 @@ describe('Salesforce connector: deleteFound', () => {
 
     const outcome = await erase(connector(), byEmail, ctx);
 
-    expect(outcome).toEqual({
-      found: sorted(hits),
-      deleted: sorted(hits),
-      alreadyGone: [],
-      permanent: true,
+    expect(outcome).toMatchObject({
+      connector: 'salesforce',
+      identifier: byEmail,
+      found: 3,
+      deleted: 3,
+      alreadyGone: 0,
+      deletedIds: sorted(hits),
       method: PERMANENT_METHOD,
+      rounds: 2, // the second finds nothing
     });
     expect(ids(sim.records())).toEqual(sorted(keep));
     expect(sim.recycleBin()).toEqual([]);
@@ -232,7 +226,8 @@ describe('Salesforce connector: deleteFound', () => {
     const ctx = context();
     const outcome = await erase(connector(), byEmail, ctx);
 
-    expect(outcome.deleted).toHaveLength(205);
+    expect(outcome).toMatchObject({ found: 205, deleted: 205 });
+    expect(outcome.deletedIds).toHaveLength(200); // receipt cap; the count stays exact
     expect(ops('delete-records').map((r) => r.query.ids?.split(',').length)).toEqual([200, 5]);
     const deleting = ctx.beats.filter((b) => b?.batch); // find's heartbeats carry nothing
     expect(deleting.slice(0, 2)).toEqual([
@@ -308,12 +303,13 @@ describe('Salesforce connector: deleteFound', () => {
     await start();
     sim.seedContact({ Email: EMAIL });
     const c = connector();
-    expect((await erase(c, byEmail)).deleted).toHaveLength(1);
+    expect(await erase(c, byEmail)).toMatchObject({ found: 1, deleted: 1 });
     sim.controls.log.length = 0;
-    expect(await erase(c, byEmail)).toEqual({
-      found: [],
-      deleted: [],
-      alreadyGone: [],
+    expect(await erase(c, byEmail)).toMatchObject({
+      found: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      deletedIds: [],
       method: NOTHING_FOUND_METHOD,
     });
     expect(sim.controls.operations()).toEqual(['query-all', 'query-all']);
@@ -372,8 +368,9 @@ describe('Salesforce connector: permanence', () => {
     await start({ hardDeletePermission: false });
     const id = sim.seedContact({ Email: EMAIL });
     expect(await erase(connector(), byEmail)).toMatchObject({
-      deleted: [id],
-      permanent: false,
+      found: 1,
+      deleted: 1,
+      deletedIds: [id],
       method: RECYCLE_BIN_METHOD,
     });
     expect(ids(sim.recycleBin())).toEqual([id]);
@@ -386,8 +383,8 @@ describe('Salesforce connector: permanence', () => {
     await start();
     const id = sim.seedLead({ Email: EMAIL });
     expect(await erase(connector({ hardDelete: 'none' }), byEmail)).toMatchObject({
-      deleted: [id],
-      permanent: false,
+      deleted: 1,
+      deletedIds: [id],
       method: RECYCLE_BIN_METHOD,
     });
     expect(sim.recycleBin()).toHaveLength(1);
@@ -397,16 +394,28 @@ describe('Salesforce connector: permanence', () => {
   it('reports the Recycle Bin when the job could not purge every record', async () => {
     await start({ hardDeleteRejectsRecycled: true });
     sim.seedContact({ Email: EMAIL });
-    expect(await erase(connector(), byEmail)).toMatchObject({ permanent: false, method: RECYCLE_BIN_METHOD });
+    expect(await erase(connector(), byEmail)).toMatchObject({ deleted: 1, method: RECYCLE_BIN_METHOD });
     expect(sim.recycleBin()).toHaveLength(1);
   });
 
   it('a find that returns nothing claims no method of deletion; for a phone it says it cannot see the Recycle Bin', async () => {
     await start();
     sim.seedContact({ Email: 'someone@customer.example', Phone: '+1 555 0100' });
-    expect(await erase(connector(), byEmail)).toMatchObject({ found: [], method: NOTHING_FOUND_METHOD });
-    expect(await erase(connector(), byPhone)).toMatchObject({ found: [], method: NOTHING_FOUND_BY_PHONE_METHOD });
-    expect(await erase(connector({ hardDelete: 'none' }), byEmail)).toMatchObject({ method: NOTHING_FOUND_METHOD });
+    expect(await erase(connector(), byEmail)).toMatchObject({
+      found: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      method: NOTHING_FOUND_METHOD,
+    });
+    expect(await erase(connector(), byPhone)).toMatchObject({
+      found: 0,
+      deleted: 0,
+      method: NOTHING_FOUND_BY_PHONE_METHOD,
+    });
+    expect(await erase(connector({ hardDelete: 'none' }), byEmail)).toMatchObject({
+      found: 0,
+      method: NOTHING_FOUND_METHOD,
+    });
     expect(ops('create-hard-delete-job')).toHaveLength(0);
     expect(ops('delete-records')).toHaveLength(0);
   });
@@ -504,14 +513,19 @@ describe('Salesforce connector: retries', () => {
     sim.controls.log.length = 0;
     const outcome = await erase(connector(), byEmail);
 
-    expect(outcome).toEqual({
-      found: sorted(hits),
-      deleted: [],
-      alreadyGone: sorted(hits),
-      permanent: true,
+    expect(outcome).toMatchObject({
+      found: 2,
+      deleted: 2,
+      alreadyGone: 2, // found in the Recycle Bin: the failed run's deletes, counted by this one
+      deletedIds: sorted(hits),
       method: PERMANENT_METHOD,
     });
-    expect(ops('query-all').map((r) => r.query.q)).toEqual([
+    // The first round's find (queryAll); the second finds nothing.
+    expect(
+      ops('query-all')
+        .slice(0, 2)
+        .map((r) => r.query.q),
+    ).toEqual([
       `SELECT Id, IsDeleted FROM Contact WHERE Email = '${EMAIL}'`,
       `SELECT Id, IsDeleted FROM Lead WHERE Email = '${EMAIL}'`,
     ]);
@@ -529,12 +543,12 @@ describe('Salesforce connector: retries', () => {
     await start(opts);
     const id = sim.seedContact({ Email: EMAIL });
     sim.vendor.softDelete(id);
-    expect(await erase(connector(), byEmail)).toEqual({
-      found: [id],
-      deleted: [],
-      alreadyGone: [id],
-      permanent: false,
+    expect(await erase(connector(), byEmail)).toMatchObject({
+      found: 1,
+      deleted: 1,
+      alreadyGone: 1,
       method: RECYCLE_BIN_METHOD,
+      rounds: 2, // the second round's find lists it again (still in the Recycle Bin): nothing new
     });
     expect(sim.recycleBin()).toHaveLength(1);
   });
@@ -548,7 +562,7 @@ describe('Salesforce queries: escaping', () => {
       sim.seedContact({ Email: EMAIL });
       sim.seedLead({ Email: 'other@customer.example' });
       const outcome = await erase(connector(), { kind: 'email', value: hostile });
-      expect(outcome).toMatchObject({ found: [], deleted: [], method: NOTHING_FOUND_METHOD });
+      expect(outcome).toMatchObject({ found: 0, deleted: 0, method: NOTHING_FOUND_METHOD });
       expect(sim.records()).toHaveLength(2);
       expect(ops('query-all').map((r) => r.status)).toEqual([200, 200]);
     },
