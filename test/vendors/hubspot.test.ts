@@ -422,6 +422,17 @@ describe('HubSpot connector: failures', () => {
     expect(f.message).toMatch(/repeated the same cursor/);
   });
 
+  test('an empty page with a next cursor is a non-retryable paging failure', async () => {
+    await startSim();
+    sim.controls.inject(
+      { kind: 'status', status: 200, body: { total: 3, results: [], paging: { next: { after: '100' } } } },
+      { operation: 'search-contacts' },
+    );
+    const f = await failure(connector().find(janeEmail, undefined, undefined, ctx));
+    expect(f).toMatchObject({ type: 'VendorResponseInvalid', nonRetryable: true });
+    expect(f.message).toMatch(/empty page/);
+  });
+
   test('the simulator enforces HubSpot search limits with a 400', async () => {
     await startSim();
     const tooMany = Array.from({ length: 6 }, () => ({

@@ -66,8 +66,9 @@ export class HubSpotClient {
     });
     const body = this.http.parse('search-contacts', searchResponseSchema, res.body);
     const next = body.paging?.next?.after;
-    // A cursor that does not move would have the caller page forever.
+    // A cursor that does not move, or pages that list nothing, would have the caller page forever.
     if (next !== undefined && next === after) throw this.pagingFailure('repeated the same cursor');
+    if (next !== undefined && body.results.length === 0) throw this.pagingFailure('gave an empty page with a cursor');
     return { ids: [...new Set(body.results.map((r) => r.id))], after: next };
   }
 

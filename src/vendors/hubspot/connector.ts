@@ -42,7 +42,8 @@ export function filterGroupsFor(identifier: Identifier): FilterGroup[] {
 
 /**
  * The find cursor: results listed so far, and HubSpot's `after`. The count lets find stop where
- * HubSpot stops answering (MAX_SEARCH_RESULTS) and bounds a cursor that cycles.
+ * HubSpot stops answering (MAX_SEARCH_RESULTS), which also bounds a listing whose cursor cycles
+ * (the client refuses pages that list nothing).
  */
 const CURSOR = /^(\d+):(\S+)$/;
 
