@@ -1,18 +1,21 @@
 /**
- * HubSpot as an erasure connector: find every contact holding the identifier, GDPR-delete each,
- * and for an email also GDPR-delete by address so HubSpot blocklists it.
- * Idempotent by construction: each run searches afresh, and deletes of what is already gone are
- * counted, not failed.
+ * HubSpot as an erasure connector: find the contacts holding the identifier (search, a page at a
+ * time), GDPR-delete exactly those, and for an email finish with a GDPR delete by address so HubSpot
+ * blocklists it. Deleting is idempotent: a contact already gone (404) counts as gone, not failed.
  */
-import { MAX_IDS_IN_RECEIPT, type ConnectorOutcome, type ErasureConnector } from '../../connectors/types';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import type { DeleteReport, ErasureConnector, FoundPage } from '../../connectors/types';
 import type { Identifier } from '../../subject/identifiers';
-import type { HubSpotClient } from './client';
+import { batchKey } from '../batch-progress';
+import { FailureTypes } from '../http';
+import { MAX_SEARCH_RESULTS, type HubSpotClient } from './client';
 import type { FilterGroup } from './schemas';
 
 // HubSpot's blocklist stops re-creation by import or the UI, not by a form, a connected inbox or the API.
-const EMAIL_METHOD =
+export const EMAIL_METHOD =
   'HubSpot GDPR delete (permanent) of each matching contact, then GDPR delete by email address, which deletes any contact search missed and blocklists the address against re-creation by import or the UI';
-const PHONE_METHOD = 'HubSpot GDPR delete (permanent) of each contact holding the number';
+export const PHONE_METHOD = 'HubSpot GDPR delete (permanent) of each contact holding the number';
 
 /** Groups are ORed by HubSpot, so one search covers every property the identifier may sit in. */
 export function filterGroupsFor(identifier: Identifier): FilterGroup[] {
@@ -37,41 +40,88 @@ export function filterGroupsFor(identifier: Identifier): FilterGroup[] {
   ];
 }
 
+/**
+ * The find cursor: results listed so far, and HubSpot's `after`. The count lets find stop where
+ * HubSpot stops answering (MAX_SEARCH_RESULTS), which also bounds a listing whose cursor cycles
+ * (the client refuses pages that list nothing).
+ */
+const CURSOR = /^(\d+):(\S+)$/;
+
+function parseCursor(cursor: string | undefined): { listed: number; after?: string } {
+  if (cursor === undefined) return { listed: 0 };
+  const m = CURSOR.exec(cursor);
+  if (!m) {
+    throw ApplicationFailure.create({
+      type: FailureTypes.requestInvalid,
+      nonRetryable: true,
+      message: 'HubSpot find: cursor is not one this connector returned',
+    });
+  }
+  return { listed: Number(m[1]), after: m[2] };
+}
+
+/**
+ * Heartbeat details of deleteFound: how far through the batch it got, by position (no ids). A batch
+ * takes one call per id, so under repeated 5xx a retry must go on from there rather than start over.
+ */
+const progressSchema = z
+  .object({
+    batch: z.string(),
+    /** Ids of the batch, from the start, with an answer. */
+    done: z.number().int().nonnegative(),
+    /** Positions (below `done`) of the ids that were already gone (404). */
+    alreadyGone: z.array(z.number().int().nonnegative()),
+  })
+  .refine((p) => p.alreadyGone.every((i) => i < p.done));
+export type HubSpotDeleteProgress = z.infer<typeof progressSchema>;
+
 export function createHubSpotConnector(client: HubSpotClient): ErasureConnector {
   return {
     id: 'hubspot',
     step: 'crm',
     displayName: 'HubSpot',
     kinds: ['email', 'phone'],
-    async erase(identifier, ctx): Promise<ConnectorOutcome> {
-      const ids = await client.searchContacts(filterGroupsFor(identifier), () => ctx.heartbeat({ phase: 'search' }));
-      const deletedIds: string[] = [];
-      let deleted = 0;
-      let alreadyGone = 0;
-      for (const id of ids) {
-        // Raced by a concurrent run, a user or search lag (HubSpot search is eventually consistent).
-        if ((await client.gdprDelete(id)) === 'not-found') alreadyGone += 1;
-        else {
-          deleted += 1;
-          if (deletedIds.length < MAX_IDS_IN_RECEIPT) deletedIds.push(id);
+
+    async find(identifier, _mailbox, cursor): Promise<FoundPage> {
+      const { listed, after } = parseCursor(cursor);
+      const page = await client.searchContactsPage(filterGroupsFor(identifier), after);
+      if (!page.after) return { ids: page.ids };
+      const total = listed + page.ids.length;
+      // HubSpot refuses to page past its cap; deleting these makes room, so the next round finds the rest.
+      if (total >= MAX_SEARCH_RESULTS) return { ids: page.ids, capped: true };
+      return { ids: page.ids, cursor: `${total}:${page.after}` };
+    },
+
+    async deleteFound(_identifier, _mailbox, ids, ctx): Promise<DeleteReport> {
+      const batch = batchKey(ids);
+      const resumed = progressSchema.safeParse(ctx.resumeFrom);
+      const progress: HubSpotDeleteProgress =
+        resumed.success && resumed.data.batch === batch && resumed.data.done <= ids.length
+          ? resumed.data
+          : { batch, done: 0, alreadyGone: [] };
+      for (; progress.done < ids.length; progress.done++) {
+        // 404: an earlier attempt whose answer was lost, a concurrent run, a user, or search lag
+        // (HubSpot search is eventually consistent).
+        if ((await client.gdprDelete(ids[progress.done] as string)) === 'not-found') {
+          progress.alreadyGone.push(progress.done);
         }
-        // Counts only: heartbeat details are stored by Temporal and must hold no personal data.
-        ctx.heartbeat({ phase: 'delete', deleted, alreadyGone, remaining: ids.length - deleted - alreadyGone });
+        ctx.heartbeat({ ...progress, done: progress.done + 1, alreadyGone: [...progress.alreadyGone] });
       }
-      if (identifier.kind === 'email') {
-        // 204 whether or not a contact still had the address, so it is not counted in `deleted`.
-        await client.gdprDelete(identifier.value, 'email');
-      }
+      const gone = new Set(progress.alreadyGone);
+      // GDPR delete is permanent: HubSpot keeps no recycle bin of it.
       return {
-        connector: 'hubspot',
-        identifier,
-        found: ids.length,
-        deleted,
-        alreadyGone,
-        deletedIds,
-        method: identifier.kind === 'email' ? EMAIL_METHOD : PHONE_METHOD,
-        completedAt: new Date().toISOString(),
+        deleted: ids.filter((_, i) => !gone.has(i)),
+        alreadyGone: ids.filter((_, i) => gone.has(i)),
+        permanent: true,
       };
     },
+
+    async finish(identifier): Promise<void> {
+      // 204 whether or not a contact still had the address: it deletes any contact search missed, and
+      // blocklists the address. Nothing to count (the workflow's finds recorded what was found).
+      if (identifier.kind === 'email') await client.gdprDelete(identifier.value, 'email');
+    },
+
+    method: (identifier) => (identifier.kind === 'email' ? EMAIL_METHOD : PHONE_METHOD),
   };
 }
