@@ -1,15 +1,11 @@
 /** HubSpot connector against the HubSpot simulator over real HTTP (no Temporal server needed). */
+import type { OneByOneProgress } from '../../src/vendors/batch-progress';
 import { Agent } from 'undici';
 import { eraseInProcess } from '../../src/connectors/erase-in-process';
 import type { ConnectorContext, DeleteReport, ErasureConnector, FoundPage } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import { HubSpotClient, hubspotClientFromEnv, MAX_SEARCH_RESULTS } from '../../src/vendors/hubspot/client';
-import {
-  createHubSpotConnector,
-  EMAIL_METHOD,
-  PHONE_METHOD,
-  type HubSpotDeleteProgress,
-} from '../../src/vendors/hubspot/connector';
+import { createHubSpotConnector, EMAIL_METHOD, PHONE_METHOD } from '../../src/vendors/hubspot/connector';
 import {
   createHubSpotSimulator,
   type HubSpotSimOptions,
@@ -218,7 +214,7 @@ describe('HubSpot connector: deleteFound and finish', () => {
     sim.vendor.purge(ids[0] as string);
     sim.controls.inject({ kind: 'delay', ms: 0 }, { operation: 'gdpr-delete' });
     sim.controls.inject({ kind: 'status', status: 503 }, { operation: 'gdpr-delete' });
-    const first = recordingContext<HubSpotDeleteProgress>();
+    const first = recordingContext<OneByOneProgress>();
     await failure(connector().deleteFound(janePhone, undefined, ids, first));
     expect(first.beats.at(-1)).toMatchObject({ done: 1, alreadyGone: [0] });
 
@@ -247,7 +243,7 @@ describe('HubSpot connector: deleteFound and finish', () => {
     let report: DeleteReport | undefined;
     let attempts = 0;
     while (!report && attempts++ < 100) {
-      const attempt = recordingContext<HubSpotDeleteProgress>(resumeFrom);
+      const attempt = recordingContext<OneByOneProgress>(resumeFrom);
       report = await c.deleteFound(janePhone, undefined, ids, attempt).catch(() => undefined);
       resumeFrom = attempt.beats.at(-1) ?? resumeFrom;
     }

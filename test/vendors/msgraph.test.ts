@@ -41,7 +41,7 @@ function client(overrides: Partial<GraphClientOptions> = {}): GraphClient {
   });
 }
 
-const context = () => recordingContext<Record<string, number>>();
+const context = (resumeFrom?: unknown) => recordingContext<Record<string, unknown>>(resumeFrom);
 
 const failure = (p: Promise<unknown>) => failureOf(p, [EMAIL]);
 
@@ -165,16 +165,21 @@ describe('M365 connector', () => {
     expect(sim.messages(A)).toEqual([]);
   });
 
-  it('heartbeats counts every 25 deletes', async () => {
+  it('a retried batch goes on from the last heartbeat instead of deleting from the start again', async () => {
     await start({ ratePerSecond: 0 });
     sim.seedMailbox(A);
-    const ids = Array.from({ length: 60 }, () => sim.seedMessage(A, { from: EMAIL }));
-    const ctx = context();
-    await createM365Connector(client(), [A]).deleteFound(subject, A, ids, ctx);
-    expect(ctx.beats).toEqual([
-      { deleted: 25, alreadyGone: 0 },
-      { deleted: 50, alreadyGone: 0 },
-    ]);
+    const ids = Array.from({ length: 5 }, () => sim.seedMessage(A, { from: EMAIL }));
+    sim.controls.inject({ kind: 'delay', ms: 0 }, { operation: 'permanent-delete', times: 2 });
+    sim.controls.inject({ kind: 'status', status: 503 }, { operation: 'permanent-delete' });
+    const first = context();
+    await failure(createM365Connector(client(), [A]).deleteFound(subject, A, ids, first));
+    expect(first.beats.at(-1)).toMatchObject({ done: 2, alreadyGone: [] });
+
+    sim.controls.log.length = 0;
+    const retry = await createM365Connector(client(), [A]).deleteFound(subject, A, ids, context(first.beats.at(-1)));
+    expect(retry).toEqual({ deleted: ids, alreadyGone: [] });
+    expect(sim.controls.log.filter((r) => r.operation === 'permanent-delete')).toHaveLength(3);
+    expect(sim.controls.deletions).toEqual(ids);
   });
 
   it('pages users and messages: a find is one page of at most 250, its cursor continues the query', async () => {

@@ -4,10 +4,9 @@
  * blocklists it. Deleting is idempotent: a contact already gone (404) counts as gone, not failed.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
 import type { DeleteReport, ErasureConnector, FoundPage } from '../../connectors/types';
 import type { Identifier } from '../../subject/identifiers';
-import { batchKey } from '../batch-progress';
+import { deleteOneByOne } from '../batch-progress';
 import { FailureTypes } from '../http';
 import { MAX_SEARCH_RESULTS, type HubSpotClient } from './client';
 import type { FilterGroup } from './schemas';
@@ -60,21 +59,6 @@ function parseCursor(cursor: string | undefined): { listed: number; after?: stri
   return { listed: Number(m[1]), after: m[2] };
 }
 
-/**
- * Heartbeat details of deleteFound: how far through the batch it got, by position (no ids). A batch
- * takes one call per id, so under repeated 5xx a retry must go on from there rather than start over.
- */
-const progressSchema = z
-  .object({
-    batch: z.string(),
-    /** Ids of the batch, from the start, with an answer. */
-    done: z.number().int().nonnegative(),
-    /** Positions (below `done`) of the ids that were already gone (404). */
-    alreadyGone: z.array(z.number().int().nonnegative()),
-  })
-  .refine((p) => p.alreadyGone.every((i) => i < p.done));
-export type HubSpotDeleteProgress = z.infer<typeof progressSchema>;
-
 export function createHubSpotConnector(client: HubSpotClient): ErasureConnector {
   return {
     id: 'hubspot',
@@ -93,27 +77,9 @@ export function createHubSpotConnector(client: HubSpotClient): ErasureConnector 
     },
 
     async deleteFound(_identifier, _mailbox, ids, ctx): Promise<DeleteReport> {
-      const batch = batchKey(ids);
-      const resumed = progressSchema.safeParse(ctx.resumeFrom);
-      const progress: HubSpotDeleteProgress =
-        resumed.success && resumed.data.batch === batch && resumed.data.done <= ids.length
-          ? resumed.data
-          : { batch, done: 0, alreadyGone: [] };
-      for (; progress.done < ids.length; progress.done++) {
-        // 404: an earlier attempt whose answer was lost, a concurrent run, a user, or search lag
-        // (HubSpot search is eventually consistent).
-        if ((await client.gdprDelete(ids[progress.done] as string)) === 'not-found') {
-          progress.alreadyGone.push(progress.done);
-        }
-        ctx.heartbeat({ ...progress, done: progress.done + 1, alreadyGone: [...progress.alreadyGone] });
-      }
-      const gone = new Set(progress.alreadyGone);
-      // GDPR delete is permanent: HubSpot keeps no recycle bin of it.
-      return {
-        deleted: ids.filter((_, i) => !gone.has(i)),
-        alreadyGone: ids.filter((_, i) => gone.has(i)),
-        permanent: true,
-      };
+      // 404: an earlier attempt whose answer was lost, a concurrent run, a user, or search lag
+      // (HubSpot search is eventually consistent). GDPR delete is permanent: HubSpot keeps no recycle bin of it.
+      return { ...(await deleteOneByOne(ids, ctx, (id) => client.gdprDelete(id))), permanent: true };
     },
 
     async finish(identifier): Promise<void> {

@@ -15,12 +15,10 @@ import {
   sortedMailboxes,
   type ConfiguredMailboxes,
 } from '../mailbox-sweep';
+import { deleteOneByOne } from '../batch-progress';
 import { GRAPH_SEARCH_RESULT_CAP, MAILBOX_NOT_FOUND, type GraphClient } from './client';
 
 export const M365_METHOD = 'Graph permanentDelete (moved to Recoverable Items Purges; purged unless a hold applies)';
-
-/** Heartbeat inside a big batch too, so the heartbeat timeout doesn't fire mid-batch. */
-const HEARTBEAT_EVERY_MESSAGES = 25;
 
 /**
  * A find cursor: Graph's nextLink, and the hits the query returned before it, so the page that
@@ -81,25 +79,17 @@ export function createM365Connector(client: GraphClient, mailboxes?: string[]): 
     async deleteFound(identifier, mailbox, ids, ctx): Promise<DeleteReport> {
       emailOf('m365', identifier);
       const box = mailboxOf('m365', mailbox);
-      const report: DeleteReport = { deleted: [], alreadyGone: [] };
-      // Sequential: Outlook allows 4 concurrent requests per mailbox anyway. A Set, so an id passed twice is
-      // reported once (the second delete would call it already gone).
-      for (const id of new Set(ids)) {
-        let result;
+      // Sequential: Outlook allows 4 concurrent requests per mailbox anyway.
+      return deleteOneByOne(ids, ctx, async (id) => {
         try {
-          result = await client.permanentDelete(box, id);
+          return await client.permanentDelete(box, id);
         } catch (err) {
           // The mailbox went away since the find: a configured one is a setup error; a tenant user's stays
           // GraphMailboxNotFound, since the messages found there were not confirmed deleted.
           if (isMailboxNotFound(err) && mailboxes) throw configuredMailboxFailure(err, configured, box);
           throw err;
         }
-        (result === 'deleted' ? report.deleted : report.alreadyGone).push(id);
-        const done = report.deleted.length + report.alreadyGone.length;
-        if (done % HEARTBEAT_EVERY_MESSAGES === 0)
-          ctx.heartbeat({ deleted: report.deleted.length, alreadyGone: report.alreadyGone.length });
-      }
-      return report;
+      });
     },
 
     method: () => M365_METHOD,
