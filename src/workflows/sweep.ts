@@ -249,6 +249,15 @@ export async function advanceSweep(
   }
 }
 
+/**
+ * A delete that failed for good after deleting part of its batch (Salesforce refusing some records)
+ * says what it did; when the operator skips the rest, that part still counts.
+ */
+export function countPartialDelete(state: SweepState, report: DeleteReport): void {
+  const batch = state.phase === 'delete' ? state.pending[state.batchAt] : undefined;
+  if (batch) countDeletes(state, batch, report);
+}
+
 function pendingCount(state: SweepState): number {
   return state.pending.reduce((n, b) => n + b.ids.length, 0);
 }
