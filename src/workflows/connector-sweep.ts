@@ -41,7 +41,9 @@ export interface ConnectorSweepInput {
 }
 
 export type ConnectorSweepResult =
-  { state: SweepState; stop: SweepStop } | { state: SweepState; failure: FailureReason };
+  | { state: SweepState; stop: SweepStop }
+  /** `partial`: what a delete that failed for good did delete, from its failure's details. */
+  | { state: SweepState; failure: FailureReason; partial?: DeleteReport };
 
 /** The sweep's vendor calls, as activities on the connectors' options. */
 export function sweepActivities(
