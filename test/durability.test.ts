@@ -10,7 +10,7 @@ import { createDataConverter } from '../src/security/data-converter';
 import { loadSecurityConfig } from '../src/security/keys';
 import type { SandboxVendor } from '../src/sandbox';
 import type { SimControls } from '../src/vendors/sim/server';
-import { retryUpdate } from '../src/workflows/definitions';
+import { approveUpdate, retryUpdate } from '../src/workflows/definitions';
 import type { ErasureSettings } from '../src/workflows/types';
 import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 import { historyToJson } from './helpers/history';
@@ -163,7 +163,8 @@ test('a fresh history, including operator steering and status callbacks, replays
       DSR_CALLBACK_SIGNING_SECRET: 'x'.repeat(40),
     },
   }));
-  h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+  // Six HubSpot contacts for the email: above the default approval threshold (5).
+  for (let i = 0; i < 6; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
   h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 401 }, { operation: 'search-contacts' });
   const requestId = uniqueRequestId('replay');
   receiver.failNext(1); // one delivery retried
@@ -177,12 +178,16 @@ test('a fresh history, including operator steering and status callbacks, replays
   );
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   await handle.executeUpdate(retryUpdate, { args: [{}] });
+  await h.waitForProgress(requestId, (p) => p.actionRequired?.approval !== undefined);
+  await handle.executeUpdate(approveUpdate, { args: [{ by: 'replay-operator' }] });
   const receipt = await handle.result();
   await receiver.close();
   expect(receipt.notifications?.map((n) => `${n.event}:${n.state}`)).toEqual([
     'action_required:delivered',
+    'action_required:delivered',
     'completed:delivered',
   ]);
+  expect(receipt.crm.outcomes[0]).toMatchObject({ found: 6, deleted: 6, approval: { by: 'replay-operator' } });
   const history = await handle.fetchHistory();
   await Worker.runReplayHistory(
     { workflowBundle: bundle, dataConverter: await fixtureDataConverter() },
