@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDataConverter } from '../src/security/data-converter';
 import { loadSecurityConfig } from '../src/security/keys';
-import { retryUpdate } from '../src/workflows/definitions';
+import type { SandboxVendor } from '../src/sandbox';
+import type { SimControls } from '../src/vendors/sim/server';
+import { approveUpdate, retryUpdate } from '../src/workflows/definitions';
+import type { ErasureSettings } from '../src/workflows/types';
 import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 import { historyToJson } from './helpers/history';
 import { startCallbackReceiver } from './helpers/intake';
@@ -20,6 +23,11 @@ const FIXTURES = join(__dirname, 'fixtures');
 const FIXTURE_KEYS = {
   DSR_PAYLOAD_KEYS: 'fixture-key-1:3q5a0U1iJ0pYQm6x4tY8l8z2m1c9V7b6n5K4j3H2g1E=',
   DSR_SUBJECT_HASH_KEY: 'c3ViamVjdC1oYXNoLWtleS1mb3ItZml4dHVyZXMtb25seS0wMDAwMDAwMA==',
+};
+/** These tests count; approvals would only stop them. */
+const NO_APPROVALS: Partial<ErasureSettings> = {
+  ...FAST,
+  approvalThresholds: { crm: { records: 10_000 }, email: { records: 10_000, mailboxes: 10_000 } },
 };
 const fixtureDataConverter = () => createDataConverter(loadSecurityConfig(FIXTURE_KEYS).payloadKeys);
 
@@ -83,6 +91,66 @@ test('a worker killed mid-request is replaced and the erasure finishes without d
   );
 });
 
+/** Per vendor: the delete held open when the worker dies (the vendor acts, nobody hears), after `after` others. */
+const KILL_MID_BATCH = [
+  { connector: 'hubspot', key: 'hubspot', operation: 'gdpr-delete', after: 2, crm: 'hubspot', email: 'm365' },
+  {
+    connector: 'salesforce',
+    key: 'salesforce',
+    operation: 'delete-records',
+    after: 0,
+    crm: 'salesforce',
+    email: 'm365',
+  },
+  { connector: 'm365', key: 'graph', operation: 'permanent-delete', after: 2, crm: 'hubspot', email: 'm365' },
+  { connector: 'gmail', key: 'google', operation: 'batch-delete', after: 1, crm: 'hubspot', email: 'gmail' },
+] as const;
+
+test.each(KILL_MID_BATCH)(
+  'a worker killed in the middle of $connector deletes: the receipt equals what the vendor deleted, record by record',
+  async ({ connector, key, operation, after, crm, email }) => {
+    const vendors = ['gong', crm, email];
+    const h = (harness = await startHarness({
+      bundle,
+      noWorkers: true,
+      sandbox: { vendors: vendors as SandboxVendor[] },
+      env: { DSR_CRM_CONNECTORS: crm, DSR_EMAIL_CONNECTORS: email },
+    }));
+    for (let i = 0; i < 6; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+    const controls = (h.sandbox as unknown as Record<string, { controls: SimControls }>)[key]!.controls;
+    const arrived = () => controls.arrivals.filter((o) => o === operation).length;
+    const waitFor = async (done: () => boolean, what: string) => {
+      const deadline = Date.now() + 90_000;
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`${what}; worker output:\n${first.output()}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    // The delete after the first `after` is held open: the vendor does it once the worker is gone, and nobody hears.
+    for (let i = 0; i < after; i++) controls.inject({ kind: 'delay', ms: 0 }, { operation, times: 1 });
+    controls.inject({ kind: 'delay', ms: 3_000 }, { operation, times: 1 });
+    const first = spawnWorker(h.env);
+    const requestId = uniqueRequestId('kill-batch');
+    const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }, NO_APPROVALS);
+    await waitFor(() => arrived() > after, `no held ${operation}`);
+    await new Promise((r) => setTimeout(r, 300));
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    await h.startWorkers();
+    const receipt = await handle.result();
+    const outcomes = [...receipt.crm.outcomes, ...receipt.email.outcomes].filter((o) => o.connector === connector);
+    const deleted = [...controls.deletions].sort();
+    expect(deleted.length).toBeGreaterThan(after);
+    expect(outcomes.flatMap((o) => o.deletedIds).sort()).toEqual(deleted);
+    expect(outcomes.reduce((n, o) => n + o.deleted, 0)).toBe(deleted.length);
+    expect(outcomes.reduce((n, o) => n + o.found, 0)).toBe(deleted.length);
+    // The call in flight at the kill did delete: its retry found those records gone and counted them.
+    // (Gmail's batchDelete does not say which ids still existed, so it reports all as deleted.)
+    if (connector !== 'gmail') expect(outcomes.reduce((n, o) => n + o.alreadyGone, 0)).toBeGreaterThan(0);
+  },
+);
+
 test('a fresh history, including operator steering and status callbacks, replays deterministically', async () => {
   const receiver = await startCallbackReceiver();
   const h = (harness = await startHarness({
@@ -95,7 +163,8 @@ test('a fresh history, including operator steering and status callbacks, replays
       DSR_CALLBACK_SIGNING_SECRET: 'x'.repeat(40),
     },
   }));
-  h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+  // Six HubSpot contacts for the email: above the default approval threshold (5).
+  for (let i = 0; i < 6; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
   h.sandbox.hubspot!.controls.inject({ kind: 'status', status: 401 }, { operation: 'search-contacts' });
   const requestId = uniqueRequestId('replay');
   receiver.failNext(1); // one delivery retried
@@ -109,12 +178,16 @@ test('a fresh history, including operator steering and status callbacks, replays
   );
   await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
   await handle.executeUpdate(retryUpdate, { args: [{}] });
+  await h.waitForProgress(requestId, (p) => p.actionRequired?.approval !== undefined);
+  await handle.executeUpdate(approveUpdate, { args: [{ by: 'replay-operator' }] });
   const receipt = await handle.result();
   await receiver.close();
   expect(receipt.notifications?.map((n) => `${n.event}:${n.state}`)).toEqual([
     'action_required:delivered',
+    'action_required:delivered',
     'completed:delivered',
   ]);
+  expect(receipt.crm.outcomes[0]).toMatchObject({ found: 6, deleted: 6, approval: { by: 'replay-operator' } });
   const history = await handle.fetchHistory();
   await Worker.runReplayHistory(
     { workflowBundle: bundle, dataConverter: await fixtureDataConverter() },

@@ -98,6 +98,8 @@ export interface FoundPage {
   capped?: boolean;
   /** The mailbox holds no mail (a user without a mailbox, Gmail not enabled): nothing to erase there. */
   noMailbox?: boolean;
+  /** Its mail cannot be reached now (Google: suspended since the listing): counted as not searched. */
+  unreachable?: boolean;
 }
 
 /** What deleting exactly the found ids did. Every id passed is in `deleted` or `alreadyGone`. */

@@ -4,8 +4,8 @@
  * a sweep too long for one history handed to a child workflow that continues-as-new as it goes.
  * A short sweep (the usual: a few CRM records, a few messages) stays in the erasure's own history.
  */
-import { ActivityFailure, continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
-import type { ConnectorDescriptor } from '../connectors/types';
+import { ActivityFailure, ApplicationFailure, continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
+import type { ConnectorDescriptor, DeleteReport } from '../connectors/types';
 import type { Identifier } from '../subject/identifiers';
 import { erasureActivities, type ErasureActivities } from './activity-options';
 import {
@@ -21,6 +21,7 @@ import { now } from './progress';
 import type { StepContext } from './step-context';
 import {
   advanceSweep,
+  countPartialDelete,
   firstRoundCounts,
   newSweep,
   sweepOutcome,
@@ -40,7 +41,9 @@ export interface ConnectorSweepInput {
 }
 
 export type ConnectorSweepResult =
-  { state: SweepState; stop: SweepStop } | { state: SweepState; failure: FailureReason };
+  | { state: SweepState; stop: SweepStop }
+  /** `partial`: what a delete that failed for good did delete, from its failure's details. */
+  | { state: SweepState; failure: FailureReason; partial?: DeleteReport };
 
 /** The sweep's vendor calls, as activities on the connectors' options. */
 export function sweepActivities(
@@ -74,7 +77,8 @@ async function advanceHere(input: ConnectorSweepInput, activities: ErasureActivi
     return { state, stop };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err; // a bug in this workflow: let Temporal surface it
-    return { state, failure: describeFailure(err) };
+    const partial = partialReport(err);
+    return { state, failure: describeFailure(err), ...(partial && { partial }) };
   }
 }
 
@@ -122,6 +126,7 @@ export async function runConnectorSweep(
     input.state = result.state;
     if ('failure' in result) {
       if ((await operator.ask(step, item, result.failure)) === 'retry') continue;
+      if (result.partial) countPartialDelete(input.state, result.partial);
       if (input.state.found > 0) record(); // what was deleted before the skip stays on the receipt
       return;
     }
@@ -152,6 +157,15 @@ export async function runConnectorSweep(
       }
     }
   }
+}
+
+/** The DeleteReport a connector put in its failure's details, if it did (vendor ids only). */
+function partialReport(err: ActivityFailure): DeleteReport | undefined {
+  const details = err.cause instanceof ApplicationFailure ? err.cause.details?.[0] : undefined;
+  if (typeof details !== 'object' || details === null) return undefined;
+  const { deleted, alreadyGone } = details as Partial<DeleteReport>;
+  const ids = (v: unknown): v is string[] => Array.isArray(v) && v.every((id) => typeof id === 'string');
+  return ids(deleted) && ids(alreadyGone) ? { deleted, alreadyGone } : undefined;
 }
 
 /** `sweep-<owner>/<request>/<connector>/<email#1>/<n>`: positions and names only, never the identifier. */

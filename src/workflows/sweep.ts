@@ -39,6 +39,8 @@ export interface SweepState {
   mailboxes: SweepMailbox[];
   /** Users whose mail cannot be reached (Google: suspended), and mailboxes that hold no mail. */
   unreachable: number;
+  /** Mailboxes whose mail could not be reached when searched (counted once, with `unreachable`). */
+  unreachableAt?: number[];
   withoutMail: number;
   round: number;
   /** find: the mailbox being listed, and where its listing continues. */
@@ -170,6 +172,7 @@ export async function advanceSweep(
         const at = state.mailboxAt;
         const page = await ops.find(state.mailboxes[at]!.address, state.cursor);
         if (page.noMailbox) state.withoutMail += 1;
+        if (page.unreachable && !state.unreachableAt?.includes(at)) (state.unreachableAt ??= []).push(at);
         if (page.capped) state.capped = true;
         const beforeApproval = state.round === 1 && !state.approval;
         const fresh: string[] = [];
@@ -195,7 +198,7 @@ export async function advanceSweep(
           Object.assign(state, { phase: 'delete', batchAt: 0, thenFind: true, cursor: undefined });
           break;
         }
-        if (page.cursor !== undefined && !page.noMailbox) state.cursor = page.cursor;
+        if (page.cursor !== undefined && !page.noMailbox && !page.unreachable) state.cursor = page.cursor;
         else Object.assign(state, { mailboxAt: at + 1, cursor: undefined });
         break;
       }
@@ -234,7 +237,7 @@ export async function advanceSweep(
         state.method = await ops.finish({
           found: state.found,
           permanent: state.permanent,
-          unreachable: state.unreachable,
+          unreachable: state.unreachable + (state.unreachableAt?.length ?? 0),
         });
         state.phase = 'done';
         break;
@@ -244,6 +247,15 @@ export async function advanceSweep(
         return { stop: 'done' };
     }
   }
+}
+
+/**
+ * A delete that failed for good after deleting part of its batch (Salesforce refusing some records)
+ * says what it did; when the operator skips the rest, that part still counts.
+ */
+export function countPartialDelete(state: SweepState, report: DeleteReport): void {
+  const batch = state.phase === 'delete' ? state.pending[state.batchAt] : undefined;
+  if (batch) countDeletes(state, batch, report);
 }
 
 function pendingCount(state: SweepState): number {

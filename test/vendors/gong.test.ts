@@ -6,7 +6,7 @@ import { Agent, request } from 'undici';
 import type { Identifier } from '../../src/subject/identifiers';
 import { createGongActivities } from '../../src/vendors/gong/activities';
 import { Pacer } from '../../src/vendors/gong/pacer';
-import { GongClient, gongClientFromEnv, type GongAuth } from '../../src/vendors/gong/client';
+import { countReferences, GongClient, gongClientFromEnv, type GongAuth } from '../../src/vendors/gong/client';
 import {
   createGongSimulator,
   GONG_SIM_CREDENTIALS,
@@ -68,6 +68,26 @@ const seedAda = () =>
   });
 
 describe('references and erase', () => {
+  it('counts every list Gong returns, undocumented ones too, and not the lookup echo', () => {
+    const counts = countReferences({
+      requestId: 'r1',
+      emails: [{}, {}],
+      calls: [{}],
+      matchingPhoneNumbers: ['x'],
+      emailAddresses: ['y'],
+      // A list Gong might add: still data about the person, so verification must not pass over it.
+      whatsappMessages: [{}, {}, {}],
+    } as unknown as Parameters<typeof countReferences>[0]);
+    expect(counts).toEqual({
+      emails: 2,
+      calls: 1,
+      meetings: 0,
+      customerDataObjects: 0,
+      customerEngagement: 0,
+      other: 3,
+    });
+  });
+
   it('sees references vanish only after the deletion delay (email)', async () => {
     seedAda();
     gong.setDeletionDelay(500);

@@ -14,12 +14,7 @@ import {
   JWT_BEARER_GRANT,
   type GoogleWorkspaceClientOptions,
 } from '../../src/vendors/google/client';
-import {
-  createGmailConnector,
-  GMAIL_METHOD,
-  gmailMethod,
-  type GmailProgress,
-} from '../../src/vendors/google/connector';
+import { createGmailConnector, GMAIL_METHOD, gmailMethod } from '../../src/vendors/google/connector';
 import {
   createGoogleSimulator,
   createTestServiceAccount,
@@ -27,6 +22,8 @@ import {
   type GoogleSimOptions,
   type GoogleSimulator,
 } from '../../src/vendors/google/simulator';
+import { eraseInProcess } from '../../src/connectors/erase-in-process';
+import { findAll, listMailboxes } from '../helpers/mail';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -60,8 +57,7 @@ function client(overrides: Partial<GoogleWorkspaceClientOptions> = {}): GoogleWo
   });
 }
 
-const context = (resumeFrom?: unknown, onBeat?: (d: GmailProgress) => void) =>
-  recordingContext<GmailProgress>(resumeFrom, onBeat);
+const context = () => recordingContext<Record<string, number>>();
 
 const failure = (p: Promise<unknown>) => failureOf(p, ADDRESSES);
 
@@ -109,7 +105,7 @@ afterEach(async () => {
 });
 
 describe('Gmail connector', () => {
-  it('deletes mail from/to/cc/bcc the address in every mailbox, Spam and Trash included, and leaves other mail alone', async () => {
+  it('finds and deletes mail from/to/cc/bcc the address in every mailbox, Spam and Trash included, and leaves other mail alone', async () => {
     await start();
     const hits = [
       sim.seedMessage(A, { from: EMAIL, to: [A] }),
@@ -120,16 +116,29 @@ describe('Gmail connector', () => {
     const keepA = sim.seedMessage(A, { from: 'xjane.doe@customer.example', to: [A] });
     const keepB = sim.seedMessage(B, { from: B, to: ['jane.doe@customer.example.org'], labels: ['SPAM'] });
 
-    const ctx = context();
-    const outcome = await createGmailConnector(client()).erase(subject, ctx);
+    const connector = createGmailConnector(client());
+    expect(connector).toMatchObject({ id: 'gmail', step: 'email', mailboxes: true, kinds: ['email'] });
+    const outcome = await eraseInProcess(connector, subject);
 
-    expect(outcome).toMatchObject({ connector: 'gmail', found: 4, deleted: 4, alreadyGone: 0, method: GMAIL_METHOD });
+    expect(outcome).toMatchObject({
+      connector: 'gmail',
+      found: 4,
+      deleted: 4,
+      alreadyGone: 0,
+      rounds: 2,
+      method: GMAIL_METHOD,
+    });
     expect(outcome.method).toMatch(/batchDelete \(permanent; Google Vault/);
+    expect(outcome.mailboxes).toEqual([
+      { mailbox: A, found: 2, deleted: 2 },
+      { mailbox: B, found: 1, deleted: 1 },
+      { mailbox: C, found: 1, deleted: 1 },
+    ]);
     expect([...outcome.deletedIds].sort()).toEqual([...hits].sort());
+    expect([...sim.controls.deletions].sort()).toEqual([...hits].sort());
     expect(sim.messages(A).map((m) => m.id)).toEqual([keepA]);
     expect(sim.messages(B).map((m) => m.id)).toEqual([keepB]);
     expect(sim.messages(C)).toEqual([]);
-    expect(ctx.beats.at(-1)).toMatchObject({ mailboxIndex: 4, lastMailbox: C, deleted: 4 });
     expect(ops('list-messages')[0]?.query).toMatchObject({
       q: `from:"${EMAIL}" OR to:"${EMAIL}" OR cc:"${EMAIL}" OR bcc:"${EMAIL}"`,
       includeSpamTrash: 'true',
@@ -139,43 +148,108 @@ describe('Gmail connector', () => {
     expectNoTrash();
   });
 
-  it('is idempotent: a rerun finds nothing and succeeds', async () => {
+  it('find is read-only; deleteFound deletes exactly the ids given', async () => {
     await start();
-    sim.seedMessage(A, { from: EMAIL });
+    const ids = [0, 1, 2].map(() => sim.seedMessage(A, { from: EMAIL }));
     const connector = createGmailConnector(client(), [A]);
-    expect(await connector.erase(subject, context())).toMatchObject({ found: 1, deleted: 1 });
-    expect(await connector.erase(subject, context())).toMatchObject({
+
+    expect(await connector.find(subject, A, undefined, context())).toEqual({ ids });
+    expect(await connector.find(subject, A, undefined, context())).toEqual({ ids });
+    expect(ops('batch-delete')).toHaveLength(0);
+    expect(sim.messages(A)).toHaveLength(3);
+
+    expect(await connector.deleteFound(subject, A, [ids[1] as string], context())).toEqual({
+      deleted: [ids[1]],
+      alreadyGone: [],
+    });
+    expect(sim.messages(A).map((m) => m.id)).toEqual([ids[0], ids[2]]);
+    expect(sim.controls.deletions).toEqual([ids[1]]);
+    expectNoTrash();
+  });
+
+  it('is idempotent: ids already gone are accepted, and a rerun finds nothing and deletes nothing', async () => {
+    await start();
+    const id = sim.seedMessage(A, { from: EMAIL });
+    const connector = createGmailConnector(client(), [A]);
+    expect(await eraseInProcess(connector, subject)).toMatchObject({ found: 1, deleted: 1, deletedIds: [id] });
+    expect(await eraseInProcess(connector, subject)).toMatchObject({
       found: 0,
       deleted: 0,
       alreadyGone: 0,
       deletedIds: [],
+      rounds: 1,
     });
     expect(ops('batch-delete')).toHaveLength(1); // nothing to delete, nothing sent
+
+    // Gmail does not say which ids still existed: all of them count as deleted (they are gone either way).
+    expect(await connector.deleteFound(subject, A, [id, id], context())).toEqual({ deleted: [id], alreadyGone: [] });
+    expect(sim.controls.deletions).toEqual([id]);
   });
 
-  it('pages through Directory users and Gmail results, listing again from the start after each delete', async () => {
+  it.each([
+    ['answered 5xx', { kind: 'status-after-effect', status: 503 }],
+    ['never answered', { kind: 'drop-after-effect' }],
+  ] as const)(
+    'a batchDelete done but %s: the retry with the same ids reports them all, each deleted once',
+    async (_name, fault) => {
+      await start();
+      const ids = Array.from({ length: 5 }, () => sim.seedMessage(A, { from: EMAIL }));
+      const connector = createGmailConnector(client(), [A]);
+      expect((await connector.find(subject, A, undefined, context())).ids).toEqual(ids);
+
+      sim.controls.inject(fault, { operation: 'batch-delete' });
+      const f = await failure(connector.deleteFound(subject, A, ids, context()));
+      expect(f).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+      expect(sim.controls.deletions).toEqual(ids);
+
+      const retry = await connector.deleteFound(subject, A, ids, context());
+      expect([...retry.deleted, ...retry.alreadyGone].sort()).toEqual([...ids].sort());
+      expect(sim.controls.deletions).toEqual(ids);
+      expect(sim.messages(A)).toEqual([]);
+    },
+  );
+
+  it('pages through Directory users and Gmail results: a find is one page, its cursor the next page token', async () => {
     const users = ['u1', 'u2', 'u3', 'u4', 'u5'].map((u) => `${u}@corp.example`);
     await start({ usersPageSize: 2, messagesPageSize: 100, ratePerSecond: 0 }, users);
-    for (let i = 0; i < 260; i++)
-      sim.seedMessage('u3@corp.example', { from: EMAIL, labels: i % 2 ? ['TRASH'] : ['INBOX'] });
-    for (let i = 0; i < 3; i++) sim.seedMessage('u3@corp.example', { from: 'someone@else.example' });
+    const U3 = 'u3@corp.example';
+    const seeded = Array.from({ length: 260 }, (_, i) =>
+      sim.seedMessage(U3, { from: EMAIL, labels: i % 2 ? ['TRASH'] : ['INBOX'] }),
+    );
+    for (let i = 0; i < 3; i++) sim.seedMessage(U3, { from: 'someone@else.example' });
+    const connector = createGmailConnector(client());
 
-    const outcome = await createGmailConnector(client()).erase(subject, context());
-    expect(outcome.deleted).toBe(260);
-    expect(outcome.deletedIds).toHaveLength(200); // receipt cap; the count stays exact
-    expect(sim.messages('u3@corp.example')).toHaveLength(3);
+    const ctx = context();
+    const listed = await listMailboxes(connector, subject, ctx);
+    expect(listed).toEqual({ mailboxes: [ADMIN, ...users].sort(), unreachable: 0 });
     expect(ops('list-users')).toHaveLength(3); // admin + 5 users, 2 a page
-    expect(listsOf('u3@corp.example').map((r) => r.query.pageToken)).toEqual([undefined, undefined, undefined]); // 100, 100, 60
-    expect(ops('batch-delete')).toHaveLength(3);
-    expect(listsOf('u1@corp.example')).toHaveLength(1);
+    expect(ctx.beats).toEqual([{ users: 2 }, { users: 4 }, { users: 6 }]);
+
+    const { ids, pages } = await findAll(connector, subject, U3);
+    expect(ids).toEqual(seeded);
+    expect(pages.map((p) => p.ids.length)).toEqual([100, 100, 60]);
+    expect(listsOf(U3).map((r) => r.query.pageToken)).toEqual([undefined, pages[0]?.cursor, pages[1]?.cursor]);
+    expect(ops('batch-delete')).toHaveLength(0);
+
+    const outcome = await eraseInProcess(connector, subject);
+    expect(outcome).toMatchObject({ found: 260, deleted: 260 });
+    expect(outcome.deletedIds).toEqual(seeded.slice(0, 200)); // receipt cap; the count stays exact
+    expect(sim.controls.deletions).toEqual(seeded);
+    expect(sim.messages(U3)).toHaveLength(3);
   });
 
-  it('handles full 500-message pages and chunks batchDelete at 1,000 ids', async () => {
+  it('handles full 500-message pages and chunks batchDelete at 1,000 ids, heartbeating each chunk', async () => {
     await start({ ratePerSecond: 0 });
     const ids = Array.from({ length: 1_200 }, () => sim.seedMessage(A, { from: A, to: [EMAIL] }));
-    const outcome = await createGmailConnector(client(), [A]).erase(subject, context());
-    expect(outcome).toMatchObject({ found: 1_200, deleted: 1_200 });
-    expect(listsOf(A)).toHaveLength(3); // 500, 500, 200
+    const connector = createGmailConnector(client(), [A]);
+    const { pages } = await findAll(connector, subject, A);
+    expect(pages.map((p) => p.ids.length)).toEqual([500, 500, 200]);
+
+    const ctx = context();
+    expect(await connector.deleteFound(subject, A, ids, ctx)).toEqual({ deleted: ids, alreadyGone: [] });
+    expect(ops('batch-delete').map((r) => r.status)).toEqual([204, 204]);
+    expect(ctx.beats).toEqual([{ sent: 1_000 }, { sent: 1_200 }]);
+    expect(sim.controls.deletions).toEqual(ids);
 
     // Directly: 1,000 real ids plus 500 the mailbox never had (ignored, as Gmail does) -> two calls.
     const more = Array.from({ length: 1_000 }, () => sim.seedMessage(B, { from: EMAIL }));
@@ -183,31 +257,35 @@ describe('Gmail connector', () => {
     await client().batchDelete(B, [...more, ...ids.slice(0, 500)]);
     expect(ops('batch-delete').map((r) => r.status)).toEqual([204, 204]);
     expect(sim.messages(B)).toEqual([]);
+    expect(sim.controls.deletions).toEqual([...ids, ...more]);
     expectNoTrash();
   }, 60_000);
 
-  it('sweeps only the configured mailboxes, without listing users', async () => {
+  it('sweeps only the configured mailboxes, sorted, without listing users', async () => {
     await start();
     sim.seedMessage(A, { from: EMAIL });
     sim.seedMessage(B, { from: EMAIL });
-    expect(await createGmailConnector(client({ adminUser: undefined }), [B]).erase(subject, context())).toMatchObject({
-      deleted: 1,
-    });
+    const connector = createGmailConnector(client({ adminUser: undefined }), [C, B]);
+    expect(await listMailboxes(connector, subject)).toEqual({ mailboxes: [B, C], unreachable: 0 });
+    expect(await eraseInProcess(connector, subject)).toMatchObject({ found: 1, deleted: 1 });
     expect(sim.messages(A)).toHaveLength(1);
     expect(sim.messages(B)).toHaveLength(0);
     expect(ops('list-users')).toHaveLength(0);
-    expect(sim.vendor.issued.map((t) => t.sub)).toEqual([B]);
+    expect(sim.vendor.issued.map((t) => t.sub)).toEqual([B, C]);
   });
 
-  it('skips Directory users without Gmail; a configured one is a setup error', async () => {
+  it('a Directory user without Gmail holds no mail (noMailbox); a configured one is a setup error', async () => {
     await start();
     sim.seedUser('nomail@corp.example', { gmail: false });
     sim.seedMessage(A, { from: EMAIL });
-    const ctx = context();
-    expect(await createGmailConnector(client()).erase(subject, ctx)).toMatchObject({ deleted: 1 });
-    expect(ctx.beats.at(-1)).toMatchObject({ skippedMailboxes: 1, mailboxIndex: 5 });
+    expect(await eraseInProcess(createGmailConnector(client()), subject)).toMatchObject({ found: 1, deleted: 1 });
+    expect(await createGmailConnector(client()).find(subject, 'nomail@corp.example', undefined, context())).toEqual({
+      ids: [],
+      noMailbox: true,
+    });
 
-    const f = await failure(createGmailConnector(client(), [A, 'nomail@corp.example']).erase(subject, context()));
+    const configured = createGmailConnector(client(), [A, 'nomail@corp.example']);
+    const f = await failure(configured.find(subject, 'nomail@corp.example', undefined, context()));
     expect(f).toMatchObject({ type: 'ConnectorMisconfigured', nonRetryable: true });
     expect(f.message).toContain('entry 2 of GOOGLE_MAILBOXES');
     expect(f.message).not.toContain('nomail');
@@ -223,7 +301,9 @@ describe('Gmail connector', () => {
     ];
     sim.seedMessage(A, { from: EMAIL });
 
-    const outcome = await createGmailConnector(client()).erase(subject, context());
+    const connector = createGmailConnector(client());
+    expect(await listMailboxes(connector, subject)).toEqual({ mailboxes: [ADMIN, A, B, C].sort(), unreachable: 2 });
+    const outcome = await eraseInProcess(connector, subject);
     expect(outcome).toMatchObject({ found: 1, deleted: 1, method: gmailMethod(2) });
     expect(outcome.method).toContain('; the mailboxes of 2 suspended users not searched');
     expect(gmailMethod(1)).toContain('; the mailbox of 1 suspended user not searched');
@@ -243,111 +323,69 @@ describe('Gmail connector', () => {
     sim.seedMessage(A, { from: EMAIL });
     sim.seedMessage(D, { from: EMAIL });
 
-    const f = await failure(createGmailConnector(client(), [A, D]).erase(subject, context()));
+    const f = await failure(eraseInProcess(createGmailConnector(client(), [A, D]), subject));
     expect(f).toMatchObject({ type: 'ConnectorMisconfigured', nonRetryable: true });
     expect(f.message).toContain('invalid_grant');
     expect(f.message).toContain('the user is suspended');
     expect(f.message).toContain('entry 2 of GOOGLE_MAILBOXES');
     expect(ops('get-user').map((r) => r.status)).toEqual([200]); // the Directory tells suspended from unknown
-    expect(sim.messages(A)).toEqual([]);
+    expect(sim.messages(A)).toHaveLength(1); // the first round deletes only once every mailbox was searched
     expect(sim.messages(D)).toHaveLength(1);
 
     // Without GOOGLE_ADMIN_USER the Directory cannot be asked: Google's invalid_grant, with the hint and the position.
-    const g = await failure(createGmailConnector(client({ adminUser: undefined }), [D]).erase(subject, context()));
+    const g = await failure(eraseInProcess(createGmailConnector(client({ adminUser: undefined }), [D]), subject));
     expect(g).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(g.message).toContain('does not exist or is suspended');
     expect(g.message).toContain('entry 1 of GOOGLE_MAILBOXES');
   });
 
-  it('a user suspended during a Directory sweep fails retryably; the retry lists users again and counts it', async () => {
+  it('a user suspended during a Directory sweep is counted as not searched, and the sweep goes on', async () => {
     await start();
     sim.seedMessage(A, { from: EMAIL });
     sim.seedMessage(B, { from: EMAIL });
-    sim.seedMessage(C, { from: EMAIL });
-    const first = context(undefined, (d) => {
-      if (d.lastMailbox === A) sim.suspend(B);
-    });
-    const f = await failure(createGmailConnector(client()).erase(subject, first));
-    expect(f).toMatchObject({ type: 'GoogleUserSuspended', nonRetryable: false });
-    expect(f.message).toContain('user 3 of 4 active users');
-    const last = first.beats.at(-1);
-    expect(last).toMatchObject({ lastMailbox: A, deleted: 1 });
+    const connector = createGmailConnector(client());
+    expect((await listMailboxes(connector, subject)).mailboxes).toContain(B);
+    expect((await connector.find(subject, A, undefined, context())).ids).toHaveLength(1);
+    sim.suspend(B);
 
-    const outcome = await createGmailConnector(client()).erase(subject, context(JSON.parse(JSON.stringify(last))));
-    expect(outcome).toMatchObject({ found: 2, deleted: 2, method: gmailMethod(1) });
+    expect(await connector.find(subject, B, undefined, context())).toEqual({ ids: [], unreachable: true });
+    // Suspended after being found: the delete cannot reach it and an operator decides.
+    const found = await connector.find(subject, A, undefined, context());
+    sim.suspend(A);
+    const f = await failure(connector.deleteFound(subject, A, found.ids, context()));
+    expect(f).toMatchObject({ type: 'GoogleUserSuspended', nonRetryable: true });
+    expect(f.message).toContain('suspended since their messages were found');
+    sim.suspend(A, false);
+
+    expect((await listMailboxes(connector, subject)).mailboxes).not.toContain(B);
+    expect(await eraseInProcess(connector, subject)).toMatchObject({ found: 1, deleted: 1, method: gmailMethod(1) });
     expect(sim.messages(B)).toHaveLength(1);
-    expect(sim.messages(C)).toEqual([]);
   });
 
-  it('resumes from heartbeat details: finished mailboxes are not listed again, deleted pages are gone', async () => {
-    await start({ messagesPageSize: 2 });
-    sim.seedMessage(A, { from: EMAIL });
-    for (let i = 0; i < 5; i++) sim.seedMessage(B, { cc: [EMAIL], from: B });
-    sim.seedMessage(C, { bcc: [EMAIL], from: C });
-    const connector = createGmailConnector(client(), [C, A, B]);
-
-    // Crash (connection lost) on B's second delete: A done, B's first page deleted.
-    const first = context(undefined, (d) => {
-      if (d.mailbox === B && d.pages === 1) sim.controls.inject({ kind: 'drop' }, { operation: 'batch-delete' });
-    });
-    const f = await failure(connector.erase(subject, first));
-    expect(f).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
-    const last = first.beats.at(-1);
-    expect(last).toMatchObject({ mailboxIndex: 1, lastMailbox: A, mailbox: B, pages: 1, deleted: 3 });
-    expect(last?.pageToken).toBeUndefined(); // after a delete, B continues from its first page
-
-    sim.controls.log.length = 0;
-    const outcome = await connector.erase(subject, context(JSON.parse(JSON.stringify(last))));
-    expect(outcome).toMatchObject({ found: 7, deleted: 7, alreadyGone: 0 });
-    expect(outcome.deletedIds).toHaveLength(7);
-    expect(listsOf(A)).toHaveLength(0);
-    expect(listsOf(B)).toHaveLength(2); // the 2 whose delete was lost, then the last 1
-    expect(listsOf(C)).toHaveLength(1);
-    expect(sim.messages(B)).toEqual([]);
-  });
-
-  it('goes past a page of already-deleted ids via nextPageToken, and heartbeats that token', async () => {
-    await start({ messagesPageSize: 2 });
-    const ids = [0, 1, 2].map(() => sim.seedMessage(A, { from: EMAIL }));
-    const c = client();
-    const find = c.findMessages.bind(c);
-    let calls = 0;
-    // The second listing pretends the search index still shows the two just deleted.
-    c.findMessages = async (...args) =>
-      ++calls === 2 ? { ids: ids.slice(0, 2), nextPageToken: Buffer.from('0').toString('base64url') } : find(...args);
-    const ctx = context();
-    expect(await createGmailConnector(c, [A]).erase(subject, ctx)).toMatchObject({ found: 3, deleted: 3 });
-    expect(ctx.beats.map((b) => b.pageToken)).toEqual([undefined, 'MA', undefined, undefined]);
-    expect(sim.messages(A)).toEqual([]);
-  });
-
-  it('resumes from a heartbeat page token, and from the first page when Google no longer accepts it', async () => {
+  it('lists from the first page when Google no longer accepts a page token', async () => {
     await start();
-    sim.seedMessage(A, { from: EMAIL });
-    const resume = {
-      mailboxIndex: 0,
-      mailbox: A,
-      pageToken: 'bm90LWEtdG9rZW4',
-      pages: 3,
-      found: 2,
-      deleted: 2,
-      alreadyGone: 0,
-      deletedIds: ['x', 'y'],
-    };
-    const outcome = await createGmailConnector(client(), [A]).erase(subject, context(resume));
-    expect(outcome).toMatchObject({ found: 3, deleted: 3 });
+    const id = sim.seedMessage(A, { from: EMAIL });
+    const page = await createGmailConnector(client(), [A]).find(subject, A, 'bm90LWEtdG9rZW4', context());
+    expect(page).toEqual({ ids: [id] });
     expect(listsOf(A).map((r) => [r.status, r.query.pageToken])).toEqual([
       [400, 'bm90LWEtdG9rZW4'],
       [200, undefined],
     ]);
   });
 
-  it('ignores unreadable resume details and starts over', async () => {
+  it('needs an email identifier and a mailbox', async () => {
     await start();
-    sim.seedMessage(A, { from: EMAIL });
-    expect(await createGmailConnector(client(), [A]).erase(subject, context({ nonsense: true }))).toMatchObject({
-      deleted: 1,
-    });
+    const connector = createGmailConnector(client());
+    const phone = { kind: 'phone', value: '+14155552671' } as const;
+    for (const call of [
+      connector.find(phone, A, undefined, context()),
+      connector.deleteFound(phone, A, ['x'], context()),
+      listMailboxes(connector, phone),
+      connector.deleteFound(subject, undefined, ['x'], context()),
+    ]) {
+      expect(await failure(call)).toMatchObject({ type: 'ConnectorMisconfigured', nonRetryable: true });
+    }
+    expect(sim.controls.log).toHaveLength(0);
   });
 });
 
@@ -359,8 +397,8 @@ describe('Google auth (service account, domain-wide delegation)', () => {
       sim.seedMessage(m, { to: [EMAIL], from: m });
     }
     const c = client();
-    await createGmailConnector(c).erase(subject, context());
-    await createGmailConnector(c).erase(subject, context()); // second run: all tokens cached
+    await eraseInProcess(createGmailConnector(c), subject);
+    await eraseInProcess(createGmailConnector(c), subject); // second run: all tokens cached
     expect(sim.controls.log.length).toBeGreaterThan(10);
     expect(ops('token')).toHaveLength(5);
     expect(sim.vendor.issued.map((t) => `${t.sub} ${t.scope}`).sort()).toEqual(
@@ -418,7 +456,7 @@ describe('Google auth (service account, domain-wide delegation)', () => {
     await start();
     sim.vendor.delegationGranted = false;
     for (const connector of [createGmailConnector(client()), createGmailConnector(client(), [A])]) {
-      const f = await failure(connector.erase(subject, context()));
+      const f = await failure(eraseInProcess(connector, subject));
       expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
       expect(f.message).toContain('unauthorized_client');
       expect(f.message).toContain('GOOGLE_SERVICE_ACCOUNT_JSON');
@@ -445,7 +483,7 @@ describe('Google auth (service account, domain-wide delegation)', () => {
     await start({ grantedScopes: mailboxes ? undefined : [GMAIL_SCOPE] });
     sim.seedMessage(A, { from: EMAIL });
     const f = await failure(
-      createGmailConnector(client(overrides), mailboxes && [...mailboxes]).erase(subject, context()),
+      eraseInProcess(createGmailConnector(client(overrides), mailboxes && [...mailboxes]), subject),
     );
     expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(f.message).toContain(code);
@@ -471,7 +509,7 @@ describe('Google failures', () => {
     ] as const) {
       const body = googleError(403, `User-rate limit exceeded for ${A}`, reason);
       sim.controls.inject({ kind: 'status', status: 403, body }, { operation });
-      const f = await failure(createGmailConnector(client(), [A]).erase(subject, context()));
+      const f = await failure(eraseInProcess(createGmailConnector(client(), [A]), subject));
       expect(f).toMatchObject({ type: 'VendorRateLimited', nonRetryable: false });
       expect(f.message).toContain(reason);
       expect(f.nextRetryDelay).toBeUndefined(); // the activity's exponential backoff applies
@@ -481,7 +519,7 @@ describe('Google failures', () => {
   it('429 -> retryable VendorRateLimited, after Retry-After when Google sends one', async () => {
     await start({ ratePerSecond: 2, rateLimitRetryAfterSeconds: 3 });
     for (let i = 0; i < 5; i++) sim.seedMessage(A, { from: EMAIL });
-    const limited = await failure(createGmailConnector(client(), [A, B, C]).erase(subject, context()));
+    const limited = await failure(eraseInProcess(createGmailConnector(client(), [A, B, C]), subject));
     expect(limited).toMatchObject({ type: 'VendorRateLimited', nonRetryable: false });
     expect(limited.message).toContain('RESOURCE_EXHAUSTED,rateLimitExceeded');
     expect(Number(limited.nextRetryDelay)).toBeGreaterThanOrEqual(3_000);
@@ -514,10 +552,10 @@ describe('Google failures', () => {
     await start();
     sim.seedMessage(A, { from: EMAIL });
     sim.controls.inject(fault, { operation });
-    const f = await failure(createGmailConnector(client(), [A]).erase(subject, context()));
+    const f = await failure(eraseInProcess(createGmailConnector(client(), [A]), subject));
     expect(f).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
     // The retry converges either way: batchDelete is safe to repeat.
-    expect(await createGmailConnector(client(), [A]).erase(subject, context())).toBeDefined();
+    expect(await eraseInProcess(createGmailConnector(client(), [A]), subject)).toBeDefined();
     expect(sim.messages(A)).toEqual([]);
   });
 
@@ -611,9 +649,9 @@ describe('googleClientFromEnv', () => {
       expect(await (inline as NonNullable<typeof inline>).client.listUsers()).toEqual(
         [ADMIN, A, B, C].map((email) => ({ email, suspended: false })),
       );
-      const outcome = await createGmailConnector(fromFile?.client as GoogleWorkspaceClient, fromFile?.mailboxes).erase(
+      const outcome = await eraseInProcess(
+        createGmailConnector(fromFile?.client as GoogleWorkspaceClient, fromFile?.mailboxes),
         subject,
-        context(),
       );
       expect(outcome).toMatchObject({ deleted: 1 });
     } finally {

@@ -3,13 +3,15 @@
  */
 import { Agent } from 'undici';
 import { GraphClient, graphClientFromEnv, type GraphClientOptions } from '../../src/vendors/msgraph/client';
-import { createM365Connector, type M365Progress } from '../../src/vendors/msgraph/connector';
+import { createM365Connector, M365_METHOD } from '../../src/vendors/msgraph/connector';
 import {
   createGraphSimulator,
   graphError,
   type GraphSimOptions,
   type GraphSimulator,
 } from '../../src/vendors/msgraph/simulator';
+import { eraseInProcess } from '../../src/connectors/erase-in-process';
+import { findAll, listMailboxes } from '../helpers/mail';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -39,8 +41,7 @@ function client(overrides: Partial<GraphClientOptions> = {}): GraphClient {
   });
 }
 
-const context = (resumeFrom?: unknown, onBeat?: (d: M365Progress) => void) =>
-  recordingContext<M365Progress>(resumeFrom, onBeat);
+const context = (resumeFrom?: unknown) => recordingContext<Record<string, unknown>>(resumeFrom);
 
 const failure = (p: Promise<unknown>) => failureOf(p, [EMAIL]);
 
@@ -55,10 +56,10 @@ afterEach(async () => {
 });
 
 describe('M365 connector', () => {
-  it('deletes mail from/to/cc/bcc the address across mailboxes and leaves other mail alone', async () => {
+  it('finds and deletes mail from/to/cc/bcc the address across mailboxes and leaves other mail alone', async () => {
     await start();
     for (const m of [A, B, C]) sim.seedMailbox(m);
-    sim.seedUser('guest@corp.example'); // no mailbox: skipped, not an error
+    sim.seedUser('guest@corp.example'); // no mailbox: noMailbox, not an error
     const hits = [
       sim.seedMessage(A, { from: EMAIL, to: [A] }),
       sim.seedMessage(A, { from: A, to: ['Jane.Doe@Customer.example'] }),
@@ -68,129 +69,232 @@ describe('M365 connector', () => {
     const keepA = sim.seedMessage(A, { from: 'john@customer.example', to: [A] });
     const keepB = sim.seedMessage(B, { from: B, to: ['jane.doe@other.example'] });
 
-    const ctx = context();
-    const outcome = await createM365Connector(client()).erase(subject, ctx);
+    const connector = createM365Connector(client());
+    expect(connector).toMatchObject({ id: 'm365', step: 'email', mailboxes: true, kinds: ['email'] });
+    const outcome = await eraseInProcess(connector, subject);
 
-    expect(outcome).toMatchObject({ connector: 'm365', found: 4, deleted: 4, alreadyGone: 0 });
-    expect(outcome.deletedIds.sort()).toEqual([...hits].sort());
+    expect(outcome).toMatchObject({
+      connector: 'm365',
+      found: 4,
+      deleted: 4,
+      alreadyGone: 0,
+      rounds: 2,
+      method: M365_METHOD,
+    });
+    const userId = (upn: string) => sim.vendor.user(upn)?.id ?? '';
+    expect(outcome.mailboxes).toEqual(
+      [
+        { mailbox: userId(A), found: 2, deleted: 2 },
+        { mailbox: userId(B), found: 1, deleted: 1 },
+        { mailbox: userId(C), found: 1, deleted: 1 },
+      ].sort((x, y) => (x.mailbox < y.mailbox ? -1 : 1)),
+    );
+    expect([...outcome.deletedIds].sort()).toEqual([...hits].sort());
+    const guest = sim.vendor.user('guest@corp.example')?.id;
+    expect(await connector.find(subject, guest, undefined, context())).toEqual({ ids: [], noMailbox: true });
+    expect([...sim.controls.deletions].sort()).toEqual([...hits].sort());
     expect(sim.messages(A).map((m) => m.id)).toEqual([keepA]);
     expect(sim.messages(B).map((m) => m.id)).toEqual([keepB]);
     expect(sim.messages(C)).toEqual([]);
-    expect(ctx.beats.at(-1)).toMatchObject({ mailboxIndex: 4, skippedMailboxes: 1, deleted: 4 });
     expect(sim.vendor.missingImmutableIdPrefer).toBe(0);
   });
 
-  it('is idempotent: a rerun finds nothing and succeeds', async () => {
+  it('find is read-only; deleteFound deletes exactly the ids given', async () => {
     await start();
     sim.seedMailbox(A);
-    sim.seedMessage(A, { from: EMAIL });
+    const ids = [0, 1, 2].map(() => sim.seedMessage(A, { from: EMAIL }));
+    const connector = createM365Connector(client(), [A]);
+
+    expect(await connector.find(subject, A, undefined, context())).toEqual({ ids });
+    expect(await connector.find(subject, A, undefined, context())).toEqual({ ids });
+    expect(ops('permanent-delete')).toHaveLength(0);
+    expect(sim.messages(A)).toHaveLength(3);
+
+    expect(await connector.deleteFound(subject, A, [ids[1] as string], context())).toEqual({
+      deleted: [ids[1]],
+      alreadyGone: [],
+    });
+    expect(sim.messages(A).map((m) => m.id)).toEqual([ids[0], ids[2]]);
+    expect(sim.controls.deletions).toEqual([ids[1]]);
+  });
+
+  it('is idempotent: a message already gone is alreadyGone, and a rerun finds nothing', async () => {
+    await start();
+    sim.seedMailbox(A);
+    const id = sim.seedMessage(A, { from: EMAIL });
+    const gone = sim.seedMessage(A, { from: EMAIL });
     const connector = createM365Connector(client());
-    expect(await connector.erase(subject, context())).toMatchObject({ found: 1, deleted: 1 });
-    expect(await connector.erase(subject, context())).toMatchObject({
+    const { ids } = await findAll(connector, subject, A);
+    expect(ids).toEqual([id, gone]);
+    sim.vendor.user(A)?.mailbox?.splice(1); // someone else deleted one meanwhile
+
+    // Twice (an id passed twice is reported once).
+    expect(await connector.deleteFound(subject, A, [...ids, gone], context())).toEqual({
+      deleted: [id],
+      alreadyGone: [gone],
+    });
+    expect(await connector.deleteFound(subject, A, ids, context())).toEqual({ deleted: [], alreadyGone: ids });
+    expect(sim.controls.deletions).toEqual([id]);
+    expect(await eraseInProcess(connector, subject)).toMatchObject({
       found: 0,
       deleted: 0,
       alreadyGone: 0,
       deletedIds: [],
+      rounds: 1,
     });
   });
 
-  it('counts a message gone between search and delete as alreadyGone', async () => {
-    await start();
+  it('a delete done and then answered 5xx: the retry with the same ids reports them all, each deleted once', async () => {
+    await start({ ratePerSecond: 0 });
     sim.seedMailbox(A);
-    const id = sim.seedMessage(A, { from: EMAIL });
-    const c = client();
-    const find = c.findMessages.bind(c);
-    c.findMessages = async (...args) => {
-      const ids = await find(...args);
-      sim.vendor.user(A)?.mailbox?.splice(0); // someone else deleted it meanwhile
-      return ids;
-    };
-    expect(await createM365Connector(c).erase(subject, context())).toMatchObject({
-      found: 1,
-      deleted: 0,
-      alreadyGone: 1,
-    });
-    expect(await c.permanentDelete(A, id)).toBe('not-found');
+    const ids = Array.from({ length: 5 }, () => sim.seedMessage(A, { from: EMAIL }));
+    const connector = createM365Connector(client(), [A]);
+    expect((await connector.find(subject, A, undefined, context())).ids).toEqual(ids);
+
+    // Two deletes go through, the third happens and then Graph answers 503: the attempt fails after deleting three.
+    sim.controls.inject({ kind: 'delay', ms: 0 }, { operation: 'permanent-delete', times: 2 });
+    sim.controls.inject({ kind: 'status-after-effect', status: 503 }, { operation: 'permanent-delete' });
+    const f = await failure(connector.deleteFound(subject, A, ids, context()));
+    expect(f).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
+    expect(sim.controls.deletions).toEqual(ids.slice(0, 3));
+
+    const retry = await connector.deleteFound(subject, A, ids, context());
+    expect(retry).toEqual({ deleted: ids.slice(3), alreadyGone: ids.slice(0, 3) });
+    expect([...retry.deleted, ...retry.alreadyGone].sort()).toEqual([...ids].sort());
+    expect(sim.controls.deletions).toEqual(ids);
+    expect(sim.messages(A)).toEqual([]);
   });
 
-  it('follows @odata.nextLink for users and messages', async () => {
+  it('a retried batch goes on from the last heartbeat instead of deleting from the start again', async () => {
+    await start({ ratePerSecond: 0 });
+    sim.seedMailbox(A);
+    const ids = Array.from({ length: 5 }, () => sim.seedMessage(A, { from: EMAIL }));
+    sim.controls.inject({ kind: 'delay', ms: 0 }, { operation: 'permanent-delete', times: 2 });
+    sim.controls.inject({ kind: 'status', status: 503 }, { operation: 'permanent-delete' });
+    const first = context();
+    await failure(createM365Connector(client(), [A]).deleteFound(subject, A, ids, first));
+    expect(first.beats.at(-1)).toMatchObject({ done: 2, alreadyGone: [] });
+
+    sim.controls.log.length = 0;
+    const retry = await createM365Connector(client(), [A]).deleteFound(subject, A, ids, context(first.beats.at(-1)));
+    expect(retry).toEqual({ deleted: ids, alreadyGone: [] });
+    expect(sim.controls.log.filter((r) => r.operation === 'permanent-delete')).toHaveLength(3);
+    expect(sim.controls.deletions).toEqual(ids);
+  });
+
+  it('pages users and messages: a find is one page of at most 250, its cursor continues the query', async () => {
     await start({ usersPageSize: 2, ratePerSecond: 0 });
     const upns = ['u1', 'u2', 'u3', 'u4', 'u5'].map((u) => `${u}@corp.example`);
     for (const u of upns) sim.seedMailbox(u);
-    for (let i = 0; i < 260; i++) sim.seedMessage('u3@corp.example', { from: EMAIL });
+    const seeded = Array.from({ length: 260 }, () => sim.seedMessage('u3@corp.example', { from: EMAIL }));
+    const connector = createM365Connector(client());
 
-    const outcome = await createM365Connector(client()).erase(subject, context());
-    expect(outcome.deleted).toBe(260);
-    expect(outcome.deletedIds).toHaveLength(200); // receipt cap; the count stays exact
+    const ctx = context();
+    const { mailboxes } = await listMailboxes(connector, subject, ctx);
+    expect(mailboxes).toHaveLength(5);
     expect(ops('list-users')).toHaveLength(3);
+    expect(ctx.beats).toEqual([{ users: 2 }, { users: 4 }, { users: 5 }]);
+
     const u3 = sim.vendor.user('u3@corp.example')?.id ?? '';
-    expect(ops('list-messages').filter((r) => r.path.includes(u3))).toHaveLength(2); // 250 + 10
+    const first = await connector.find(subject, u3, undefined, context());
+    expect(first.ids).toEqual(seeded.slice(0, 250));
+    expect(first.capped).toBeUndefined();
+    const second = await connector.find(subject, u3, first.cursor, context());
+    expect(second).toEqual({ ids: seeded.slice(250) });
+    expect(ops('list-messages')).toHaveLength(2);
     expect(ops('list-messages')[0]?.query).toMatchObject({
       $search: `"participants:${EMAIL}"`,
       $top: '250',
       $select: 'id',
     });
+    expect(ops('list-messages')[1]?.query).toMatchObject({ $skip: '250' });
+
+    // A cursor this version cannot read lists from the first page again (always right: the workflow drops repeats).
+    expect((await connector.find(subject, u3, 'not a cursor', context())).ids).toEqual(seeded.slice(0, 250));
+    expect(ops('permanent-delete')).toHaveLength(0);
   });
 
-  it('searches again when a query hits the 1,000-result $search cap', async () => {
+  it('marks the page where a query reaches the 1,000-hit $search cap; the next round finds the rest', async () => {
     await start({ ratePerSecond: 0 });
     sim.seedMailbox(A);
     for (let i = 0; i < 1_005; i++) sim.seedMessage(A, { from: A, to: [EMAIL] });
-    const outcome = await createM365Connector(client(), [A]).erase(subject, context());
-    expect(outcome).toMatchObject({ found: 1_005, deleted: 1_005 });
+    const connector = createM365Connector(client(), [A]);
+    const { ids, pages } = await findAll(connector, subject, A);
+    expect(ids).toHaveLength(1_000);
+    expect(pages.map((p) => [p.ids.length, p.capped ?? false])).toEqual([
+      [250, false],
+      [250, false],
+      [250, false],
+      [250, true],
+    ]);
+
+    sim.controls.log.length = 0;
+    const outcome = await eraseInProcess(connector, subject);
+    expect(outcome).toMatchObject({ found: 1_005, deleted: 1_005, alreadyGone: 0, rounds: 3 });
+    expect(outcome.deletedIds).toHaveLength(200); // receipt cap; the count stays exact
+    expect(sim.controls.deletions).toHaveLength(1_005);
     expect(sim.messages(A)).toEqual([]);
   }, 60_000);
 
-  it('sweeps only the configured mailboxes, without listing users', async () => {
+  it('sweeps only the configured mailboxes, sorted, without listing users', async () => {
     await start();
-    for (const m of [A, B]) sim.seedMailbox(m);
+    for (const m of [A, B, C]) sim.seedMailbox(m);
     sim.seedMessage(A, { from: EMAIL });
     sim.seedMessage(B, { from: EMAIL });
-    expect(await createM365Connector(client(), [B]).erase(subject, context())).toMatchObject({ deleted: 1 });
+    const connector = createM365Connector(client(), [C, B]);
+    expect(await listMailboxes(connector, subject)).toEqual({ mailboxes: [B, C] });
+    expect(await eraseInProcess(connector, subject)).toMatchObject({ found: 1, deleted: 1 });
     expect(sim.messages(A)).toHaveLength(1);
     expect(sim.messages(B)).toHaveLength(0);
     expect(ops('list-users')).toHaveLength(0);
   });
 
-  it('fails non-retryably when a configured mailbox does not exist', async () => {
+  it('a configured mailbox that does not exist (or stops existing) is a setup error naming its position', async () => {
     await start();
     sim.seedMailbox(A);
-    const f = await failure(createM365Connector(client(), [A, 'nobody@corp.example']).erase(subject, context()));
+    sim.seedMailbox(B);
+    const f = await failure(
+      createM365Connector(client(), [A, 'nobody@corp.example']).find(
+        subject,
+        'nobody@corp.example',
+        undefined,
+        context(),
+      ),
+    );
     expect(f).toMatchObject({ type: 'ConnectorMisconfigured', nonRetryable: true });
     expect(f.message).toContain('entry 2 of M365_MAILBOXES');
     expect(f.message).not.toContain('nobody');
+
+    const id = sim.seedMessage(B, { from: EMAIL });
+    const user = sim.vendor.user(B);
+    if (user) user.mailbox = undefined; // the mailbox went away between find and delete
+    const g = await failure(createM365Connector(client(), [A, B]).deleteFound(subject, B, [id], context()));
+    expect(g).toMatchObject({ type: 'ConnectorMisconfigured', nonRetryable: true });
+    expect(g.message).toContain('entry 2 of M365_MAILBOXES');
+    expect(g.message).not.toContain('bob');
   });
 
-  it('resumes from heartbeat details, skipping mailboxes already swept', async () => {
+  it('needs an email identifier and a mailbox', async () => {
     await start();
-    for (const m of [A, B, C]) {
-      sim.seedMailbox(m);
-      sim.seedMessage(m, { from: EMAIL });
+    const connector = createM365Connector(client());
+    const phone = { kind: 'phone', value: '+14155552671' } as const;
+    for (const call of [
+      connector.find(phone, A, undefined, context()),
+      connector.deleteFound(phone, A, ['x'], context()),
+      connector.find(subject, undefined, undefined, context()),
+    ]) {
+      expect(await failure(call)).toMatchObject({ type: 'ConnectorMisconfigured', nonRetryable: true });
     }
-    const connector = createM365Connector(client(), [C, A, B]);
-    // Crash (connection lost) on the first delete after two mailboxes are done.
-    const first = context(undefined, (d) => {
-      if (d.mailboxIndex === 2) sim.controls.inject({ kind: 'drop' }, { operation: 'permanent-delete' });
-    });
-    const f = await failure(connector.erase(subject, first));
-    expect(f).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
-    const last = first.beats.at(-1);
-    expect(last).toMatchObject({ mailboxIndex: 2, lastMailbox: B, deleted: 2 });
-
-    sim.controls.log.length = 0;
-    const outcome = await connector.erase(subject, context(JSON.parse(JSON.stringify(last))));
-    expect(outcome).toMatchObject({ found: 3, deleted: 3, alreadyGone: 0 });
-    expect(outcome.deletedIds).toHaveLength(3);
-    expect(ops('list-messages').map((r) => decodeURIComponent(r.path))).toEqual([`/v1.0/users/${C}/messages`]);
+    expect(sim.controls.log).toHaveLength(0);
   });
 
-  it('ignores unreadable resume details and starts over', async () => {
+  it('refuses a cursor whose nextLink points away from Graph (the bearer token would follow it)', async () => {
     await start();
     sim.seedMailbox(A);
-    sim.seedMessage(A, { from: EMAIL });
-    expect(await createM365Connector(client()).erase(subject, context({ nonsense: true }))).toMatchObject({
-      deleted: 1,
-    });
+    const cursor = JSON.stringify({ next: 'https://attacker.example/v1.0/users/x/messages?$skip=250', hits: 250 });
+    const f = await failure(createM365Connector(client(), [A]).find(subject, A, cursor, context()));
+    expect(f).toMatchObject({ type: 'VendorResponseInvalid', nonRetryable: true });
+    expect(sim.controls.log).toHaveLength(0);
   });
 });
 
@@ -203,7 +307,7 @@ describe('Graph client auth', () => {
       sim.seedMessage(m, { to: [EMAIL], from: m });
     }
     const c = client();
-    await createM365Connector(c).erase(subject, context());
+    await eraseInProcess(createM365Connector(c), subject);
     expect(sim.controls.log.length).toBeGreaterThan(10);
     expect(ops('token')).toHaveLength(1);
 
@@ -230,7 +334,7 @@ describe('Graph client auth', () => {
   ])('%s -> non-retryable VendorAuthFailed naming the variables', async (_name, overrides, code) => {
     await start();
     sim.seedMailbox(A);
-    const f = await failure(createM365Connector(client(overrides), [A]).erase(subject, context()));
+    const f = await failure(eraseInProcess(createM365Connector(client(overrides), [A]), subject));
     expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(f.message).toContain(code);
     expect(f.message).toContain('M365_CLIENT_SECRET');
@@ -243,7 +347,7 @@ describe('Graph client failures', () => {
     await start({ ratePerSecond: 2, rateLimitRetryAfterSeconds: 3 });
     sim.seedMailbox(A);
     for (let i = 0; i < 5; i++) sim.seedMessage(A, { from: EMAIL });
-    const f = await failure(createM365Connector(client(), [A]).erase(subject, context()));
+    const f = await failure(eraseInProcess(createM365Connector(client(), [A]), subject));
     expect(f).toMatchObject({ type: 'VendorRateLimited', nonRetryable: false });
     expect(f.message).toContain('ApplicationThrottled');
     expect(Number(f.nextRetryDelay)).toBeGreaterThanOrEqual(3_000);

@@ -2,6 +2,14 @@
  * Salesforce connector + client against the Salesforce simulator over real HTTP (no Temporal server).
  */
 import { Agent } from 'undici';
+import { eraseInProcess } from '../../src/connectors/erase-in-process';
+import {
+  MAX_FOUND_PER_PAGE,
+  type ConnectorContext,
+  type DeleteReport,
+  type ErasureConnector,
+  type FoundPage,
+} from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import {
   escapeSosl,
@@ -9,6 +17,7 @@ import {
   REQUEST_LIMIT_RETRY_DELAY_MS,
   SalesforceClient,
   salesforceClientFromEnv,
+  SOSL_RESULT_CAP,
   type SalesforceClientOptions,
 } from '../../src/vendors/salesforce/client';
 import {
@@ -17,7 +26,8 @@ import {
   NOTHING_FOUND_METHOD,
   PERMANENT_METHOD,
   RECYCLE_BIN_METHOD,
-  type SalesforceProgress,
+  type RefusedDeleteDetails,
+  type SalesforceDeleteProgress,
 } from '../../src/vendors/salesforce/connector';
 import {
   createSalesforceSimulator,
@@ -57,13 +67,30 @@ function client(overrides: Partial<SalesforceClientOptions> = {}): SalesforceCli
 
 const connector = (overrides: Partial<SalesforceClientOptions> = {}) => createSalesforceConnector(client(overrides));
 
-const context = (resumeFrom?: unknown, onBeat?: (d: SalesforceProgress) => void) =>
-  recordingContext<SalesforceProgress>(resumeFrom, onBeat);
+const context = (resumeFrom?: unknown, onBeat?: (d: SalesforceDeleteProgress) => void) =>
+  recordingContext<SalesforceDeleteProgress>(resumeFrom, onBeat);
 
 const failure = (p: Promise<unknown>) => failureOf(p, PII);
 
 const ops = (name: string) => sim.controls.log.filter((r) => r.operation === name);
 const ids = (records: { Id: string }[]) => records.map((r) => r.Id).sort();
+const sorted = (list: string[]) => [...list].sort();
+
+/** Every page of one find listing, following the cursor as the workflow does while nothing is deleted. */
+async function findAll(c: ErasureConnector, identifier: Identifier, ctx: ConnectorContext = context()) {
+  const pages: FoundPage[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await c.find(identifier, undefined, cursor, ctx);
+    pages.push(page);
+    cursor = page.cursor;
+  } while (cursor);
+  return pages;
+}
+
+/** The whole sweep, in one process, as the workflow runs it: rounds of find and delete, then finish. */
+const erase = (c: ErasureConnector, identifier: Identifier, ctx: ConnectorContext = context()) =>
+  eraseInProcess(c, identifier, ctx);
 
 beforeEach(() => {
   agent = new Agent();
@@ -73,39 +100,21 @@ afterEach(async () => {
   await agent.close();
 });
 
-describe('Salesforce connector: erasing', () => {
-  it('finds Contacts and Leads by email, deletes them and purges them with a hardDelete job', async () => {
+describe('Salesforce connector: find', () => {
+  it('finds Contacts and Leads by email (any case), changing nothing', async () => {
     await start();
     const hits = [
       sim.seedContact({ Email: EMAIL, Phone: '+1 555 0100' }),
       sim.seedContact({ Email: 'Jane.Doe@Customer.example' }), // SOQL `=` ignores case
       sim.seedLead({ Email: EMAIL }),
     ];
-    const keep = [
-      sim.seedContact({ Email: 'john@customer.example' }),
-      sim.seedLead({ Email: 'jane.doe@other.example' }),
-    ];
+    sim.seedContact({ Email: 'john@customer.example' });
+    sim.seedLead({ Email: 'jane.doe@other.example' });
 
-    const ctx = context();
-    const outcome = await connector().erase(byEmail, ctx);
-
-    expect(outcome).toMatchObject({
-      connector: 'salesforce',
-      identifier: byEmail,
-      found: 3,
-      deleted: 3,
-      alreadyGone: 0,
-      method: PERMANENT_METHOD,
-    });
-    expect(outcome.deletedIds.sort()).toEqual([...hits].sort());
-    expect(new Date(outcome.completedAt).toISOString()).toBe(outcome.completedAt);
-    expect(ids(sim.records())).toEqual([...keep].sort());
-    expect(sim.recycleBin()).toEqual([]);
-    // One job per sObject type: create, upload CSV, close, poll until complete.
-    expect(ops('create-hard-delete-job')).toHaveLength(2);
-    expect(ops('upload-hard-delete-job').map((r) => r.status)).toEqual([201, 201]);
-    expect(ops('token')).toHaveLength(1);
-    expect(JSON.stringify(ctx.beats).toLowerCase()).not.toContain(EMAIL);
+    expect(await connector().find(byEmail, undefined, undefined, context())).toEqual({ ids: sorted(hits) });
+    expect(sim.controls.operations()).toEqual(['token', 'query-all', 'query-all']);
+    expect(sim.records()).toHaveLength(5);
+    expect(sim.controls.deletions).toEqual([]);
   });
 
   it('follows nextRecordsUrl across pages for both Contacts and Leads', async () => {
@@ -114,12 +123,12 @@ describe('Salesforce connector: erasing', () => {
     for (let i = 0; i < 3; i++) sim.seedLead({ Email: EMAIL });
     sim.seedLead({ Email: 'other@customer.example' });
 
-    const outcome = await connector().erase(byEmail, context());
+    const pages = await findAll(connector(), byEmail);
 
-    expect(outcome).toMatchObject({ found: 8, deleted: 8 });
+    expect(pages).toHaveLength(1);
+    expect(pages[0]?.ids).toHaveLength(8);
     expect(ops('query-all')).toHaveLength(2); // Contact, Lead
     expect(ops('query-more')).toHaveLength(3); // Contacts 2+2+1, Leads 2+1
-    expect(sim.records()).toHaveLength(1);
   });
 
   it('finds formatted numbers in Phone and MobilePhone through SOSL', async () => {
@@ -132,23 +141,100 @@ describe('Salesforce connector: erasing', () => {
     sim.seedContact({ Phone: '+1 (425) 555-2672' });
     sim.seedContact({ Phone: '(425) 555-2671' }); // no country code: a different number to digit matching
 
-    const outcome = await connector().erase(byPhone, context());
-
-    expect(outcome).toMatchObject({ found: 3, deleted: 3, method: PERMANENT_METHOD });
-    expect(outcome.deletedIds.sort()).toEqual([...hits].sort());
+    expect(await connector().find(byPhone, undefined, undefined, context())).toEqual({ ids: sorted(hits) });
     expect(ops('search')[0]?.query.q).toBe('FIND {\\+14255552671} IN PHONE FIELDS RETURNING Contact(Id), Lead(Id)');
   });
 
+  it('returns records already in the Recycle Bin as ids too (queryAll), with the live ones', async () => {
+    await start();
+    const live = sim.seedLead({ Email: EMAIL });
+    const recycled = sim.seedContact({ Email: EMAIL });
+    sim.vendor.softDelete(recycled);
+    expect(await client().findByEmail(EMAIL)).toEqual({ live: [live], recycled: [recycled] });
+    expect(await connector().find(byEmail, undefined, undefined, context())).toEqual({ ids: [recycled, live] });
+    expect(ops('query-all').map((r) => r.query.q)).toContain(
+      `SELECT Id, IsDeleted FROM Contact WHERE Email = '${EMAIL}'`,
+    );
+  });
+
+  it(`pages more than ${MAX_FOUND_PER_PAGE} matches, and the next page's search returns the rest`, async () => {
+    await start();
+    const hits = Array.from({ length: MAX_FOUND_PER_PAGE + 300 }, (_, i) =>
+      i % 2 ? sim.seedContact({ Phone: PHONE }) : sim.seedLead({ MobilePhone: PHONE }),
+    );
+
+    const pages = await findAll(connector(), byPhone);
+
+    expect(pages.map((p) => p.ids.length)).toEqual([MAX_FOUND_PER_PAGE, 300]);
+    expect(pages[0]?.cursor).toBe(String(MAX_FOUND_PER_PAGE));
+    expect(pages.flatMap((p) => p.ids)).toEqual(sorted(hits));
+    expect(ops('search')).toHaveLength(2);
+    expect(sim.records()).toHaveLength(hits.length);
+  });
+
+  it(`refuses a phone matching ${SOSL_RESULT_CAP} or more records (SOSL's cap, no paging), deleting nothing`, async () => {
+    await start();
+    for (let i = 0; i < SOSL_RESULT_CAP; i++) sim.seedContact({ Phone: PHONE });
+    const f = await failure(connector().find(byPhone, undefined, undefined, context()));
+    expect(f).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
+    expect(f.message).toContain(`matches ${SOSL_RESULT_CAP} or more records`);
+    expect(sim.controls.operations()).toEqual(['token', 'search']);
+  });
+
+  it('refuses a cursor it did not return, before any call', async () => {
+    await start();
+    for (const cursor of ['0', 'abc', '-5', '1.5']) {
+      const f = await failure(connector().find(byEmail, undefined, cursor, context()));
+      expect(f).toMatchObject({ type: 'HttpRequestInvalid', nonRetryable: true });
+    }
+    expect(sim.controls.log).toEqual([]);
+  });
+});
+
+describe('Salesforce connector: deleteFound', () => {
+  it('deletes exactly the ids found and purges them with a hardDelete job per sObject type', async () => {
+    await start();
+    const hits = [sim.seedContact({ Email: EMAIL }), sim.seedContact({ Email: EMAIL }), sim.seedLead({ Email: EMAIL })];
+    const keep = [sim.seedContact({ Email: 'john@customer.example' }), sim.seedLead({ Email: 'x@customer.example' })];
+    const ctx = context();
+
+    const outcome = await erase(connector(), byEmail, ctx);
+
+    expect(outcome).toMatchObject({
+      connector: 'salesforce',
+      identifier: byEmail,
+      found: 3,
+      deleted: 3,
+      alreadyGone: 0,
+      deletedIds: sorted(hits),
+      method: PERMANENT_METHOD,
+      rounds: 2, // the second finds nothing
+    });
+    expect(ids(sim.records())).toEqual(sorted(keep));
+    expect(sim.recycleBin()).toEqual([]);
+    expect(sim.controls.deletions).toEqual(sorted(hits));
+    // One job per sObject type: create, upload CSV, close, poll until complete.
+    expect(ops('create-hard-delete-job')).toHaveLength(2);
+    expect(ops('upload-hard-delete-job').map((r) => r.status)).toEqual([201, 201]);
+    expect(ops('token')).toHaveLength(1);
+    expect(JSON.stringify(ctx.beats).toLowerCase()).not.toContain(EMAIL);
+  });
+
   it('deletes more than 200 records in chunks of 200, heartbeating each chunk', async () => {
-    await start({ ratePerSecond: 0 });
+    await start();
     for (let i = 0; i < 205; i++) sim.seedContact({ Email: EMAIL });
     const ctx = context();
-    const outcome = await connector().erase(byEmail, ctx);
+    const outcome = await erase(connector(), byEmail, ctx);
 
     expect(outcome).toMatchObject({ found: 205, deleted: 205 });
     expect(outcome.deletedIds).toHaveLength(200); // receipt cap; the count stays exact
     expect(ops('delete-records').map((r) => r.query.ids?.split(',').length)).toEqual([200, 5]);
-    expect(ctx.beats.filter((b) => b.phase === 'delete').map((b) => b.chunksDone)).toEqual([0, 1, 2]);
+    const deleting = ctx.beats.filter((b) => b?.batch); // find's heartbeats carry nothing
+    expect(deleting.slice(0, 2)).toEqual([
+      { batch: expect.any(String), deleted: 200, alreadyGone: 0, jobs: {} },
+      { batch: expect.any(String), deleted: 205, alreadyGone: 0, jobs: {} },
+    ]);
+    expect(deleting.at(-1)?.jobs.Contact).toMatch(/^750/);
     expect(sim.records()).toEqual([]);
     expect(sim.recycleBin()).toEqual([]);
   });
@@ -158,35 +244,35 @@ describe('Salesforce connector: erasing', () => {
     const recycled = sim.seedContact({ Email: EMAIL });
     const purged = sim.seedContact({ Email: EMAIL });
     const live = sim.seedLead({ Email: EMAIL });
-    // Someone else deletes two of them between our search and our delete.
-    const ctx = context(undefined, (d) => {
-      if (d.phase === 'delete' && d.chunksDone === 0) {
-        sim.vendor.softDelete(recycled);
-        sim.vendor.records.delete(purged);
-      }
-    });
-    const outcome = await connector().erase(byEmail, ctx);
+    const c = connector();
+    const { ids: found } = await c.find(byEmail, undefined, undefined, context());
+    // Someone else deletes two of them between our find and our delete.
+    sim.vendor.softDelete(recycled);
+    sim.vendor.records.delete(purged);
 
-    expect(outcome).toMatchObject({
-      found: 3,
-      deleted: 1,
-      alreadyGone: 2,
-      deletedIds: [live],
-      method: PERMANENT_METHOD,
+    expect(await c.deleteFound(byEmail, undefined, found, context())).toEqual({
+      deleted: [live],
+      alreadyGone: [recycled, purged],
+      permanent: true,
     });
     expect(sim.recycleBin()).toEqual([]);
+    expect(sim.controls.deletions).toEqual([live]);
   });
 
   it('a per-item DELETE_FAILED fails non-retryably with codes and counts, after deleting and purging the rest', async () => {
     await start();
     const blocked = sim.seedContact({ Email: EMAIL, Phone: PHONE });
-    sim.seedLead({ Email: EMAIL });
+    const lead = sim.seedLead({ Email: EMAIL });
     sim.failDeletes([blocked]);
 
-    const f = await failure(connector().erase(byEmail, context()));
+    const f = await failure(erase(connector(), byEmail));
 
     expect(f).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
     expect(f.message).toContain('1 of 2 records refused (DELETE_FAILED x1); 1 deleted (purged), 0 already gone');
+    // What the rest of the batch came to, by vendor id, for the workflow's ledger.
+    expect(f.details).toEqual([
+      { deleted: [lead], alreadyGone: [], refused: [blocked], permanent: true } satisfies RefusedDeleteDetails,
+    ]);
     expect(ids(sim.records())).toEqual([blocked]);
     expect(sim.recycleBin()).toEqual([]);
     expect(ops('delete-records')).toHaveLength(1);
@@ -199,19 +285,27 @@ describe('Salesforce connector: erasing', () => {
     sim.failDeletes([first], '4255552671');
     sim.failDeletes([second], EMAIL);
 
-    const f = await failure(connector().erase(byEmail, context()));
+    const f = await failure(erase(connector(), byEmail));
 
     expect(f.message).toContain('2 of 2 records refused (UNKNOWN_ERROR x2)');
     expect(f.message).not.toContain('4255552671');
   });
 
-  it('is idempotent: a rerun finds nothing and succeeds with zeros', async () => {
+  it('refuses ids that are not Contact or Lead ids, before any call', async () => {
+    await start();
+    const account = '001Sm0000000001AAA';
+    const f = await failure(connector().deleteFound(byEmail, undefined, [sim.seedContact({}), account], context()));
+    expect(f).toMatchObject({ type: 'HttpRequestInvalid', nonRetryable: true });
+    expect(sim.controls.log).toEqual([]);
+  });
+
+  it('is idempotent: after the delete a new find returns nothing, and the method claims nothing', async () => {
     await start();
     sim.seedContact({ Email: EMAIL });
     const c = connector();
-    expect(await c.erase(byEmail, context())).toMatchObject({ found: 1, deleted: 1 });
+    expect(await erase(c, byEmail)).toMatchObject({ found: 1, deleted: 1 });
     sim.controls.log.length = 0;
-    expect(await c.erase(byEmail, context())).toMatchObject({
+    expect(await erase(c, byEmail)).toMatchObject({
       found: 0,
       deleted: 0,
       alreadyGone: 0,
@@ -220,24 +314,77 @@ describe('Salesforce connector: erasing', () => {
     });
     expect(sim.controls.operations()).toEqual(['query-all', 'query-all']);
   });
+
+  it('a 5xx after the delete took effect, then a retry with the same ids: each id once, as removed, and purged', async () => {
+    await start();
+    const hits = [sim.seedContact({ Email: EMAIL }), sim.seedLead({ Email: EMAIL })];
+    const c = connector();
+    const { ids: found } = await c.find(byEmail, undefined, undefined, context());
+    sim.controls.inject({ kind: 'status-after-effect', status: 503 }, { operation: 'delete-records' });
+    const first = context();
+    expect(await failure(c.deleteFound(byEmail, undefined, found, first))).toMatchObject({
+      type: 'VendorUnavailable',
+      nonRetryable: false,
+    });
+    expect(ids(sim.recycleBin())).toEqual(sorted(hits));
+
+    const report = await c.deleteFound(byEmail, undefined, found, context(first.beats.at(-1)));
+
+    expect(report).toEqual({ deleted: [], alreadyGone: found, permanent: true });
+    expect(sim.controls.deletions).toEqual(found);
+    expect(sim.recycleBin()).toEqual([]);
+  });
+
+  it('under random 5xx (half after the effect) on every call, retries account for every id exactly once', async () => {
+    await start();
+    const hits = Array.from({ length: 450 }, (_, i) =>
+      i % 3 ? sim.seedContact({ Email: EMAIL }) : sim.seedLead({ Email: EMAIL }),
+    );
+    const c = connector();
+    const { ids: found } = await c.find(byEmail, undefined, undefined, context());
+    sim.controls.setChaos({ rate: 0.2, seed: 7 });
+    let resumeFrom: unknown;
+    let report: DeleteReport | undefined;
+    let attempts = 0;
+    while (!report && attempts++ < 100) {
+      const attempt = context(resumeFrom);
+      report = await c.deleteFound(byEmail, undefined, found, attempt).catch(() => undefined);
+      resumeFrom = attempt.beats.at(-1) ?? resumeFrom;
+    }
+    sim.controls.setChaos(undefined);
+
+    expect(attempts).toBeGreaterThan(1);
+    expect(report).toBeDefined();
+    expect(sorted([...report!.deleted, ...report!.alreadyGone])).toEqual(sorted(hits));
+    expect(sorted(sim.controls.deletions)).toEqual(sorted(hits));
+    expect(report!.permanent).toBe(true);
+    expect(sim.records()).toEqual([]);
+    expect(sim.recycleBin()).toEqual([]);
+  });
 });
 
 describe('Salesforce connector: permanence', () => {
-  it('without "Bulk API Hard Delete" the records stay in the Recycle Bin, and the erasure still succeeds', async () => {
+  it('without "Bulk API Hard Delete" the records stay in the Recycle Bin, and the delete still succeeds', async () => {
     await start({ hardDeletePermission: false });
     const id = sim.seedContact({ Email: EMAIL });
-    const outcome = await connector().erase(byEmail, context());
-    expect(outcome).toMatchObject({ found: 1, deleted: 1, method: RECYCLE_BIN_METHOD });
+    expect(await erase(connector(), byEmail)).toMatchObject({
+      found: 1,
+      deleted: 1,
+      deletedIds: [id],
+      method: RECYCLE_BIN_METHOD,
+    });
     expect(ids(sim.recycleBin())).toEqual([id]);
+    expect(sim.controls.deletions).toEqual([id]);
     expect(ops('create-hard-delete-job').map((r) => r.status)).toEqual([400]);
     expect(ops('upload-hard-delete-job')).toHaveLength(0);
   });
 
   it('SALESFORCE_HARD_DELETE=none never starts a job', async () => {
     await start();
-    sim.seedLead({ Email: EMAIL });
-    expect(await connector({ hardDelete: 'none' }).erase(byEmail, context())).toMatchObject({
+    const id = sim.seedLead({ Email: EMAIL });
+    expect(await erase(connector({ hardDelete: 'none' }), byEmail)).toMatchObject({
       deleted: 1,
+      deletedIds: [id],
       method: RECYCLE_BIN_METHOD,
     });
     expect(sim.recycleBin()).toHaveLength(1);
@@ -247,25 +394,25 @@ describe('Salesforce connector: permanence', () => {
   it('reports the Recycle Bin when the job could not purge every record', async () => {
     await start({ hardDeleteRejectsRecycled: true });
     sim.seedContact({ Email: EMAIL });
-    expect(await connector().erase(byEmail, context())).toMatchObject({ deleted: 1, method: RECYCLE_BIN_METHOD });
+    expect(await erase(connector(), byEmail)).toMatchObject({ deleted: 1, method: RECYCLE_BIN_METHOD });
     expect(sim.recycleBin()).toHaveLength(1);
   });
 
-  it('a search that finds nothing claims no method of deletion; an empty phone search says it cannot see the Recycle Bin', async () => {
+  it('a find that returns nothing claims no method of deletion; for a phone it says it cannot see the Recycle Bin', async () => {
     await start();
     sim.seedContact({ Email: 'someone@customer.example', Phone: '+1 555 0100' });
-    expect(await connector().erase(byEmail, context())).toMatchObject({
+    expect(await erase(connector(), byEmail)).toMatchObject({
       found: 0,
       deleted: 0,
       alreadyGone: 0,
       method: NOTHING_FOUND_METHOD,
     });
-    expect(await connector().erase(byPhone, context())).toMatchObject({
+    expect(await erase(connector(), byPhone)).toMatchObject({
       found: 0,
       deleted: 0,
       method: NOTHING_FOUND_BY_PHONE_METHOD,
     });
-    expect(await connector({ hardDelete: 'none' }).erase(byEmail, context())).toMatchObject({
+    expect(await erase(connector({ hardDelete: 'none' }), byEmail)).toMatchObject({
       found: 0,
       method: NOTHING_FOUND_METHOD,
     });
@@ -273,59 +420,84 @@ describe('Salesforce connector: permanence', () => {
     expect(ops('delete-records')).toHaveLength(0);
   });
 
+  it('method is pure: found and permanence decide the sentence, without calls', async () => {
+    await start();
+    const c = connector();
+    const summary = (found: number, permanent: boolean) => ({ found, permanent, unreachable: 0 });
+    expect(c.method(byEmail, summary(0, false))).toBe(NOTHING_FOUND_METHOD);
+    expect(c.method(byPhone, summary(0, true))).toBe(NOTHING_FOUND_BY_PHONE_METHOD);
+    expect(c.method(byPhone, summary(2, true))).toBe(PERMANENT_METHOD);
+    expect(c.method(byEmail, summary(2, false))).toBe(RECYCLE_BIN_METHOD);
+    expect(sim.controls.log).toEqual([]);
+  });
+
   it('polls an InProgress job until JobComplete', async () => {
     await start({ jobPollsBeforeComplete: 3 });
     sim.seedContact({ Email: EMAIL });
-    expect(await connector().erase(byEmail, context())).toMatchObject({ method: PERMANENT_METHOD });
+    expect(await erase(connector(), byEmail)).toMatchObject({ method: PERMANENT_METHOD });
     expect(ops('get-hard-delete-job')).toHaveLength(4);
   });
 });
 
-describe('Salesforce connector: resuming', () => {
-  it('resumes from the heartbeat at the next chunk, without searching again', async () => {
+describe('Salesforce connector: retries', () => {
+  it('a retry deletes the batch again: what the failed attempt deleted is already gone, and everything is purged', async () => {
     await start();
     for (let i = 0; i < 405; i++) sim.seedContact({ Email: EMAIL });
+    const c = connector();
+    const { ids: found } = await c.find(byEmail, undefined, undefined, context());
     // The connection drops on the second chunk's delete (before Salesforce acts).
     const first = context(undefined, (d) => {
-      if (d.phase === 'delete' && d.chunksDone === 1)
-        sim.controls.inject({ kind: 'drop' }, { operation: 'delete-records' });
+      if (d.deleted === 200) sim.controls.inject({ kind: 'drop' }, { operation: 'delete-records' });
     });
-    const f = await failure(connector().erase(byEmail, first));
+    const f = await failure(c.deleteFound(byEmail, undefined, found, first));
     expect(f).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
-    const last = first.beats.at(-1);
-    expect(last).toMatchObject({ phase: 'delete', chunksDone: 1, deleted: 200 });
+    expect(sim.recycleBin()).toHaveLength(200);
 
     sim.controls.log.length = 0;
-    const outcome = await connector().erase(byEmail, context(JSON.parse(JSON.stringify(last))));
-    expect(outcome).toMatchObject({ found: 405, deleted: 405, alreadyGone: 0, method: PERMANENT_METHOD });
+    const report = await c.deleteFound(byEmail, undefined, found, context(first.beats.at(-1)));
+    expect(report.deleted).toHaveLength(205);
+    expect(report.alreadyGone).toEqual(found.slice(0, 200));
+    expect(report.permanent).toBe(true);
     expect(ops('query-all')).toHaveLength(0);
-    expect(ops('delete-records')).toHaveLength(2);
-    // The first attempt's 200 are purged too, though no search would find them any more.
+    expect(ops('delete-records')).toHaveLength(3);
+    // The first attempt's 200 are purged too, though no phone search would find them any more.
     expect(sim.records()).toEqual([]);
     expect(sim.recycleBin()).toEqual([]);
+    expect(sim.controls.deletions).toEqual(found);
   });
 
-  it('resumes polling the job an earlier attempt started instead of starting another', async () => {
+  it('resumes polling the job an earlier attempt of the batch started instead of starting another', async () => {
     await start({ jobPollsBeforeComplete: 5 });
-    sim.seedContact({ Email: EMAIL });
+    const id = sim.seedContact({ Email: EMAIL });
     sim.controls.inject({ kind: 'status', status: 503 }, { operation: 'get-hard-delete-job' });
+    const c = connector();
     const first = context();
-    expect(await failure(connector().erase(byEmail, first))).toMatchObject({
+    expect(await failure(c.deleteFound(byEmail, undefined, [id], first))).toMatchObject({
       type: 'VendorUnavailable',
       nonRetryable: false,
     });
     const last = first.beats.at(-1);
-    expect(last).toMatchObject({ phase: 'hard-delete', jobs: { Contact: expect.stringMatching(/^750/) } });
+    expect(last).toMatchObject({ deleted: 1, jobs: { Contact: expect.stringMatching(/^750/) } });
+    expect(ids(sim.recycleBin())).toEqual([id]); // the job has not run yet
 
-    const outcome = await connector().erase(byEmail, context(JSON.parse(JSON.stringify(last))));
-    expect(outcome).toMatchObject({ found: 1, deleted: 1, method: PERMANENT_METHOD });
+    const report = await c.deleteFound(byEmail, undefined, [id], context(JSON.parse(JSON.stringify(last))));
+    expect(report).toEqual({ deleted: [], alreadyGone: [id], permanent: true });
     expect(ops('create-hard-delete-job')).toHaveLength(1);
+    expect(sim.recycleBin()).toEqual([]);
   });
 
-  it('ignores unreadable resume details and starts over', async () => {
+  it('ignores unreadable resume details, and another batch’s jobs, and starts over', async () => {
     await start();
-    sim.seedContact({ Email: EMAIL });
-    expect(await connector().erase(byEmail, context({ phase: 'search' }))).toMatchObject({ deleted: 1 });
+    const id = sim.seedContact({ Email: EMAIL });
+    const c = connector();
+    expect(await c.deleteFound(byEmail, undefined, [id], context({ phase: 'search' }))).toMatchObject({
+      deleted: [id],
+      permanent: true,
+    });
+    const other = sim.seedContact({ Email: EMAIL });
+    const stale = { batch: 'another', deleted: 1, alreadyGone: 0, jobs: { Contact: '750Sm0000000999AAA' } };
+    expect(await c.deleteFound(byEmail, undefined, [other], context(stale))).toMatchObject({ deleted: [other] });
+    expect(ops('create-hard-delete-job')).toHaveLength(2);
   });
 
   it('after an operator retry (a new run, no heartbeat) finds what the failed run left in the Recycle Bin through queryAll, and purges it', async () => {
@@ -334,41 +506,34 @@ describe('Salesforce connector: resuming', () => {
     const keep = sim.seedContact({ Email: 'john@customer.example' });
     // The first run soft-deletes both, then cannot start the purge.
     sim.controls.inject({ kind: 'status', status: 500 }, { operation: 'create-hard-delete-job' });
-    expect(await failure(connector().erase(byEmail, context()))).toMatchObject({ type: 'VendorUnavailable' });
-    expect(ids(sim.recycleBin())).toEqual([...hits].sort());
+    expect(await failure(erase(connector(), byEmail))).toMatchObject({ type: 'VendorUnavailable' });
+    expect(ids(sim.recycleBin())).toEqual(sorted(hits));
     expect(await client().query(`SELECT Id FROM Contact WHERE Email = '${EMAIL}'`)).toEqual([]); // what query alone would see
 
     sim.controls.log.length = 0;
-    const outcome = await connector().erase(byEmail, context());
+    const outcome = await erase(connector(), byEmail);
 
-    expect(outcome).toMatchObject({ found: 2, deleted: 0, alreadyGone: 2, deletedIds: [], method: PERMANENT_METHOD });
-    expect(ops('query-all').map((r) => r.query.q)).toEqual([
+    expect(outcome).toMatchObject({
+      found: 2,
+      deleted: 2,
+      alreadyGone: 2, // found in the Recycle Bin: the failed run's deletes, counted by this one
+      deletedIds: sorted(hits),
+      method: PERMANENT_METHOD,
+    });
+    // The first round's find (queryAll); the second finds nothing.
+    expect(
+      ops('query-all')
+        .slice(0, 2)
+        .map((r) => r.query.q),
+    ).toEqual([
       `SELECT Id, IsDeleted FROM Contact WHERE Email = '${EMAIL}'`,
       `SELECT Id, IsDeleted FROM Lead WHERE Email = '${EMAIL}'`,
     ]);
-    expect(ops('delete-records')).toHaveLength(0); // recycled records need only the purge
+    expect(ops('delete-records')).toHaveLength(1); // answers ENTITY_IS_DELETED for both
     expect(ops('create-hard-delete-job')).toHaveLength(2);
     expect(sim.recycleBin()).toEqual([]);
     expect(ids(sim.records())).toEqual([keep]);
-  });
-
-  it('deletes live matches and purges recycled ones in the same run', async () => {
-    await start();
-    const live = sim.seedLead({ Email: EMAIL });
-    const recycled = sim.seedContact({ Email: EMAIL });
-    sim.vendor.softDelete(recycled);
-    expect(await client().findByEmail(EMAIL)).toEqual({ live: [live], recycled: [recycled] });
-
-    const outcome = await connector().erase(byEmail, context());
-    expect(outcome).toMatchObject({
-      found: 2,
-      deleted: 1,
-      alreadyGone: 1,
-      deletedIds: [live],
-      method: PERMANENT_METHOD,
-    });
-    expect(ops('delete-records').map((r) => r.query.ids)).toEqual([live]);
-    expect(sim.recycleBin()).toEqual([]);
+    expect(sim.controls.deletions).toEqual(sorted(hits)); // once each: purging is not a second deletion
   });
 
   it.each([
@@ -376,12 +541,14 @@ describe('Salesforce connector: resuming', () => {
     ['when the job cannot purge them', { hardDeleteRejectsRecycled: true }],
   ])('recycled matches are reported as in the Recycle Bin, not as permanent, %s', async (_name, opts) => {
     await start(opts);
-    sim.vendor.softDelete(sim.seedContact({ Email: EMAIL }));
-    expect(await connector().erase(byEmail, context())).toMatchObject({
+    const id = sim.seedContact({ Email: EMAIL });
+    sim.vendor.softDelete(id);
+    expect(await erase(connector(), byEmail)).toMatchObject({
       found: 1,
-      deleted: 0,
+      deleted: 1,
       alreadyGone: 1,
       method: RECYCLE_BIN_METHOD,
+      rounds: 2, // the second round's find lists it again (still in the Recycle Bin): nothing new
     });
     expect(sim.recycleBin()).toHaveLength(1);
   });
@@ -394,7 +561,7 @@ describe('Salesforce queries: escaping', () => {
       await start();
       sim.seedContact({ Email: EMAIL });
       sim.seedLead({ Email: 'other@customer.example' });
-      const outcome = await connector().erase({ kind: 'email', value: hostile }, context());
+      const outcome = await erase(connector(), { kind: 'email', value: hostile });
       expect(outcome).toMatchObject({ found: 0, deleted: 0, method: NOTHING_FOUND_METHOD });
       expect(sim.records()).toHaveLength(2);
       expect(ops('query-all').map((r) => r.status)).toEqual([200, 200]);
@@ -430,7 +597,7 @@ describe('Salesforce queries: escaping', () => {
   it('refuses a phone identifier that is not a phone number, before any search', async () => {
     await start();
     sim.seedContact({ Phone: PHONE });
-    const f = await failure(connector().erase({ kind: 'phone', value: '+1425*' }, context()));
+    const f = await failure(connector().find({ kind: 'phone', value: '+1425*' }, undefined, undefined, context()));
     expect(f).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
     expect(ops('search')).toHaveLength(0);
   });
@@ -441,7 +608,7 @@ describe('Salesforce client: auth', () => {
     await start();
     sim.seedContact({ Email: EMAIL });
     const c = client();
-    await createSalesforceConnector(c).erase(byEmail, context());
+    await erase(createSalesforceConnector(c), byEmail);
     expect(sim.controls.log.length).toBeGreaterThan(5);
     expect(ops('token')).toHaveLength(1);
 
@@ -469,7 +636,7 @@ describe('Salesforce client: auth', () => {
     ['wrong client id', { clientId: 'nope' }, 'invalid_client_id'],
   ])('%s -> non-retryable VendorAuthFailed naming the variables', async (_name, overrides, code) => {
     await start();
-    const f = await failure(connector(overrides).erase(byEmail, context()));
+    const f = await failure(connector(overrides).find(byEmail, undefined, undefined, context()));
     expect(f).toMatchObject({ type: 'VendorAuthFailed', nonRetryable: true });
     expect(f.message).toContain(`codes ${code}`);
     expect(f.message).toContain('SALESFORCE_CLIENT_SECRET');
@@ -481,7 +648,7 @@ describe('Salesforce client: failures', () => {
   it('403 REQUEST_LIMIT_EXCEEDED is retryable VendorRateLimited with a long nextRetryDelay', async () => {
     await start({ dailyLimit: 2 });
     sim.seedContact({ Email: EMAIL });
-    const f = await failure(connector().erase(byEmail, context())); // two queries, then the delete
+    const f = await failure(erase(connector(), byEmail)); // two queries, then the delete
     expect(f).toMatchObject({ type: 'VendorRateLimited', nonRetryable: false });
     expect(f.nextRetryDelay).toBe(REQUEST_LIMIT_RETRY_DELAY_MS);
     expect(f.message).toContain('REQUEST_LIMIT_EXCEEDED');
@@ -525,7 +692,7 @@ describe('Salesforce client: failures', () => {
     await start();
     sim.seedContact({ Email: EMAIL });
     sim.controls.inject({ kind: 'status', status: 500 }, { operation: 'upload-hard-delete-job' });
-    expect(await failure(connector().erase(byEmail, context()))).toMatchObject({
+    expect(await failure(erase(connector(), byEmail))).toMatchObject({
       type: 'VendorUnavailable',
       nonRetryable: false,
     });

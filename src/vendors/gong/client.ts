@@ -48,7 +48,18 @@ export function describeGongError(body: unknown): VendorErrorInfo {
   return parsed.success && parsed.data.requestId ? { vendorRequestId: keepSafeToken(parsed.data.requestId) } : {};
 }
 
+/** Fields of the read answers that describe the lookup, not data Gong holds about the person. */
+const LOOKUP_FIELDS = new Set(['requestId', 'suppliedPhoneNumber', 'matchingPhoneNumbers', 'emailAddresses']);
+const COUNTED_LISTS = new Set(['emails', 'calls', 'meetings', 'customerData', 'customerEngagement']);
+
+/**
+ * Every list Gong returns counts: the documented ones by name, and any list Gong adds later under
+ * `other`, so a verification never passes while Gong still answers with references we did not know.
+ */
 export function countReferences(body: EmailAddressReferences | PhoneNumberReferences): GongReferenceCounts {
+  const other = Object.entries(body)
+    .filter(([field, value]) => Array.isArray(value) && !LOOKUP_FIELDS.has(field) && !COUNTED_LISTS.has(field))
+    .reduce((n, [, value]) => n + (value as unknown[]).length, 0);
   return {
     emails: body.emails?.length ?? 0,
     calls: body.calls?.length ?? 0,
@@ -56,6 +67,7 @@ export function countReferences(body: EmailAddressReferences | PhoneNumberRefere
     customerDataObjects: (body.customerData ?? []).reduce((n, d) => n + (d.objects?.length ?? 0), 0),
     // Phone payloads have no such list (a loose object would pass one through if Gong adds it).
     customerEngagement: Array.isArray(body.customerEngagement) ? body.customerEngagement.length : 0,
+    ...(other > 0 && { other }),
   };
 }
 

@@ -13,6 +13,8 @@ export interface GongReferenceCounts {
   customerDataObjects: number;
   /** Always 0 for a phone number: Gong's phone lookup has no such list. */
   customerEngagement: number;
+  /** Entries of lists Gong returned that are not documented (yet): still references. */
+  other?: number;
 }
 
 export interface GongReferenceSummary {

@@ -187,9 +187,10 @@ export class GoogleWorkspaceClient {
 
   /**
    * Every user of the customer (or domain), suspended ones flagged: their mail is kept, but Google
-   * refuses tokens for them, so a sweep can only count them as unreached.
+   * refuses tokens for them, so a sweep can only count them as unreached. `onPage` hears the count so far
+   * after each page (a big domain takes many).
    */
-  async listUsers(): Promise<DirectoryUser[]> {
+  async listUsers(onPage?: (users: number) => void): Promise<DirectoryUser[]> {
     const admin = this.options.adminUser;
     if (!admin) {
       throw ApplicationFailure.create({
@@ -214,6 +215,7 @@ export class GoogleWorkspaceClient {
       const page = this.directory.parse('list-users', directoryUsersPageSchema, res.body);
       for (const u of page.users ?? [])
         users.set(u.primaryEmail, { email: u.primaryEmail, suspended: u.suspended === true });
+      onPage?.(users.size);
       pageToken = nextToken('Google Directory list-users', pageToken, page.nextPageToken);
     } while (pageToken);
     return [...users.values()];
@@ -275,15 +277,18 @@ export class GoogleWorkspaceClient {
   /**
    * Permanently deletes (no Trash) in calls of at most BATCH_DELETE_MAX_IDS. Gmail ignores ids that are
    * already gone, so a retry after a lost response is safe. Never messages.trash: that is not erasure.
+   * `onChunk` hears how many ids were sent so far, after each call.
    */
-  async batchDelete(user: string, ids: string[]): Promise<void> {
+  async batchDelete(user: string, ids: string[], onChunk?: (sent: number) => void): Promise<void> {
     for (let i = 0; i < ids.length; i += BATCH_DELETE_MAX_IDS) {
+      const chunk = ids.slice(i, i + BATCH_DELETE_MAX_IDS);
       await this.call(this.gmail, user, GMAIL_SCOPE, {
         operation: 'batch-delete',
         method: 'POST',
         path: `/gmail/v1/users/${encodeURIComponent(user)}/messages/batchDelete`,
-        json: { ids: ids.slice(i, i + BATCH_DELETE_MAX_IDS) },
+        json: { ids: chunk },
       });
+      onChunk?.(i + chunk.length);
     }
   }
 

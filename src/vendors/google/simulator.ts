@@ -4,8 +4,9 @@
  * domain-wide delegation (per user and scope, with a switch to withdraw it), tokens that act only as
  * their user, no tokens for suspended users (invalid_grant, as for unknown ones), paged users.list,
  * users.get, messages.list with `from:/to:/cc:/bcc:` joined by OR and includeSpamTrash, batchDelete
- * (permanent, unknown ids ignored), messages.trash (so a test can prove it is never called), Google
- * error bodies, quota answers via the base limiter or injected faults.
+ * (permanent, unknown ids ignored; each message removed is logged in `controls.deletions`),
+ * messages.trash (so a test can prove it is never called), Google error bodies, quota answers via the
+ * base limiter or injected faults.
  *
  * Page tokens are offsets, deliberately: a client that follows one after deleting skips messages.
  */
@@ -108,6 +109,8 @@ export class GoogleSimVendor implements SimVendorContract {
   delegationGranted = true;
   /** Set by the server once listening; the `aud` every assertion must carry. */
   tokenUrl = '';
+  /** Ids of the messages removed, in order: the server's `controls.deletions` once the simulator is built. */
+  deletions: string[] = [];
 
   constructor(readonly options: GoogleSimOptions & { domain: string; adminUser: string }) {
     this.serviceAccount = options.serviceAccount ?? createTestServiceAccount();
@@ -381,6 +384,7 @@ const routes: SimRoute<GoogleSimVendor>[] = [
       if (ids.length > 1_000) return fail(reply, 400, 'Too many ids in batch request', 'invalidArgument');
       // Permanent, and silent about ids that don't exist (Gmail: "no guarantees ... existed at all").
       const doomed = new Set(ids);
+      for (const m of user.messages) if (doomed.has(m.id)) vendor.deletions.push(m.id);
       user.messages = user.messages.filter((m) => !doomed.has(m.id));
       reply.code(204);
       return undefined;
@@ -402,6 +406,11 @@ const routes: SimRoute<GoogleSimVendor>[] = [
 ];
 
 export class GoogleSimulator extends SimServer<GoogleSimVendor> {
+  constructor(vendor: GoogleSimVendor, simRoutes: SimRoute<GoogleSimVendor>[], options: GoogleSimOptions = {}) {
+    super(vendor, simRoutes, options);
+    vendor.deletions = this.controls.deletions;
+  }
+
   override async start(port = 0): Promise<string> {
     const url = await super.start(port);
     this.vendor.tokenUrl = `${url}/token`;

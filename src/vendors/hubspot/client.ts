@@ -10,10 +10,16 @@ import { FailureTypes, VendorHttp, type VendorErrorInfo } from '../http';
 import { errorEnvelopeSchema, searchResponseSchema, type FilterGroup } from './schemas';
 
 export const HUBSPOT_DEFAULT_BASE_URL = 'https://api.hubapi.com';
-/** 100 keeps pages small for a heartbeat between them; HubSpot allows up to 200. */
-const SEARCH_PAGE_SIZE = 100;
-/** HubSpot refuses to page past 10,000 results per query; a loop beyond that is a bug, not data. */
-const MAX_SEARCH_PAGES = 10_000 / SEARCH_PAGE_SIZE;
+/** HubSpot allows up to 200; 100 keeps each find call (one page) short. */
+export const SEARCH_PAGE_SIZE = 100;
+/** HubSpot answers at most 10,000 results per query: it refuses an `after` past them (400). */
+export const MAX_SEARCH_RESULTS = 10_000;
+
+/** One page of a contact search: matching contact ids, and `after` when HubSpot has more. */
+export interface SearchPage {
+  ids: string[];
+  after?: string;
+}
 
 export interface HubSpotClientOptions {
   baseUrl?: string;
@@ -45,27 +51,25 @@ export class HubSpotClient {
     });
   }
 
-  /** Ids of every contact matching any of the groups, across all pages, without duplicates. */
-  async searchContacts(filterGroups: FilterGroup[], onPage?: () => void): Promise<string[]> {
-    const ids = new Set<string>();
-    let after: string | undefined;
-    for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
-      const res = await this.http.send({
-        operation: 'search-contacts',
-        method: 'POST',
-        path: '/crm/v3/objects/contacts/search',
-        // `properties` replaces HubSpot's default set (names, dates): fetch no more personal data than needed.
-        json: { filterGroups, properties: ['email'], limit: SEARCH_PAGE_SIZE, ...(after ? { after } : {}) },
-      });
-      const body = this.http.parse('search-contacts', searchResponseSchema, res.body);
-      for (const r of body.results) ids.add(r.id);
-      onPage?.();
-      const next = body.paging?.next?.after;
-      if (!next) return [...ids];
-      if (next === after) throw this.pagingFailure('repeated the same cursor');
-      after = next;
-    }
-    throw this.pagingFailure(`exceeded ${MAX_SEARCH_PAGES} pages`);
+  /**
+   * One page of the contacts matching any of the groups, and HubSpot's cursor to the next page.
+   * Read-only; the caller follows `after` only while nothing is deleted (deleting shifts HubSpot's
+   * offsets), and stops at MAX_SEARCH_RESULTS.
+   */
+  async searchContactsPage(filterGroups: FilterGroup[], after?: string): Promise<SearchPage> {
+    const res = await this.http.send({
+      operation: 'search-contacts',
+      method: 'POST',
+      path: '/crm/v3/objects/contacts/search',
+      // `properties` replaces HubSpot's default set (names, dates): fetch no more personal data than needed.
+      json: { filterGroups, properties: ['email'], limit: SEARCH_PAGE_SIZE, ...(after ? { after } : {}) },
+    });
+    const body = this.http.parse('search-contacts', searchResponseSchema, res.body);
+    const next = body.paging?.next?.after;
+    // A cursor that does not move, or pages that list nothing, would have the caller page forever.
+    if (next !== undefined && next === after) throw this.pagingFailure('repeated the same cursor');
+    if (next !== undefined && body.results.length === 0) throw this.pagingFailure('gave an empty page with a cursor');
+    return { ids: [...new Set(body.results.map((r) => r.id))], after: next };
   }
 
   /**

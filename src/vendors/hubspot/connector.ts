@@ -1,18 +1,20 @@
 /**
- * HubSpot as an erasure connector: find every contact holding the identifier, GDPR-delete each,
- * and for an email also GDPR-delete by address so HubSpot blocklists it.
- * Idempotent by construction: each run searches afresh, and deletes of what is already gone are
- * counted, not failed.
+ * HubSpot as an erasure connector: find the contacts holding the identifier (search, a page at a
+ * time), GDPR-delete exactly those, and for an email finish with a GDPR delete by address so HubSpot
+ * blocklists it. Deleting is idempotent: a contact already gone (404) counts as gone, not failed.
  */
-import { MAX_IDS_IN_RECEIPT, type ConnectorOutcome, type ErasureConnector } from '../../connectors/types';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DeleteReport, ErasureConnector, FoundPage } from '../../connectors/types';
 import type { Identifier } from '../../subject/identifiers';
-import type { HubSpotClient } from './client';
+import { deleteOneByOne } from '../batch-progress';
+import { FailureTypes } from '../http';
+import { MAX_SEARCH_RESULTS, type HubSpotClient } from './client';
 import type { FilterGroup } from './schemas';
 
 // HubSpot's blocklist stops re-creation by import or the UI, not by a form, a connected inbox or the API.
-const EMAIL_METHOD =
+export const EMAIL_METHOD =
   'HubSpot GDPR delete (permanent) of each matching contact, then GDPR delete by email address, which deletes any contact search missed and blocklists the address against re-creation by import or the UI';
-const PHONE_METHOD = 'HubSpot GDPR delete (permanent) of each contact holding the number';
+export const PHONE_METHOD = 'HubSpot GDPR delete (permanent) of each contact holding the number';
 
 /** Groups are ORed by HubSpot, so one search covers every property the identifier may sit in. */
 export function filterGroupsFor(identifier: Identifier): FilterGroup[] {
@@ -37,41 +39,55 @@ export function filterGroupsFor(identifier: Identifier): FilterGroup[] {
   ];
 }
 
+/**
+ * The find cursor: results listed so far, and HubSpot's `after`. The count lets find stop where
+ * HubSpot stops answering (MAX_SEARCH_RESULTS), which also bounds a listing whose cursor cycles
+ * (the client refuses pages that list nothing).
+ */
+const CURSOR = /^(\d+):(\S+)$/;
+
+function parseCursor(cursor: string | undefined): { listed: number; after?: string } {
+  if (cursor === undefined) return { listed: 0 };
+  const m = CURSOR.exec(cursor);
+  if (!m) {
+    throw ApplicationFailure.create({
+      type: FailureTypes.requestInvalid,
+      nonRetryable: true,
+      message: 'HubSpot find: cursor is not one this connector returned',
+    });
+  }
+  return { listed: Number(m[1]), after: m[2] };
+}
+
 export function createHubSpotConnector(client: HubSpotClient): ErasureConnector {
   return {
     id: 'hubspot',
     step: 'crm',
     displayName: 'HubSpot',
     kinds: ['email', 'phone'],
-    async erase(identifier, ctx): Promise<ConnectorOutcome> {
-      const ids = await client.searchContacts(filterGroupsFor(identifier), () => ctx.heartbeat({ phase: 'search' }));
-      const deletedIds: string[] = [];
-      let deleted = 0;
-      let alreadyGone = 0;
-      for (const id of ids) {
-        // Raced by a concurrent run, a user or search lag (HubSpot search is eventually consistent).
-        if ((await client.gdprDelete(id)) === 'not-found') alreadyGone += 1;
-        else {
-          deleted += 1;
-          if (deletedIds.length < MAX_IDS_IN_RECEIPT) deletedIds.push(id);
-        }
-        // Counts only: heartbeat details are stored by Temporal and must hold no personal data.
-        ctx.heartbeat({ phase: 'delete', deleted, alreadyGone, remaining: ids.length - deleted - alreadyGone });
-      }
-      if (identifier.kind === 'email') {
-        // 204 whether or not a contact still had the address, so it is not counted in `deleted`.
-        await client.gdprDelete(identifier.value, 'email');
-      }
-      return {
-        connector: 'hubspot',
-        identifier,
-        found: ids.length,
-        deleted,
-        alreadyGone,
-        deletedIds,
-        method: identifier.kind === 'email' ? EMAIL_METHOD : PHONE_METHOD,
-        completedAt: new Date().toISOString(),
-      };
+
+    async find(identifier, _mailbox, cursor): Promise<FoundPage> {
+      const { listed, after } = parseCursor(cursor);
+      const page = await client.searchContactsPage(filterGroupsFor(identifier), after);
+      if (!page.after) return { ids: page.ids };
+      const total = listed + page.ids.length;
+      // HubSpot refuses to page past its cap; deleting these makes room, so the next round finds the rest.
+      if (total >= MAX_SEARCH_RESULTS) return { ids: page.ids, capped: true };
+      return { ids: page.ids, cursor: `${total}:${page.after}` };
     },
+
+    async deleteFound(_identifier, _mailbox, ids, ctx): Promise<DeleteReport> {
+      // 404: an earlier attempt whose answer was lost, a concurrent run, a user, or search lag
+      // (HubSpot search is eventually consistent). GDPR delete is permanent: HubSpot keeps no recycle bin of it.
+      return { ...(await deleteOneByOne(ids, ctx, (id) => client.gdprDelete(id))), permanent: true };
+    },
+
+    async finish(identifier): Promise<void> {
+      // 204 whether or not a contact still had the address: it deletes any contact search missed, and
+      // blocklists the address. Nothing to count (the workflow's finds recorded what was found).
+      if (identifier.kind === 'email') await client.gdprDelete(identifier.value, 'email');
+    },
+
+    method: (identifier) => (identifier.kind === 'email' ? EMAIL_METHOD : PHONE_METHOD),
   };
 }

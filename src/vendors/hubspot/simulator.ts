@@ -76,6 +76,8 @@ export class HubSpotSimVendor implements SimVendorContract {
   readonly name = 'HubSpot';
   readonly contacts = new Map<string, SimContact>();
   readonly blocklist = new Set<string>();
+  /** Ids removed in answer to a request (the simulator's controls.deletions); `purge` by a test is not one. */
+  deletions: string[] = [];
   private nextId = 1001;
 
   constructor(
@@ -177,7 +179,11 @@ const gdprDelete: Route = {
     if (idProperty === 'email') {
       // Deletes the contact if there is one, and blocklists the address either way; always 204.
       const email = objectId.toLowerCase();
-      for (const c of [...vendor.contacts.values()]) if (c.email === email) vendor.purge(c.id);
+      for (const c of [...vendor.contacts.values()]) {
+        if (c.email !== email) continue;
+        vendor.purge(c.id);
+        vendor.deletions.push(c.id);
+      }
       vendor.blocklist.add(email);
     } else {
       if (!vendor.contacts.has(objectId)) {
@@ -185,6 +191,7 @@ const gdprDelete: Route = {
         return vendor.errorBody(404, 'Object not found.');
       }
       vendor.purge(objectId);
+      vendor.deletions.push(objectId);
     }
     reply.code(204);
     return undefined;
@@ -192,6 +199,11 @@ const gdprDelete: Route = {
 };
 
 export class HubSpotSimulator extends SimServer<HubSpotSimVendor> {
+  constructor(vendor: HubSpotSimVendor, options: SimOptions) {
+    super(vendor, [search, gdprDelete], options);
+    vendor.deletions = this.controls.deletions;
+  }
+
   seedContact(input: SimContactInput): string {
     return this.vendor.seed(input);
   }
@@ -208,5 +220,5 @@ export class HubSpotSimulator extends SimServer<HubSpotSimVendor> {
 /** `ratePerSecond` defaults to 10 (HubSpot's search allows ~5/s); 0 turns the limiter off. */
 export function createHubSpotSimulator(options: HubSpotSimOptions = {}): HubSpotSimulator {
   const vendor = new HubSpotSimVendor(options.accessToken ?? 'sim-hubspot-token', options.maxPageSize);
-  return new HubSpotSimulator(vendor, [search, gdprDelete], { ...options, ratePerSecond: options.ratePerSecond ?? 10 });
+  return new HubSpotSimulator(vendor, { ...options, ratePerSecond: options.ratePerSecond ?? 10 });
 }

@@ -20,6 +20,16 @@ import {
 /** $search on messages returns at most this many hits per query, however far nextLink is followed. */
 export const GRAPH_SEARCH_RESULT_CAP = 1_000;
 
+/** $top of a message search: a page stays well under MAX_FOUND_PER_PAGE, and 4 of them reach the cap. */
+export const SEARCH_PAGE_SIZE = 250;
+
+/** One page of a message search. */
+export interface GraphMessagePage {
+  ids: string[];
+  /** Continues the query (absolute, on the Graph base URL); absent on its last page. */
+  nextLink?: string;
+}
+
 /** A 404 on a mailbox itself: no Exchange Online mailbox (unlicensed, guest, on-premises) or no such user. */
 export const MAILBOX_NOT_FOUND = 'GraphMailboxNotFound';
 const MAILBOX_MISSING_CODES = new Set([
@@ -96,8 +106,11 @@ export class GraphClient {
     });
   }
 
-  /** Every user in the tenant (object ids); users without a mailbox show up here too. */
-  async listMailboxes(): Promise<string[]> {
+  /**
+   * Every user in the tenant (object ids); users without a mailbox show up here too. `onPage` hears the
+   * count so far after each page (a big tenant takes many).
+   */
+  async listMailboxes(onPage?: (users: number) => void): Promise<string[]> {
     const ids: string[] = [];
     let next: string | undefined;
     do {
@@ -108,17 +121,19 @@ export class GraphClient {
       });
       const page = this.graph.parse('list-users', usersPageSchema, res.body);
       ids.push(...page.value.map((u) => u.id));
+      onPage?.(ids.length);
       next = this.nextLink('list-users', page['@odata.nextLink']);
     } while (next);
     return ids;
   }
 
   /**
-   * Ids of messages in `mailbox` from/to/cc/bcc `email`, in every folder incl. Deleted Items.
-   * Graph caps $search at GRAPH_SEARCH_RESULT_CAP hits per query: callers delete and search again
-   * until a query comes back short. Throws MAILBOX_NOT_FOUND (non-retryable) when there is no mailbox.
+   * One page (at most SEARCH_PAGE_SIZE) of ids of messages in `mailbox` from/to/cc/bcc `email`, in every
+   * folder incl. Deleted Items; `nextLink` (from the page before) continues the same query. Graph caps
+   * $search at GRAPH_SEARCH_RESULT_CAP hits per query, however far nextLink is followed: callers delete
+   * and search again. Throws MAILBOX_NOT_FOUND (non-retryable) when there is no mailbox.
    */
-  async findMessages(mailbox: string, email: string): Promise<string[]> {
+  async findMessages(mailbox: string, email: string, nextLink?: string): Promise<GraphMessagePage> {
     // KQL inside a quoted $search; a quote or whitespace would change the query, not narrow it.
     if (/["\s]/.test(email)) {
       throw ApplicationFailure.create({
@@ -127,26 +142,25 @@ export class GraphClient {
         message: 'Microsoft Graph list-messages: address cannot be expressed as a $search term',
       });
     }
-    const ids: string[] = [];
-    let next: string | undefined;
-    do {
-      const res = await this.send({
-        operation: 'list-messages',
-        method: 'GET',
-        passStatuses: [404],
-        ...(next
-          ? { path: next }
-          : {
-              path: `/v1.0/users/${encodeURIComponent(mailbox)}/messages`,
-              query: { $search: `"participants:${email}"`, $select: 'id', $top: 250 },
-            }),
-      });
-      if (res.status === 404) throw mailboxNotFound('list-messages', res.body);
-      const page = this.graph.parse('list-messages', messagesPageSchema, res.body);
-      ids.push(...page.value.map((m) => m.id));
-      next = this.nextLink('list-messages', page['@odata.nextLink']);
-    } while (next);
-    return ids;
+    // Checked again on the way out: a link handed back by a caller gets the bearer token too.
+    const next = this.nextLink('list-messages', nextLink);
+    const res = await this.send({
+      operation: 'list-messages',
+      method: 'GET',
+      passStatuses: [404],
+      ...(next
+        ? { path: next }
+        : {
+            path: `/v1.0/users/${encodeURIComponent(mailbox)}/messages`,
+            query: { $search: `"participants:${email}"`, $select: 'id', $top: SEARCH_PAGE_SIZE },
+          }),
+    });
+    if (res.status === 404) throw mailboxNotFound('list-messages', res.body);
+    const page = this.graph.parse('list-messages', messagesPageSchema, res.body);
+    return {
+      ids: page.value.map((m) => m.id),
+      nextLink: this.nextLink('list-messages', page['@odata.nextLink']),
+    };
   }
 
   /** Moves the message to Recoverable Items\Purges (gone for the user; purged unless a hold applies). */

@@ -1,83 +1,97 @@
 /**
- * Microsoft 365 mail: sweep each mailbox for messages from/to/cc/bcc the subject and permanently
- * delete them. A tenant-wide sweep is long, so progress is heartbeated and a retry resumes from it
- * (the sweep itself is shared with Gmail: ../mailbox-sweep.ts).
+ * Microsoft 365 mail: in each mailbox, find the messages from/to/cc/bcc the subject with Graph's
+ * $search, a page at a time, and permanently delete exactly the ids found. The workflow sweeps the
+ * mailboxes and searches again after deleting (src/workflows/sweep.ts), which is also how matches
+ * beyond Graph's 1,000-hit cap are reached.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { ErasureConnector } from '../../connectors/types';
-import { FailureTypes } from '../http';
+import { z } from 'zod';
+import type { DeleteReport, ErasureConnector, FoundPage } from '../../connectors/types';
 import {
-  countAlreadyGone,
-  countDeleted,
+  configuredMailboxFailure,
   emailOf,
-  NEW_SWEEP,
-  sweepMailboxes,
-  sweepOutcome,
-  sweepProgressSchema,
-  type SweepProgress,
+  mailboxOf,
+  mailboxWithoutMail,
+  sortedMailboxes,
+  type ConfiguredMailboxes,
 } from '../mailbox-sweep';
+import { deleteOneByOne } from '../batch-progress';
 import { GRAPH_SEARCH_RESULT_CAP, MAILBOX_NOT_FOUND, type GraphClient } from './client';
 
-/** Heartbeat details; `skippedMailboxes` counts users in the tenant without an Exchange Online mailbox. */
-export type M365Progress = SweepProgress;
+export const M365_METHOD = 'Graph permanentDelete (moved to Recoverable Items Purges; purged unless a hold applies)';
 
-/** Heartbeat inside a big mailbox too, so the heartbeat timeout doesn't fire mid-mailbox. */
-const HEARTBEAT_EVERY_MESSAGES = 25;
+/**
+ * A find cursor: Graph's nextLink, and the hits the query returned before it, so the page that
+ * reaches the cap says so. The nextLink quotes the $search term (the address): the cursor lives only
+ * in the workflow's encrypted payloads.
+ */
+const cursorSchema = z.object({ next: z.string().min(1), hits: z.number().int().nonnegative() });
+type Cursor = z.infer<typeof cursorSchema>;
+
+/** Undefined (list from the first page, which is always right) for a cursor this version cannot read. */
+function readCursor(cursor: string | undefined): Cursor | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(cursor));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isMailboxNotFound = (err: unknown): err is ApplicationFailure =>
+  err instanceof ApplicationFailure && err.type === MAILBOX_NOT_FOUND;
 
 export function createM365Connector(client: GraphClient, mailboxes?: string[]): ErasureConnector {
+  const configured: ConfiguredMailboxes = { variable: 'M365_MAILBOXES', list: mailboxes };
   return {
     id: 'm365',
     step: 'email',
     displayName: 'Microsoft 365 (Exchange Online)',
     kinds: ['email'],
-    async erase(identifier, ctx) {
-      const email = emailOf('m365', identifier);
-      const p = await sweepMailboxes(mailboxes ?? (await client.listMailboxes()), ctx, {
-        progress: sweepProgressSchema,
-        initial: NEW_SWEEP,
-        sweepMailbox: (mailbox, progress, beat) => sweepMailbox(client, mailbox, email, progress, beat),
-        onMailboxFailure(err, mailbox) {
-          if (!(err instanceof ApplicationFailure && err.type === MAILBOX_NOT_FOUND)) throw err;
-          // A user without a mailbox holds no mail; a configured mailbox that doesn't exist is a setup error.
-          if (mailboxes) {
-            throw ApplicationFailure.create({
-              type: FailureTypes.config,
-              nonRetryable: true,
-              message: `${err.message}; it is entry ${mailboxes.indexOf(mailbox) + 1} of M365_MAILBOXES`,
-            });
-          }
-        },
-      });
-      return sweepOutcome(
-        'm365',
-        identifier,
-        p,
-        'Graph permanentDelete (moved to Recoverable Items Purges; purged unless a hold applies)',
-      );
-    },
-  };
-}
+    mailboxes: true,
 
-async function sweepMailbox(
-  client: GraphClient,
-  mailbox: string,
-  email: string,
-  p: M365Progress,
-  beat: () => void,
-): Promise<void> {
-  const seen = new Set<string>();
-  for (;;) {
-    const ids = await client.findMessages(mailbox, email);
-    const fresh = ids.filter((id) => !seen.has(id));
-    // Sequential: Outlook allows 4 concurrent requests per mailbox anyway, and order keeps progress exact.
-    for (const id of fresh) {
-      seen.add(id);
-      if ((await client.permanentDelete(mailbox, id)) === 'deleted') countDeleted(p, [id]);
-      else countAlreadyGone(p);
-      if (p.found % HEARTBEAT_EVERY_MESSAGES === 0) beat();
-    }
-    // A full page of hits may hide more beyond $search's cap; search again now these are gone.
-    // Stop when nothing new shows up, in case the search index still lists what we deleted.
-    if (ids.length < GRAPH_SEARCH_RESULT_CAP || fresh.length === 0) return;
-  }
+    async listMailboxes(identifier, ctx) {
+      emailOf('m365', identifier);
+      const all = mailboxes ?? (await client.listMailboxes((users) => ctx.heartbeat({ users })));
+      return { mailboxes: sortedMailboxes(all) };
+    },
+
+    async find(identifier, mailbox, cursor): Promise<FoundPage> {
+      const email = emailOf('m365', identifier);
+      const box = mailboxOf('m365', mailbox);
+      const from = readCursor(cursor);
+      let page;
+      try {
+        page = await client.findMessages(box, email, from?.next);
+      } catch (err) {
+        if (isMailboxNotFound(err)) return mailboxWithoutMail(err, configured, box);
+        throw err;
+      }
+      const hits = (from?.hits ?? 0) + page.ids.length;
+      return {
+        ids: page.ids,
+        ...(page.nextLink ? { cursor: JSON.stringify({ next: page.nextLink, hits } satisfies Cursor) } : {}),
+        ...(hits >= GRAPH_SEARCH_RESULT_CAP ? { capped: true } : {}),
+      };
+    },
+
+    async deleteFound(identifier, mailbox, ids, ctx): Promise<DeleteReport> {
+      emailOf('m365', identifier);
+      const box = mailboxOf('m365', mailbox);
+      // Sequential: Outlook allows 4 concurrent requests per mailbox anyway.
+      return deleteOneByOne(ids, ctx, async (id) => {
+        try {
+          return await client.permanentDelete(box, id);
+        } catch (err) {
+          // The mailbox went away since the find: a configured one is a setup error; a tenant user's stays
+          // GraphMailboxNotFound, since the messages found there were not confirmed deleted.
+          if (isMailboxNotFound(err) && mailboxes) throw configuredMailboxFailure(err, configured, box);
+          throw err;
+        }
+      });
+    },
+
+    method: () => M365_METHOD,
+  };
 }

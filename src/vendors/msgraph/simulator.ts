@@ -1,7 +1,8 @@
 /**
  * Microsoft identity platform + Graph on one loopback server, playing the contract client.ts relies on:
  * client-credentials tokens, paged users, `$search="participants:..."` on messages with paging and
- * the 1,000-hit cap, permanentDelete, Graph error bodies, 429 ApplicationThrottled + Retry-After.
+ * the 1,000-hit cap, permanentDelete (each message removed is logged in `controls.deletions`), Graph
+ * error bodies, 429 ApplicationThrottled + Retry-After.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -60,6 +61,8 @@ export class GraphSimVendor implements SimVendorContract {
   readonly tokens = new Map<string, number>();
   /** Graph requests that did not ask for immutable ids. */
   missingImmutableIdPrefer = 0;
+  /** Ids of the messages removed, in order: the server's `controls.deletions` once the simulator is built. */
+  deletions: string[] = [];
 
   constructor(readonly options: GraphSimOptions) {}
 
@@ -229,7 +232,8 @@ const routes: SimRoute<GraphSimVendor>[] = [
       const index = mailbox.findIndex((m) => m.id === (req.params as { id: string }).id);
       if (index < 0)
         return (reply.code(404), graphError('ErrorItemNotFound', 'The specified object was not found in the store.'));
-      mailbox.splice(index, 1);
+      const [removed] = mailbox.splice(index, 1);
+      if (removed) vendor.deletions.push(removed.id);
       reply.code(204);
       return undefined;
     },
@@ -237,6 +241,11 @@ const routes: SimRoute<GraphSimVendor>[] = [
 ];
 
 export class GraphSimulator extends SimServer<GraphSimVendor> {
+  constructor(vendor: GraphSimVendor, simRoutes: SimRoute<GraphSimVendor>[], options: GraphSimOptions = {}) {
+    super(vendor, simRoutes, options);
+    vendor.deletions = this.controls.deletions;
+  }
+
   /** A user with a mailbox; returns the user's object id. */
   seedMailbox(upn: string): string {
     return this.addUser(upn, []);

@@ -182,6 +182,11 @@ export function sObjectTypeOf(id: string): SObjectType | undefined {
   return KEY_PREFIXES[id.slice(0, 3)];
 }
 
+/** A well-formed Contact or Lead id: the only records this client's searches return, and may delete. */
+export function isContactOrLeadId(id: string): boolean {
+  return RECORD_ID.test(id) && sObjectTypeOf(id) !== undefined;
+}
+
 export class SalesforceClient {
   readonly hardDeleteMode: HardDeleteMode;
   readonly apiVersion: string;
@@ -234,8 +239,8 @@ export class SalesforceClient {
 
   /**
    * Contacts and Leads whose Email is `email` (SOQL `=` is case-insensitive), across all pages.
-   * queryAll, not query: records an earlier run soft-deleted before failing sit in the Recycle Bin,
-   * where query no longer sees them, and an operator retry starts without that run's heartbeat.
+   * queryAll, not query: records soft-deleted but not purged (by a run that failed before its purge,
+   * or by a user) sit in the Recycle Bin, where query no longer sees them, and must still be purged.
    */
   async findByEmail(email: string, onPage?: () => void): Promise<EmailMatches> {
     const live = new Set<string>();
@@ -340,8 +345,11 @@ export class SalesforceClient {
     ];
   }
 
-  /** Soft delete (to the Recycle Bin), 200 ids per request, each id's result in request order. */
-  async deleteRecords(ids: string[]): Promise<DeleteOutcome[]> {
+  /**
+   * Soft delete (to the Recycle Bin), 200 ids per request, each id's result in request order.
+   * `onChunk` sees each request's results as they come (for a heartbeat between requests).
+   */
+  async deleteRecords(ids: string[], onChunk?: (outcomes: DeleteOutcome[]) => void): Promise<DeleteOutcome[]> {
     if (ids.some((id) => !RECORD_ID.test(id)))
       throw invalidResponse('delete-records', 'refusing to send a malformed record id');
     const outcomes: DeleteOutcome[] = [];
@@ -357,7 +365,12 @@ export class SalesforceClient {
       const results = this.api.parse('delete-records', compositeDeleteResultSchema, res.body);
       if (results.length !== chunk.length)
         throw invalidResponse('delete-records', `${results.length} results for ${chunk.length} ids`);
-      chunk.forEach((id, j) => outcomes.push({ id, result: deleteResultOf(results[j] as (typeof results)[number]) }));
+      const chunkOutcomes = chunk.map((id, j) => ({
+        id,
+        result: deleteResultOf(results[j] as (typeof results)[number]),
+      }));
+      outcomes.push(...chunkOutcomes);
+      onChunk?.(chunkOutcomes);
     }
     return outcomes;
   }

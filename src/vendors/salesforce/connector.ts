@@ -1,22 +1,17 @@
 /**
- * Salesforce as an erasure connector: find the subject's Contacts and Leads, delete them (to the
- * Recycle Bin) 200 at a time, then purge them with a Bulk API hardDelete job where the org allows it.
- * Progress is heartbeated after each chunk and job, so a retry resumes instead of starting over
- * (records already in the Recycle Bin no longer match a search, but must still be purged).
- * An operator's retry starts a new activity without that heartbeat: the email search then finds the
- * failed run's soft-deleted records through queryAll; the phone search (SOSL) cannot.
+ * Salesforce as an erasure connector. find: the subject's Contacts and Leads, by email (SOQL
+ * queryAll, so records already in the Recycle Bin are found too) or by phone (SOSL, live records
+ * only). deleteFound: delete exactly those ids (to the Recycle Bin) 200 at a time, then purge them
+ * with a Bulk API hardDelete job where the org allows it. Deleting is idempotent: a record already in
+ * the Recycle Bin (ENTITY_IS_DELETED) or gone for good counts as already gone, and the first is purged.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import {
-  MAX_IDS_IN_RECEIPT,
-  type ConnectorContext,
-  type ConnectorOutcome,
-  type ErasureConnector,
-} from '../../connectors/types';
+import { MAX_FOUND_PER_PAGE, type DeleteReport, type ErasureConnector, type FoundPage } from '../../connectors/types';
 import type { Identifier } from '../../subject/identifiers';
+import { batchKey } from '../batch-progress';
 import { FailureTypes } from '../http';
-import { DELETE_CHUNK_SIZE, type SalesforceClient } from './client';
+import { isContactOrLeadId, type SalesforceClient, type SObjectType } from './client';
 
 export const PERMANENT_METHOD = 'permanently deleted (Bulk API hardDelete)';
 export const RECYCLE_BIN_METHOD = 'in the Recycle Bin, purged by Salesforce after 15 days';
@@ -27,27 +22,41 @@ export const NOTHING_FOUND_BY_PHONE_METHOD =
   'nothing found; records already in the Recycle Bin are not searchable by phone';
 
 /**
- * Heartbeat details: vendor record ids and counts, never the identifier. `ids` holds every match so
- * a retry deletes the same set; a person has a handful of CRM records, so this stays small.
+ * Heartbeat details of deleteFound: counts, and the Bulk jobs already holding the batch's ids, so a
+ * retried attempt polls them instead of starting a second job on the same records (which would fail
+ * those records and misreport the purge). Keyed by the batch: a retry of another batch starts afresh.
  */
 const progressSchema = z.object({
-  phase: z.enum(['delete', 'hard-delete']),
-  ids: z.array(z.string()),
-  /** Chunks of `ids` already sent to the delete endpoint. */
-  chunksDone: z.number().int().nonnegative(),
+  batch: z.string(),
   deleted: z.number().int().nonnegative(),
   alreadyGone: z.number().int().nonnegative(),
-  deletedIds: z.array(z.string()),
-  /** Soft-deleted ids (ours, ENTITY_IS_DELETED ones, recycled matches) that sit in the Recycle Bin until purged. */
-  purge: z.array(z.string()),
-  /** Matches the search found already in the Recycle Bin (not in `ids`: they go straight to `purge`). */
-  recycled: z.number().int().nonnegative().default(0),
-  /** statusCode -> records Salesforce refused to delete. */
-  rejected: z.record(z.string(), z.number().int().positive()),
-  /** sObject -> Bulk job already holding its ids (resumed by polling, not by a second job). */
+  /** sObject -> Bulk hardDelete job holding its ids. */
   jobs: z.object({ Contact: z.string().optional(), Lead: z.string().optional() }),
 });
-export type SalesforceProgress = z.infer<typeof progressSchema>;
+export type SalesforceDeleteProgress = z.infer<typeof progressSchema>;
+
+/** What a refused delete's failure carries (details[0]): vendor ids only, so the workflow can count the rest. */
+export interface RefusedDeleteDetails extends DeleteReport {
+  refused: string[];
+}
+
+/**
+ * The find cursor: how many of the (sorted) matches earlier pages listed. Neither search pages the
+ * way a cursor could resume (SOSL not at all), so a later page runs the search again and skips
+ * those; the workflow follows a cursor only while nothing is deleted, so the matches are the same.
+ * A person has a handful of CRM records: a second page is the exception.
+ */
+function parseCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  if (!/^[1-9]\d{0,8}$/.test(cursor)) {
+    throw ApplicationFailure.create({
+      type: FailureTypes.requestInvalid,
+      nonRetryable: true,
+      message: 'Salesforce find: cursor is not one this connector returned',
+    });
+  }
+  return Number(cursor);
+}
 
 export function createSalesforceConnector(client: SalesforceClient): ErasureConnector {
   return {
@@ -55,111 +64,107 @@ export function createSalesforceConnector(client: SalesforceClient): ErasureConn
     step: 'crm',
     displayName: 'Salesforce',
     kinds: ['email', 'phone'],
-    async erase(identifier: Identifier, ctx: ConnectorContext): Promise<ConnectorOutcome> {
-      const beat = () => ctx.heartbeat(structuredClone(p));
-      const resumed = progressSchema.safeParse(ctx.resumeFrom);
-      const p: SalesforceProgress = resumed.success ? resumed.data : await start(client, identifier, ctx);
-      if (!resumed.success) beat();
 
-      const chunks = Math.ceil(p.ids.length / DELETE_CHUNK_SIZE);
-      while (p.phase === 'delete' && p.chunksDone < chunks) {
-        const chunk = p.ids.slice(p.chunksDone * DELETE_CHUNK_SIZE, (p.chunksDone + 1) * DELETE_CHUNK_SIZE);
-        for (const { id, result } of await client.deleteRecords(chunk)) {
-          if (result === 'deleted') {
-            p.deleted += 1;
-            p.purge.push(id);
-            if (p.deletedIds.length < MAX_IDS_IN_RECEIPT) p.deletedIds.push(id);
-          } else if (result === 'already-deleted' || result === 'not-found') {
-            p.alreadyGone += 1;
-            if (result === 'already-deleted') p.purge.push(id);
-          } else p.rejected[result.error] = (p.rejected[result.error] ?? 0) + 1;
-        }
-        p.chunksDone += 1;
-        beat();
+    async find(identifier, _mailbox, cursor, ctx): Promise<FoundPage> {
+      const skip = parseCursor(cursor);
+      const ids = [...new Set(await findIds(client, identifier, () => ctx.heartbeat()))].sort();
+      const end = skip + MAX_FOUND_PER_PAGE;
+      return { ids: ids.slice(skip, end), ...(end < ids.length ? { cursor: String(end) } : {}) };
+    },
+
+    async deleteFound(_identifier, _mailbox, ids, ctx): Promise<DeleteReport> {
+      // Exactly what find returns: never send another object's id (an Account) to the delete endpoint.
+      if (!ids.every(isContactOrLeadId)) {
+        throw ApplicationFailure.create({
+          type: FailureTypes.requestInvalid,
+          nonRetryable: true,
+          message: 'Salesforce delete-records: refusing ids that are not Contact or Lead ids',
+        });
       }
-      p.phase = 'hard-delete';
+      const batch = batchKey(ids);
+      const resumed = progressSchema.safeParse(ctx.resumeFrom);
+      const jobs = resumed.success && resumed.data.batch === batch ? { ...resumed.data.jobs } : {};
+      const report = { deleted: [] as string[], alreadyGone: [] as string[], refused: [] as string[] };
+      /** Soft-deleted, ours or found so (ENTITY_IS_DELETED): in the Recycle Bin until purged. */
+      const toPurge: string[] = [];
+      const codes: Record<string, number> = {};
+      const beat = () =>
+        ctx.heartbeat({
+          batch,
+          deleted: report.deleted.length,
+          alreadyGone: report.alreadyGone.length,
+          jobs: { ...jobs },
+        } satisfies SalesforceDeleteProgress);
 
-      // Purge what we did delete even when some records were refused: the failure below needs a human,
-      // and a later run's phone search only finds what is still live, so it could never purge these.
-      const permanent = await purge(client, p, beat);
-      const found = p.ids.length + p.recycled;
+      // A retried attempt deletes the batch again: what the last attempt deleted answers ENTITY_IS_DELETED
+      // (still to purge, unless its job did) or not-found (purged): already gone either way.
+      await client.deleteRecords(ids, (outcomes) => {
+        for (const { id, result } of outcomes) {
+          if (result === 'deleted' || result === 'already-deleted') toPurge.push(id);
+          if (result === 'deleted') report.deleted.push(id);
+          else if (result === 'already-deleted' || result === 'not-found') report.alreadyGone.push(id);
+          else {
+            report.refused.push(id);
+            codes[result.error] = (codes[result.error] ?? 0) + 1;
+          }
+        }
+        beat();
+      });
 
-      const refused = Object.entries(p.rejected);
+      // Purge what was deleted even when some records were refused: the failure below needs a human,
+      // and a phone search (SOSL) cannot see the Recycle Bin, so no later find would list these again.
+      const permanent = await purge(client, toPurge, jobs, beat);
+
+      const refused = Object.entries(codes);
       if (refused.length) {
-        const total = refused.reduce((n, [, c]) => n + c, 0);
         throw ApplicationFailure.create({
           type: FailureTypes.rejected,
           nonRetryable: true,
-          message: `Salesforce delete-records: ${total} of ${p.ids.length} records refused (${refused.map(([code, c]) => `${code} x${c}`).join(', ')}); ${p.deleted} deleted (${permanent ? 'purged' : 'left in the Recycle Bin'}), ${p.alreadyGone} already gone`,
+          message: `Salesforce delete-records: ${report.refused.length} of ${ids.length} records refused (${refused.map(([code, c]) => `${code} x${c}`).join(', ')}); ${report.deleted.length} deleted (${permanent ? 'purged' : 'left in the Recycle Bin'}), ${report.alreadyGone.length} already gone`,
+          details: [{ ...report, permanent } satisfies RefusedDeleteDetails],
         });
       }
-      return {
-        connector: 'salesforce',
-        identifier,
-        found,
-        deleted: p.deleted,
-        alreadyGone: p.alreadyGone,
-        deletedIds: p.deletedIds,
-        method:
-          found === 0
-            ? identifier.kind === 'phone'
-              ? NOTHING_FOUND_BY_PHONE_METHOD
-              : NOTHING_FOUND_METHOD
-            : permanent
-              ? PERMANENT_METHOD
-              : RECYCLE_BIN_METHOD,
-        completedAt: new Date().toISOString(),
-      };
+      return { deleted: report.deleted, alreadyGone: report.alreadyGone, permanent };
+    },
+
+    method(identifier, { found, permanent }) {
+      if (found === 0) return identifier.kind === 'phone' ? NOTHING_FOUND_BY_PHONE_METHOD : NOTHING_FOUND_METHOD;
+      return permanent ? PERMANENT_METHOD : RECYCLE_BIN_METHOD;
     },
   };
 }
 
-async function start(
-  client: SalesforceClient,
-  identifier: Identifier,
-  ctx: ConnectorContext,
-): Promise<SalesforceProgress> {
-  const progress = (ids: string[], recycled: string[] = []): SalesforceProgress => ({
-    phase: 'delete',
-    ids,
-    chunksDone: 0,
-    deleted: 0,
-    // Gone from view (an earlier run or a user deleted them) but recoverable: they only need the purge.
-    alreadyGone: recycled.length,
-    deletedIds: [],
-    purge: [...recycled],
-    recycled: recycled.length,
-    rejected: {},
-    jobs: {},
-  });
+/** Every matching Contact and Lead id: by email live and recycled alike (both are deleted, then purged). */
+async function findIds(client: SalesforceClient, identifier: Identifier, onPage: () => void): Promise<string[]> {
   if (identifier.kind === 'email') {
-    const { live, recycled } = await client.findByEmail(identifier.value, () => ctx.heartbeat({ phase: 'search' }));
-    return progress(live, recycled);
+    const { live, recycled } = await client.findByEmail(identifier.value, onPage);
+    return [...live, ...recycled];
   }
-  // SOSL searches live records only, and has no queryAll: a phone match that an earlier, failed run
-  // soft-deleted stays in the Recycle Bin unseen until Salesforce empties it (the email search
-  // usually reaches the same record). The receipt says so when a phone search finds nothing.
-  return progress(await client.findByPhone(identifier.value));
+  // SOSL searches live records only, and refuses a number matching SOSL's cap (too many to be one person).
+  return client.findByPhone(identifier.value);
 }
 
 /**
- * True when every match is purged: all that this run soft-deleted or found in the Recycle Bin went
- * through hardDelete. With nothing to purge it is vacuously true; the caller reports an empty search
- * as such, and matches that were all not-found are gone for good (a refused one fails the run).
+ * True when every record to purge went through hardDelete (vacuously when there is none: what was
+ * not-found is gone for good). False without the permission, with SALESFORCE_HARD_DELETE=none, or if
+ * a job could not purge everything: the records sit in the Recycle Bin and Salesforce empties it
+ * within 15 days, so the erasure holds and only the method differs.
  */
-async function purge(client: SalesforceClient, p: SalesforceProgress, beat: () => void): Promise<boolean> {
+async function purge(
+  client: SalesforceClient,
+  ids: string[],
+  jobs: Partial<Record<SObjectType, string>>,
+  beat: () => void,
+): Promise<boolean> {
   if (client.hardDeleteMode === 'none') return false;
-  if (p.purge.length === 0) return true;
-  beat();
-  const result = await client.hardDelete(p.purge, {
-    jobs: p.jobs,
+  if (ids.length === 0) return true;
+  const result = await client.hardDelete(ids, {
+    jobs,
     onJob: (object, jobId) => {
-      p.jobs[object] = jobId;
+      jobs[object] = jobId;
       beat();
     },
     onPoll: beat,
   });
-  // Without the permission, or if the job could not purge everything, the records still sit in the
-  // Recycle Bin and Salesforce empties it within 15 days: the erasure holds, only the method differs.
   return result.permanent;
 }

@@ -100,6 +100,12 @@ export class SalesforceSimVendor implements SimVendorContract {
   readonly cursors = new Map<string, SimCursor>();
   /** Record id -> statusCode its delete fails with. */
   readonly failingDeletes = new Map<string, string>();
+  /**
+   * Ids of records removed from the live org in answer to a request (the simulator's controls.deletions):
+   * moved to the Recycle Bin, or a live record a Bulk job deleted. Purging the Recycle Bin is not a
+   * second deletion, and `softDelete` by a test is not a request.
+   */
+  deletions: string[] = [];
   apiCalls = 0;
   private seq = 1;
 
@@ -266,19 +272,23 @@ function jobInfo(v: string, job: SimJob) {
   };
 }
 
-/** Runs a closed job at once (Salesforce does it asynchronously; GET reports InProgress for a while). */
-function runJob(vendor: SalesforceSimVendor, job: SimJob): BulkJobState {
+/** The uploaded data's record ids, or undefined when its header is not `Id` (the job fails at once). */
+function jobIds(job: SimJob): string[] | undefined {
   const [header, ...ids] = (job.csv ?? '').split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (header?.trim() !== 'Id') {
-    job.errorMessage = 'InvalidBatch : Field name not found : Id';
-    return 'Failed';
-  }
-  for (const raw of ids) {
-    const id = raw.trim();
+  return header?.trim() === 'Id' ? ids.map((id) => id.trim()) : undefined;
+}
+
+/**
+ * Processes a job's records when it completes, as Salesforce does asynchronously after the close:
+ * until then, records to purge are still in the Recycle Bin (so a retried caller can find them there).
+ */
+function runJob(vendor: SalesforceSimVendor, job: SimJob): void {
+  for (const id of jobIds(job) ?? []) {
     const live = vendor.records.get(id);
     job.processed += 1;
     if (live?.type === job.object) {
       vendor.records.delete(id);
+      vendor.deletions.push(id);
       if (job.operation === 'delete') vendor.bin.set(id, live);
     } else if (
       vendor.bin.get(id)?.type === job.object &&
@@ -288,7 +298,6 @@ function runJob(vendor: SalesforceSimVendor, job: SimJob): BulkJobState {
       vendor.bin.delete(id);
     } else job.failed += 1;
   }
-  return 'UploadComplete';
 }
 
 /** GET query (live records) or queryAll (the Recycle Bin's too); both page through query-more. */
@@ -423,6 +432,7 @@ const routes: Route[] = [
           );
         if (record) {
           vendor.softDelete(id);
+          vendor.deletions.push(id);
           return { id, success: true, errors: [] };
         }
         if (vendor.bin.has(id)) return error('ENTITY_IS_DELETED', 'entity is deleted');
@@ -470,16 +480,24 @@ const routes: Route[] = [
     reply.code(201);
     return undefined;
   }),
-  jobRoute('close-hard-delete-job', 'PATCH', '/services/data/:v/jobs/ingest/:id', (req, reply, vendor, job, v) => {
+  jobRoute('close-hard-delete-job', 'PATCH', '/services/data/:v/jobs/ingest/:id', (req, reply, _vendor, job, v) => {
     const parsed = patchJobRequestSchema.safeParse(req.body);
     if (!parsed.success || job.state !== 'Open') return fail(reply, 400, 'INVALIDJOBSTATE', 'Invalid state transition');
-    job.state = parsed.data.state === 'Aborted' ? 'Aborted' : runJob(vendor, job);
+    if (parsed.data.state === 'Aborted') job.state = 'Aborted';
+    else if (jobIds(job)) job.state = 'UploadComplete';
+    else {
+      job.state = 'Failed';
+      job.errorMessage = 'InvalidBatch : Field name not found : Id';
+    }
     return jobInfo(v, job);
   }),
   jobRoute('get-hard-delete-job', 'GET', '/services/data/:v/jobs/ingest/:id', (_req, _reply, vendor, job, v) => {
     if (job.state === 'UploadComplete' || job.state === 'InProgress') {
       job.polls += 1;
-      job.state = job.polls > (vendor.options.jobPollsBeforeComplete ?? 1) ? 'JobComplete' : 'InProgress';
+      if (job.polls > (vendor.options.jobPollsBeforeComplete ?? 1)) {
+        runJob(vendor, job);
+        job.state = 'JobComplete';
+      } else job.state = 'InProgress';
     }
     return jobInfo(v, job);
   }),
@@ -488,6 +506,7 @@ const routes: Route[] = [
 export class SalesforceSimulator extends SimServer<SalesforceSimVendor> {
   constructor(vendor: SalesforceSimVendor, options: SimOptions) {
     super(vendor, routes, options);
+    vendor.deletions = this.controls.deletions;
     // Bulk API 2.0 job data.
     this.app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }

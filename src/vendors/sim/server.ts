@@ -52,6 +52,8 @@ export interface SimOptions {
 
 export class SimControls {
   readonly log: LoggedRequest[] = [];
+  /** Operations in the order requests arrived (the log has them once answered): shows a held request. */
+  readonly arrivals: string[] = [];
   /**
    * Every record this vendor removed in answer to a request (ids; Salesforce: moved to the Recycle
    * Bin), in order: what a receipt is compared with, record by record.
@@ -163,6 +165,7 @@ export class SimServer<Vendor extends SimVendorContract> {
       method: route.method,
       url: route.url,
       handler: async (req, reply) => {
+        this.controls.arrivals.push(route.operation);
         const log = (status: number) =>
           this.controls.log.push({
             at: Date.now(),
