@@ -114,9 +114,18 @@ describe.each(PAIRS)('$crm then $email', (pair) => {
 test('a find above the thresholds waits for approval, deleting nothing; approve then erases and records who', async () => {
   h = await harnessFor(PAIRS[0]!);
   for (let i = 0; i < 7; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [] });
+  controlsOf(h, 'hubspot').inject({ kind: 'status', status: 401 }, { operation: 'search-contacts' });
   const requestId = uniqueRequestId('approve');
   const { handle } = await h.submit({ requestId, emails: [EMAIL] }, FAST);
-  const waiting = await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  // Waiting on a failure, not an approval: approve is refused with the reason, retry goes on.
+  await h.waitForProgress(requestId, (p) => p.status === 'ActionRequired');
+  await expect(handle.executeUpdate(approveUpdate, { args: [{}] })).rejects.toThrow(
+    expect.objectContaining({
+      cause: expect.objectContaining({ message: 'nothing in this erasure waits for approval' }),
+    }),
+  );
+  await handle.executeUpdate(retryUpdate, { args: [{}] });
+  const waiting = await h.waitForProgress(requestId, (p) => p.actionRequired?.approval !== undefined);
   expect(waiting.actionRequired).toMatchObject({
     step: 'crm',
     item: 'hubspot email#1',
@@ -134,6 +143,7 @@ test('a find above the thresholds waits for approval, deleting nothing; approve 
   const hubspot = receipt.crm.outcomes[0]!;
   expect(hubspot).toMatchObject({ found: 7, deleted: 7, approval: { via: 'operator', by: 'dpo-key', records: 7 } });
   expect(receipt.operatorActions).toEqual([
+    expect.objectContaining({ action: 'retry', item: 'hubspot email#1' }),
     expect.objectContaining({
       action: 'approve',
       item: 'hubspot email#1',
@@ -142,8 +152,6 @@ test('a find above the thresholds waits for approval, deleting nothing; approve 
     }),
   ]);
   expect(compare(receipt, 'hubspot', controlsOf(h, 'hubspot')).receipt.ids).toHaveLength(7);
-  // Nothing waits any more: approve is refused with the reason.
-  await expect(handle.executeUpdate(approveUpdate, { args: [{}] })).rejects.toThrow(WorkflowUpdateFailedError);
 });
 
 test('a pre-approval up to the counts found lets the erasure go ahead; skip on an approval deletes nothing', async () => {
