@@ -66,6 +66,7 @@ async function main() {
     DSR_CRM_CONNECTORS: 'hubspot,salesforce',
     DSR_EMAIL_CONNECTORS: 'm365,gmail',
     GONG_RATE_LIMIT_PER_SECOND: '20',
+    DSR_APPROVAL_THRESHOLDS: 'crm.records=10000,email.records=10000,email.mailboxes=10000',
   };
   const client = new Client({
     connection: server.connection,
@@ -80,7 +81,6 @@ async function main() {
     activityMaxAttempts: 50,
     connectorHeartbeatTimeout: '5s',
     gongTaskQueue: 'bench-exact-gong',
-    approvalThresholds: { crm: { records: 10_000 }, email: { records: 10_000, mailboxes: 10_000 } },
   } as const;
   const handles = [];
   for (let i = 0; i < requests; i++) {

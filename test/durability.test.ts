@@ -11,7 +11,6 @@ import { loadSecurityConfig } from '../src/security/keys';
 import type { SandboxVendor } from '../src/sandbox';
 import type { SimControls } from '../src/vendors/sim/server';
 import { approveUpdate, retryUpdate } from '../src/workflows/definitions';
-import type { ErasureSettings } from '../src/workflows/types';
 import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 import { historyToJson } from './helpers/history';
 import { startCallbackReceiver } from './helpers/intake';
@@ -24,11 +23,8 @@ const FIXTURE_KEYS = {
   DSR_PAYLOAD_KEYS: 'fixture-key-1:3q5a0U1iJ0pYQm6x4tY8l8z2m1c9V7b6n5K4j3H2g1E=',
   DSR_SUBJECT_HASH_KEY: 'c3ViamVjdC1oYXNoLWtleS1mb3ItZml4dHVyZXMtb25seS0wMDAwMDAwMA==',
 };
-/** These tests count; approvals would only stop them. */
-const NO_APPROVALS: Partial<ErasureSettings> = {
-  ...FAST,
-  approvalThresholds: { crm: { records: 10_000 }, email: { records: 10_000, mailboxes: 10_000 } },
-};
+/** These tests count; approvals would only stop them (the deployment's thresholds, raised). */
+const NO_APPROVALS = { DSR_APPROVAL_THRESHOLDS: 'crm.records=10000,email.records=10000,email.mailboxes=10000' };
 const fixtureDataConverter = () => createDataConverter(loadSecurityConfig(FIXTURE_KEYS).payloadKeys);
 
 let bundle: WorkflowBundleWithSourceMap;
@@ -114,7 +110,7 @@ test.each(KILL_MID_BATCH)(
       bundle,
       noWorkers: true,
       sandbox: { vendors: vendors as SandboxVendor[] },
-      env: { DSR_CRM_CONNECTORS: crm, DSR_EMAIL_CONNECTORS: email },
+      env: { DSR_CRM_CONNECTORS: crm, DSR_EMAIL_CONNECTORS: email, ...NO_APPROVALS },
     }));
     for (let i = 0; i < 6; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
     const controls = (h.sandbox as unknown as Record<string, { controls: SimControls }>)[key]!.controls;
@@ -131,7 +127,7 @@ test.each(KILL_MID_BATCH)(
     controls.inject({ kind: 'delay', ms: 3_000 }, { operation, times: 1 });
     const first = spawnWorker(h.env);
     const requestId = uniqueRequestId('kill-batch');
-    const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }, NO_APPROVALS);
+    const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] });
     await waitFor(() => arrived() > after, `no held ${operation}`);
     await new Promise((r) => setTimeout(r, 300));
     first.child.kill('SIGKILL');

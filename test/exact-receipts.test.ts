@@ -11,18 +11,15 @@ import type { SimControls } from '../src/vendors/sim/server';
 import { previewWorkflow } from '../src/workflows/preview';
 import { previewWorkflowId } from '../src/temporal/names';
 import { approveUpdate, retryUpdate, skipUpdate } from '../src/workflows/definitions';
-import type { ErasureReceipt, ErasureSettings } from '../src/workflows/types';
+import type { ErasureReceipt } from '../src/workflows/types';
 import type { SandboxVendor } from '../src/sandbox';
 import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
 
 const EMAIL = 'ada.lovelace@example.com';
 const PHONE = '+442079460000';
 
-/** No approval in the way: these tests are about counting. */
-const UNLIMITED: Partial<ErasureSettings> = {
-  ...FAST,
-  approvalThresholds: { crm: { records: 10_000 }, email: { records: 10_000, mailboxes: 10_000 } },
-};
+/** No approval in the way of the tests about counting: the deployment's thresholds, raised. */
+const NO_APPROVALS = { DSR_APPROVAL_THRESHOLDS: 'crm.records=10000,email.records=10000,email.mailboxes=10000' };
 
 let bundle: WorkflowBundleWithSourceMap;
 let h: Harness | undefined;
@@ -48,12 +45,11 @@ const PAIRS: Pair[] = [
   { crm: 'salesforce', email: 'gmail', deletes: { salesforce: 'delete-records', google: 'batch-delete' } },
 ];
 
-async function harnessFor(pair: Pair, opts: { noWorkers?: boolean } = {}): Promise<Harness> {
+async function harnessFor(pair: Pair, opts: { approvals?: boolean } = {}): Promise<Harness> {
   return startHarness({
     bundle,
-    noWorkers: opts.noWorkers,
     sandbox: { vendors: ['gong', pair.crm, pair.email] as SandboxVendor[], gong: { deletionDelayMs: 200 } },
-    env: { DSR_CRM_CONNECTORS: pair.crm, DSR_EMAIL_CONNECTORS: pair.email },
+    env: { DSR_CRM_CONNECTORS: pair.crm, DSR_EMAIL_CONNECTORS: pair.email, ...(opts.approvals ? {} : NO_APPROVALS) },
   });
 }
 
@@ -91,7 +87,7 @@ describe.each(PAIRS)('$crm then $email', (pair) => {
       controls.inject({ kind: 'drop-after-effect' }, { operation, times: 1 });
     }
     const requestId = uniqueRequestId('exact');
-    const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] }, UNLIMITED);
+    const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] });
     const receipt = await handle.result();
 
     expect(receipt.outcome).toBe('erased');
@@ -112,7 +108,7 @@ describe.each(PAIRS)('$crm then $email', (pair) => {
 });
 
 test('a find above the thresholds waits for approval, deleting nothing; approve then erases and records who', async () => {
-  h = await harnessFor(PAIRS[0]!);
+  h = await harnessFor(PAIRS[0]!, { approvals: true });
   for (let i = 0; i < 7; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [] });
   controlsOf(h, 'hubspot').inject({ kind: 'status', status: 401 }, { operation: 'search-contacts' });
   const requestId = uniqueRequestId('approve');
@@ -155,7 +151,7 @@ test('a find above the thresholds waits for approval, deleting nothing; approve 
 });
 
 test('a pre-approval up to the counts found lets the erasure go ahead; skip on an approval deletes nothing', async () => {
-  h = await harnessFor(PAIRS[0]!);
+  h = await harnessFor(PAIRS[0]!, { approvals: true });
   for (let i = 0; i < 7; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [] });
   const pre = await h.submit({ requestId: uniqueRequestId('pre'), emails: [EMAIL] }, FAST, {
     preapproval: { records: 7, by: 'ketch-key' },
@@ -210,7 +206,7 @@ test('a sweep longer than one history moves to child workflows that continue-as-
   h = await harnessFor(PAIRS[1]!);
   for (let i = 0; i < 5; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [] });
   const requestId = uniqueRequestId('long');
-  const { handle } = await h.submit({ requestId, emails: [EMAIL] }, { ...UNLIMITED, sweepCallsPerRun: 2 });
+  const { handle } = await h.submit({ requestId, emails: [EMAIL] }, { ...FAST, sweepCallsPerRun: 2 });
   const receipt = await handle.result();
   const { receipt: counted, simulator } = compare(receipt, 'gmail', controlsOf(h, 'google'));
   expect(counted).toEqual(simulator);

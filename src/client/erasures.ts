@@ -55,8 +55,11 @@ export function erasureRefWorkflowId(ref: ErasureRef): string {
   return ref.legacy ? legacyErasureWorkflowId(ref.requestId) : erasureWorkflowId(ref.owner, ref.requestId);
 }
 
-/** Per-request overrides are checked here: a bad value inside the workflow would stall it, not fail clearly. */
-export const settingsSchema = erasureSettingsSchema.partial().strict();
+/**
+ * Per-request overrides are checked here: a bad value inside the workflow would stall it, not fail clearly.
+ * Approval thresholds are the deployment's alone: a request is pre-approved instead, which the receipt records.
+ */
+export const settingsSchema = erasureSettingsSchema.omit({ approvalThresholds: true }).partial().strict();
 
 /**
  * The counts an intake system approves in advance (src/workflows/approval.ts): positive integers, at least one of
