@@ -12,7 +12,7 @@ import { previewWorkflow } from '../src/workflows/preview';
 import { previewWorkflowId } from '../src/temporal/names';
 import { approveUpdate, retryUpdate, skipUpdate } from '../src/workflows/definitions';
 import type { ErasureReceipt } from '../src/workflows/types';
-import type { SandboxVendor } from '../src/sandbox';
+import { SANDBOX_MAILBOXES, type SandboxVendor } from '../src/sandbox';
 import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
 
 const EMAIL = 'ada.lovelace@example.com';
@@ -219,3 +219,29 @@ test('a sweep longer than one history moves to child workflows that continue-as-
   expect(children.length).toBeGreaterThan(1); // continued-as-new at least once
   expect(children.every((w) => w.workflowId.startsWith(`sweep-${TEST_OWNER}/${requestId}/`))).toBe(true);
 });
+
+test('a mailbox with 50,000 matching messages is erased exactly, in histories that stay small', async () => {
+  h = await harnessFor(PAIRS[1]!);
+  const [mailbox] = SANDBOX_MAILBOXES;
+  for (let i = 0; i < 50_000; i++) h.sandbox.google!.seedMessage(mailbox!, { from: EMAIL, to: [mailbox!] });
+  const requestId = uniqueRequestId('huge');
+  const { handle } = await h.submit({ requestId, emails: [EMAIL] });
+  const receipt = await handle.result();
+
+  const gmail = receipt.email.outcomes[0]!;
+  expect(gmail).toMatchObject({ found: 50_000, deleted: 50_000, alreadyGone: 0 });
+  expect(h.sandbox.google!.controls.deletions).toHaveLength(50_000);
+  expect(new Set(h.sandbox.google!.controls.deletions).size).toBe(50_000);
+  expect(gmail.deletedIds).toHaveLength(200); // the receipt keeps a sample; the count is exact
+  // Every history (the erasure's, each child run's) stays far inside Temporal's limits.
+  const runs = [{ workflowId: handle.workflowId, runId: undefined as string | undefined }];
+  for await (const w of h.client.workflow.list({
+    query: `WorkflowType = 'connectorSweepWorkflow' AND TaskQueue = '${h.taskQueue}'`,
+  }))
+    runs.push({ workflowId: w.workflowId, runId: w.runId });
+  expect(runs.length).toBeGreaterThan(2);
+  for (const run of runs) {
+    const history = await h.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    expect(history.events!.length).toBeLessThan(2_000);
+  }
+}, 600_000);

@@ -194,6 +194,23 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
   const cli = await promisify(execFile)(process.execPath, [join(__dirname, '..', 'bin', 'dsr-erasure.js'), ...args], {
     env: { ...process.env, ...h.env },
   });
+  // 7. A preview through the CLI, and an erasure whose sweeps move into child workflows that continue-as-new.
+  const preview = await promisify(execFile)(
+    process.execPath,
+    [
+      join(__dirname, '..', 'bin', 'dsr-erasure.js'),
+      'preview',
+      ...alpha!.emails.flatMap((x) => ['--email', x]),
+      ...alpha!.phones.flatMap((x) => ['--phone', x]),
+    ],
+    { env: { ...process.env, ...h.env } },
+  );
+  h.sandbox.seedSubject({
+    emails: echo!.emails.map((x) => x.toLowerCase()),
+    phones: echo!.phones.map((x) => `+${x.replace(/\D/g, '')}`),
+  });
+  const g = await submit(echo!, 'leak-children', { ...FAST, sweepCallsPerRun: 1 });
+  await g.handle.result();
   const status = await promisify(execFile)(
     process.execPath,
     [join(__dirname, '..', 'bin', 'dsr-erasure.js'), 'status', b.requestId, '--source', TEST_OWNER],
@@ -219,17 +236,26 @@ test('no email or phone number reaches Temporal, logs or metrics in plaintext', 
       ),
     );
   }
-  for await (const wf of raw.workflow.list({ query: `TaskQueue = "${h.taskQueue}"` }))
+  const types = new Set<string>();
+  for await (const wf of raw.workflow.list({ query: `TaskQueue = "${h.taskQueue}"` })) {
+    types.add(wf.type);
     found.push(
       ...leaks(
         JSON.stringify(wf, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
         'visibility',
       ),
     );
+    // Every run of every workflow: previews, and sweeps in child workflows (each continue-as-new run) too.
+    const history = historyToJson(await raw.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory());
+    found.push(...leaks(expand(history), `history ${wf.workflowId} ${wf.runId}`));
+  }
+  expect([...types].sort()).toEqual(['connectorSweepWorkflow', 'erasureWorkflow', 'previewWorkflow']);
   await connection.close();
 
   found.push(...leaks(logLines.join('\n'), 'worker log'));
   found.push(...leaks(`${cli.stdout}\n${cli.stderr}\n${status.stdout}\n${status.stderr}`, 'CLI output'));
+  found.push(...leaks(`${preview.stdout}\n${preview.stderr}`, 'CLI preview output'));
+  expect(preview.stdout).toContain('hubspot');
   const metrics = await (await fetch(metricsUrl)).text();
   found.push(...leaks(metrics, 'metrics'));
 
