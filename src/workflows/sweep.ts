@@ -239,7 +239,8 @@ export async function advanceSweep(
           permanent: state.permanent,
           unreachable: state.unreachable + (state.unreachableAt?.length ?? 0),
         });
-        state.phase = 'done';
+        // Done with deduplicating: the state that travels back to the erasure carries only counts.
+        Object.assign(state, { phase: 'done', seen: [], pending: [], cursor: undefined });
         break;
       }
 
