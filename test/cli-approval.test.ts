@@ -1,26 +1,12 @@
 /** The CLI's preview, approve and pre-approval, run as a user runs it (the package bin), on the real dev server. */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { CLI_SOURCE, previewWorkflowId } from '../src/temporal/names';
 import type { PreviewResult } from '../src/workflows/types';
+import { cli } from './helpers/cli';
 import { bundleWorkflows, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 
 const cliRef = (requestId: string) => ({ owner: CLI_SOURCE, requestId });
-const BIN = join(__dirname, '..', 'bin', 'dsr-erasure.js');
-const run = promisify(execFile);
 const DELETING = /delete|erase|purge|trash/i;
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let bundle: WorkflowBundleWithSourceMap;
 let h: Harness;

@@ -1,7 +1,4 @@
 /** The dsr-erasure CLI, run as a user runs it (the package bin), against the real dev server. */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { parseEnv } from '../src/config';
 import { apiKeyVerifier } from '../src/intake/auth';
@@ -11,22 +8,11 @@ import { formatList, toListed } from '../src/cli/list';
 import { CLI_SOURCE, erasureWorkflowId, legacyErasureWorkflowId } from '../src/temporal/names';
 import { erasureWorkflow } from '../src/workflows/erasure';
 import type { ErasureReceipt } from '../src/workflows/types';
+import { cli } from './helpers/cli';
 import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
 
 /** Requests the CLI erases belong to source `cli`. */
 const cliRef = (requestId: string) => ({ owner: CLI_SOURCE, requestId });
-const BIN = join(__dirname, '..', 'bin', 'dsr-erasure.js');
-const run = promisify(execFile);
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let bundle: WorkflowBundleWithSourceMap;
 let h: Harness;

@@ -11,7 +11,7 @@ import { loadSecurityConfig } from '../src/security/keys';
 import type { SandboxVendor } from '../src/sandbox';
 import type { SimControls } from '../src/vendors/sim/server';
 import { approveUpdate, retryUpdate } from '../src/workflows/definitions';
-import { bundleWorkflows, FAST, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
+import { bundleWorkflows, FAST, NO_APPROVALS, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
 import { historyToJson } from './helpers/history';
 import { startCallbackReceiver } from './helpers/intake';
 
@@ -23,8 +23,6 @@ const FIXTURE_KEYS = {
   DSR_PAYLOAD_KEYS: 'fixture-key-1:3q5a0U1iJ0pYQm6x4tY8l8z2m1c9V7b6n5K4j3H2g1E=',
   DSR_SUBJECT_HASH_KEY: 'c3ViamVjdC1oYXNoLWtleS1mb3ItZml4dHVyZXMtb25seS0wMDAwMDAwMA==',
 };
-/** These tests count; approvals would only stop them (the deployment's thresholds, raised). */
-const NO_APPROVALS = { DSR_APPROVAL_THRESHOLDS: 'crm.records=10000,email.records=10000,email.mailboxes=10000' };
 const fixtureDataConverter = () => createDataConverter(loadSecurityConfig(FIXTURE_KEYS).payloadKeys);
 
 let bundle: WorkflowBundleWithSourceMap;

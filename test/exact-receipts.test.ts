@@ -13,13 +13,18 @@ import { previewWorkflowId } from '../src/temporal/names';
 import { approveUpdate, retryUpdate, skipUpdate } from '../src/workflows/definitions';
 import type { ErasureReceipt } from '../src/workflows/types';
 import { SANDBOX_MAILBOXES, type SandboxVendor } from '../src/sandbox';
-import { bundleWorkflows, FAST, startHarness, TEST_OWNER, uniqueRequestId, type Harness } from './helpers/harness';
+import {
+  bundleWorkflows,
+  FAST,
+  NO_APPROVALS,
+  startHarness,
+  TEST_OWNER,
+  uniqueRequestId,
+  type Harness,
+} from './helpers/harness';
 
 const EMAIL = 'ada.lovelace@example.com';
 const PHONE = '+442079460000';
-
-/** No approval in the way of the tests about counting: the deployment's thresholds, raised. */
-const NO_APPROVALS = { DSR_APPROVAL_THRESHOLDS: 'crm.records=1000000,email.records=1000000,email.mailboxes=10000' };
 
 let bundle: WorkflowBundleWithSourceMap;
 let h: Harness | undefined;

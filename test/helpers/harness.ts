@@ -66,6 +66,14 @@ export const FAST: Partial<ErasureSettings> = {
   connectorHeartbeatTimeout: '3s',
 };
 
+/**
+ * Worker environment for tests about counting, whose seeded volumes would otherwise stop for approval:
+ * the deployment's approval thresholds, raised (per-request settings cannot carry them).
+ */
+export const NO_APPROVALS = {
+  DSR_APPROVAL_THRESHOLDS: 'crm.records=1000000,email.records=1000000,email.mailboxes=10000',
+};
+
 export interface HarnessOptions {
   bundle: WorkflowBundleWithSourceMap;
   sandbox?: SandboxOptions;
