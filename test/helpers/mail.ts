@@ -7,6 +7,7 @@ import {
   type MailboxList,
 } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
+import type { SimControls } from '../../src/vendors/sim/server';
 import { recordingContext } from './vendor';
 
 /** The connector's mailboxes (mail connectors all have listMailboxes). */
@@ -35,4 +36,35 @@ export async function findAll(
     cursor = page.cursor;
   } while (cursor !== undefined);
   return { ids: pages.flatMap((p) => p.ids), pages };
+}
+
+/** A mail simulator as the shared contract checks see it. */
+export interface MailSim {
+  controls: SimControls;
+  messages(mailbox: string): { id: string }[];
+}
+
+/**
+ * The find/delete contract on three seeded messages in `mailbox`: finding twice changes nothing and
+ * calls no delete; deleting one id deletes that message only, and the simulator logs exactly it.
+ */
+export async function expectExactFindAndDelete(
+  connector: ErasureConnector,
+  identifier: Identifier,
+  mailbox: string,
+  ids: string[],
+  sim: MailSim,
+  deleteOperation: string,
+): Promise<void> {
+  expect(await connector.find(identifier, mailbox, undefined, recordingContext())).toEqual({ ids });
+  expect(await connector.find(identifier, mailbox, undefined, recordingContext())).toEqual({ ids });
+  expect(sim.controls.log.filter((r) => r.operation === deleteOperation)).toHaveLength(0);
+  expect(sim.messages(mailbox)).toHaveLength(3);
+
+  expect(await connector.deleteFound(identifier, mailbox, [ids[1] as string], recordingContext())).toEqual({
+    deleted: [ids[1]],
+    alreadyGone: [],
+  });
+  expect(sim.messages(mailbox).map((m) => m.id)).toEqual([ids[0], ids[2]]);
+  expect(sim.controls.deletions).toEqual([ids[1]]);
 }

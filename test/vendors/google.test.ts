@@ -23,7 +23,7 @@ import {
   type GoogleSimulator,
 } from '../../src/vendors/google/simulator';
 import { eraseInProcess } from '../../src/connectors/erase-in-process';
-import { findAll, listMailboxes } from '../helpers/mail';
+import { expectExactFindAndDelete, findAll, listMailboxes } from '../helpers/mail';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -151,19 +151,7 @@ describe('Gmail connector', () => {
   it('find is read-only; deleteFound deletes exactly the ids given', async () => {
     await start();
     const ids = [0, 1, 2].map(() => sim.seedMessage(A, { from: EMAIL }));
-    const connector = createGmailConnector(client(), [A]);
-
-    expect(await connector.find(subject, A, undefined, context())).toEqual({ ids });
-    expect(await connector.find(subject, A, undefined, context())).toEqual({ ids });
-    expect(ops('batch-delete')).toHaveLength(0);
-    expect(sim.messages(A)).toHaveLength(3);
-
-    expect(await connector.deleteFound(subject, A, [ids[1] as string], context())).toEqual({
-      deleted: [ids[1]],
-      alreadyGone: [],
-    });
-    expect(sim.messages(A).map((m) => m.id)).toEqual([ids[0], ids[2]]);
-    expect(sim.controls.deletions).toEqual([ids[1]]);
+    await expectExactFindAndDelete(createGmailConnector(client(), [A]), subject, A, ids, sim, 'batch-delete');
     expectNoTrash();
   });
 

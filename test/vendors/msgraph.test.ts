@@ -11,7 +11,7 @@ import {
   type GraphSimulator,
 } from '../../src/vendors/msgraph/simulator';
 import { eraseInProcess } from '../../src/connectors/erase-in-process';
-import { findAll, listMailboxes } from '../helpers/mail';
+import { expectExactFindAndDelete, findAll, listMailboxes } from '../helpers/mail';
 import { failureOf, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
@@ -103,19 +103,7 @@ describe('M365 connector', () => {
     await start();
     sim.seedMailbox(A);
     const ids = [0, 1, 2].map(() => sim.seedMessage(A, { from: EMAIL }));
-    const connector = createM365Connector(client(), [A]);
-
-    expect(await connector.find(subject, A, undefined, context())).toEqual({ ids });
-    expect(await connector.find(subject, A, undefined, context())).toEqual({ ids });
-    expect(ops('permanent-delete')).toHaveLength(0);
-    expect(sim.messages(A)).toHaveLength(3);
-
-    expect(await connector.deleteFound(subject, A, [ids[1] as string], context())).toEqual({
-      deleted: [ids[1]],
-      alreadyGone: [],
-    });
-    expect(sim.messages(A).map((m) => m.id)).toEqual([ids[0], ids[2]]);
-    expect(sim.controls.deletions).toEqual([ids[1]]);
+    await expectExactFindAndDelete(createM365Connector(client(), [A]), subject, A, ids, sim, 'permanent-delete');
   });
 
   it('is idempotent: a message already gone is alreadyGone, and a rerun finds nothing', async () => {
