@@ -3,12 +3,15 @@
  * recorded histories, so a workflow change that breaks running erasures fails here first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDataConverter } from '../src/security/data-converter';
 import { loadSecurityConfig } from '../src/security/keys';
 import type { SandboxVendor } from '../src/sandbox';
+import { startDevServer } from '../src/temporal/dev-server';
 import type { SimControls } from '../src/vendors/sim/server';
 import { approveUpdate, retryUpdate } from '../src/workflows/definitions';
 import { bundleWorkflows, FAST, NO_APPROVALS, startHarness, uniqueRequestId, type Harness } from './helpers/harness';
@@ -36,6 +39,14 @@ afterEach(async () => {
   await harness?.teardown();
   harness = undefined;
 });
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as { port: number };
+  await new Promise((r) => probe.close(r));
+  return port;
+}
 
 function spawnWorker(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
@@ -144,6 +155,49 @@ test.each(KILL_MID_BATCH)(
     if (connector !== 'gmail') expect(outcomes.reduce((n, o) => n + o.alreadyGone, 0)).toBeGreaterThan(0);
   },
 );
+
+test('the Temporal server restarted mid-batch: the erasure resumes and the receipt equals the deletion log', async () => {
+  // A server of its own, on a fixed port with its state in a file, so it can stop and come back as it was.
+  const dir = mkdtempSync(join(tmpdir(), 'dsr-restart-'));
+  const dbFilename = join(dir, 'temporal.db');
+  const port = await freePort();
+  let server = await startDevServer({ dbFilename, port });
+  const shared = process.env.TEMPORAL_TEST_ADDRESS;
+  process.env.TEMPORAL_TEST_ADDRESS = `127.0.0.1:${port}`;
+  try {
+    const h = (harness = await startHarness({ bundle, env: NO_APPROVALS }));
+    for (let i = 0; i < 6; i++) h.sandbox.seedSubject({ emails: [EMAIL], phones: [PHONE] });
+    const controls = h.sandbox.graph!.controls;
+    // Two deletes answer at once, the third is held while the server goes away.
+    controls.inject({ kind: 'delay', ms: 0 }, { operation: 'permanent-delete', times: 2 });
+    controls.inject({ kind: 'delay', ms: 3_000 }, { operation: 'permanent-delete', times: 1 });
+    const requestId = uniqueRequestId('restart');
+    const { handle } = await h.submit({ requestId, emails: [EMAIL], phones: [PHONE] });
+    const deadline = Date.now() + 90_000;
+    while (controls.arrivals.filter((o) => o === 'permanent-delete').length < 3) {
+      if (Date.now() > deadline) throw new Error('the held delete never arrived');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await server.teardown();
+    await new Promise((r) => setTimeout(r, 4_000)); // the held delete happens while the server is down
+    server = await startDevServer({ dbFilename, port });
+
+    const receipt = await handle.result();
+    const outcomes = receipt.email.outcomes;
+    const deleted = [...controls.deletions].sort();
+    expect(deleted.length).toBe(6 * 4);
+    expect(outcomes.flatMap((o) => o.deletedIds).sort()).toEqual(deleted);
+    expect(outcomes.reduce((n, o) => n + o.deleted, 0)).toBe(deleted.length);
+    expect(outcomes.reduce((n, o) => n + o.found, 0)).toBe(deleted.length);
+    expect(receipt.outcome).toBe('erased');
+  } finally {
+    await harness?.teardown();
+    harness = undefined;
+    process.env.TEMPORAL_TEST_ADDRESS = shared;
+    await server.teardown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('a fresh history, including operator steering and status callbacks, replays deterministically', async () => {
   const receiver = await startCallbackReceiver();
