@@ -1,6 +1,5 @@
 /** For the mail connectors' tests: their mailboxes, and one listing's pages (eraseInProcess runs whole sweeps). */
 import {
-  MAX_FOUND_PER_PAGE,
   type ConnectorContext,
   type ErasureConnector,
   type FoundPage,
@@ -8,7 +7,7 @@ import {
 } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import type { SimControls } from '../../src/vendors/sim/server';
-import { recordingContext } from './vendor';
+import { findPages, recordingContext } from './vendor';
 
 /** The connector's mailboxes (mail connectors all have listMailboxes). */
 export async function listMailboxes(
@@ -27,14 +26,7 @@ export async function findAll(
   mailbox: string,
   ctx: ConnectorContext = recordingContext(),
 ): Promise<{ ids: string[]; pages: FoundPage[] }> {
-  const pages: FoundPage[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await connector.find(identifier, mailbox, cursor, ctx);
-    expect(page.ids.length).toBeLessThanOrEqual(MAX_FOUND_PER_PAGE);
-    pages.push(page);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
+  const pages = await findPages(connector, identifier, mailbox, ctx);
   return { ids: pages.flatMap((p) => p.ids), pages };
 }
 

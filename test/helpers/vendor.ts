@@ -1,6 +1,12 @@
-/** Shared by the vendor tests: a heartbeat-recording connector context, and failure checks. */
+/** Shared by the vendor tests: a heartbeat-recording connector context, a find listing, and failure checks. */
 import { ApplicationFailure } from '@temporalio/common';
-import type { ConnectorContext } from '../../src/connectors/types';
+import {
+  MAX_FOUND_PER_PAGE,
+  type ConnectorContext,
+  type ErasureConnector,
+  type FoundPage,
+} from '../../src/connectors/types';
+import type { Identifier } from '../../src/subject/identifiers';
 
 /** A ConnectorContext that records every heartbeat (and resumes from `resumeFrom`). */
 export function recordingContext<P>(
@@ -16,6 +22,24 @@ export function recordingContext<P>(
       onBeat?.(details as P);
     },
   };
+}
+
+/** Every page of one find listing, following the cursor as the workflow does while nothing is deleted. */
+export async function findPages(
+  connector: ErasureConnector,
+  identifier: Identifier,
+  mailbox?: string,
+  ctx: ConnectorContext = recordingContext(),
+): Promise<FoundPage[]> {
+  const pages: FoundPage[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await connector.find(identifier, mailbox, cursor, ctx);
+    expect(page.ids.length).toBeLessThanOrEqual(MAX_FOUND_PER_PAGE);
+    pages.push(page);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return pages;
 }
 
 /** What a vendor failure must be, beyond being an ApplicationFailure that quotes none of `forbidden`. */

@@ -2,7 +2,7 @@
 import type { OneByOneProgress } from '../../src/vendors/batch-progress';
 import { Agent } from 'undici';
 import { eraseInProcess } from '../../src/connectors/erase-in-process';
-import type { ConnectorContext, DeleteReport, ErasureConnector, FoundPage } from '../../src/connectors/types';
+import type { ConnectorContext, DeleteReport } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import { HubSpotClient, hubspotClientFromEnv, MAX_SEARCH_RESULTS } from '../../src/vendors/hubspot/client';
 import { createHubSpotConnector, EMAIL_METHOD, PHONE_METHOD } from '../../src/vendors/hubspot/connector';
@@ -11,7 +11,7 @@ import {
   type HubSpotSimOptions,
   type HubSpotSimulator,
 } from '../../src/vendors/hubspot/simulator';
-import { failureOf, recordingContext } from '../helpers/vendor';
+import { failureOf, findPages, recordingContext } from '../helpers/vendor';
 
 const TOKEN = 'pat-test-token';
 const EMAIL = 'jane.doe@example.com';
@@ -39,18 +39,6 @@ const PII = [EMAIL, PHONE, PHONE.slice(1)];
 const failure = (p: Promise<unknown>) => failureOf(p, PII);
 const ops = (name: string) => sim.controls.log.filter((r) => r.operation === name);
 const sorted = (ids: string[]) => [...ids].sort();
-
-/** Every page of one find listing, following the cursor as the workflow does while nothing is deleted. */
-async function findAll(c: ErasureConnector, identifier: Identifier): Promise<FoundPage[]> {
-  const pages: FoundPage[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await c.find(identifier, undefined, cursor, ctx);
-    pages.push(page);
-    cursor = page.cursor;
-  } while (cursor);
-  return pages;
-}
 
 beforeAll(() => {
   dispatcher = new Agent({ keepAliveTimeout: 1_000 });
@@ -325,7 +313,7 @@ describe('HubSpot connector: paging', () => {
     const ids = Array.from({ length: 7 }, (_, i) => sim.seedContact({ phone: i % 2 ? PHONE : '+1 425-555-2671' }));
     sim.seedContact({ phone: '+44 20 7946 0000' });
 
-    const pages = await findAll(connector(), janePhone);
+    const pages = await findPages(connector(), janePhone);
 
     expect(pages.map((p) => p.ids.length)).toEqual([2, 2, 2, 1]);
     expect(pages.flatMap((p) => p.ids)).toEqual(ids);
@@ -338,7 +326,7 @@ describe('HubSpot connector: paging', () => {
     await startSim();
     const ids = Array.from({ length: MAX_SEARCH_RESULTS + 5 }, () => sim.seedContact({ phone: PHONE }));
 
-    const pages = await findAll(connector(), janePhone);
+    const pages = await findPages(connector(), janePhone);
 
     expect(pages).toHaveLength(MAX_SEARCH_RESULTS / 100);
     expect(pages.at(-1)).toMatchObject({ capped: true });

@@ -8,7 +8,6 @@ import {
   type ConnectorContext,
   type DeleteReport,
   type ErasureConnector,
-  type FoundPage,
 } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import {
@@ -35,7 +34,7 @@ import {
   type SalesforceSimOptions,
   type SalesforceSimulator,
 } from '../../src/vendors/salesforce/simulator';
-import { failureOf, recordingContext } from '../helpers/vendor';
+import { failureOf, findPages, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
 const PHONE = '+14255552671';
@@ -76,18 +75,6 @@ const ops = (name: string) => sim.controls.log.filter((r) => r.operation === nam
 const ids = (records: { Id: string }[]) => records.map((r) => r.Id).sort();
 const sorted = (list: string[]) => [...list].sort();
 
-/** Every page of one find listing, following the cursor as the workflow does while nothing is deleted. */
-async function findAll(c: ErasureConnector, identifier: Identifier, ctx: ConnectorContext = context()) {
-  const pages: FoundPage[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await c.find(identifier, undefined, cursor, ctx);
-    pages.push(page);
-    cursor = page.cursor;
-  } while (cursor);
-  return pages;
-}
-
 /** The whole sweep, in one process, as the workflow runs it: rounds of find and delete, then finish. */
 const erase = (c: ErasureConnector, identifier: Identifier, ctx: ConnectorContext = context()) =>
   eraseInProcess(c, identifier, ctx);
@@ -123,7 +110,7 @@ describe('Salesforce connector: find', () => {
     for (let i = 0; i < 3; i++) sim.seedLead({ Email: EMAIL });
     sim.seedLead({ Email: 'other@customer.example' });
 
-    const pages = await findAll(connector(), byEmail);
+    const pages = await findPages(connector(), byEmail);
 
     expect(pages).toHaveLength(1);
     expect(pages[0]?.ids).toHaveLength(8);
@@ -163,7 +150,7 @@ describe('Salesforce connector: find', () => {
       i % 2 ? sim.seedContact({ Phone: PHONE }) : sim.seedLead({ MobilePhone: PHONE }),
     );
 
-    const pages = await findAll(connector(), byPhone);
+    const pages = await findPages(connector(), byPhone);
 
     expect(pages.map((p) => p.ids.length)).toEqual([MAX_FOUND_PER_PAGE, 300]);
     expect(pages[0]?.cursor).toBe(String(MAX_FOUND_PER_PAGE));
