@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   MAX_FOUND_PER_PAGE,
   type ConnectorContext,
+  type DeleteReport,
   type ErasureConnector,
   type FoundPage,
 } from '../../src/connectors/types';
@@ -40,6 +41,27 @@ export async function findPages(
     cursor = page.cursor;
   } while (cursor !== undefined);
   return pages;
+}
+
+/**
+ * Calls deleteFound as Temporal retries an activity: after each failed attempt, again with the last
+ * heartbeat it sent, until one succeeds (at most 100 attempts).
+ */
+export async function deleteUntilDone(
+  connector: ErasureConnector,
+  identifier: Identifier,
+  mailbox: string | undefined,
+  ids: string[],
+): Promise<{ report: DeleteReport | undefined; attempts: number }> {
+  let resumeFrom: unknown;
+  let report: DeleteReport | undefined;
+  let attempts = 0;
+  while (!report && attempts++ < 100) {
+    const attempt = recordingContext(resumeFrom);
+    report = await connector.deleteFound(identifier, mailbox, ids, attempt).catch(() => undefined);
+    resumeFrom = attempt.beats.at(-1) ?? resumeFrom;
+  }
+  return { report, attempts };
 }
 
 /** What a vendor failure must be, beyond being an ApplicationFailure that quotes none of `forbidden`. */

@@ -2,7 +2,7 @@
 import type { OneByOneProgress } from '../../src/vendors/batch-progress';
 import { Agent } from 'undici';
 import { eraseInProcess } from '../../src/connectors/erase-in-process';
-import type { ConnectorContext, DeleteReport } from '../../src/connectors/types';
+import type { ConnectorContext } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import { HubSpotClient, hubspotClientFromEnv, MAX_SEARCH_RESULTS } from '../../src/vendors/hubspot/client';
 import { createHubSpotConnector, EMAIL_METHOD, PHONE_METHOD } from '../../src/vendors/hubspot/connector';
@@ -11,7 +11,7 @@ import {
   type HubSpotSimOptions,
   type HubSpotSimulator,
 } from '../../src/vendors/hubspot/simulator';
-import { failureOf, findPages, recordingContext } from '../helpers/vendor';
+import { deleteUntilDone, failureOf, findPages, recordingContext } from '../helpers/vendor';
 
 const TOKEN = 'pat-test-token';
 const EMAIL = 'jane.doe@example.com';
@@ -227,14 +227,7 @@ describe('HubSpot connector: deleteFound and finish', () => {
     const ids = Array.from({ length: 40 }, () => sim.seedContact({ phone: PHONE }));
     sim.controls.setChaos({ rate: 0.2, seed: 10 });
     const c = connector();
-    let resumeFrom: unknown;
-    let report: DeleteReport | undefined;
-    let attempts = 0;
-    while (!report && attempts++ < 100) {
-      const attempt = recordingContext<OneByOneProgress>(resumeFrom);
-      report = await c.deleteFound(janePhone, undefined, ids, attempt).catch(() => undefined);
-      resumeFrom = attempt.beats.at(-1) ?? resumeFrom;
-    }
+    const { report, attempts } = await deleteUntilDone(c, janePhone, undefined, ids);
     sim.controls.setChaos(undefined);
 
     expect(attempts).toBeGreaterThan(1);

@@ -3,12 +3,7 @@
  */
 import { Agent } from 'undici';
 import { eraseInProcess } from '../../src/connectors/erase-in-process';
-import {
-  MAX_FOUND_PER_PAGE,
-  type ConnectorContext,
-  type DeleteReport,
-  type ErasureConnector,
-} from '../../src/connectors/types';
+import { MAX_FOUND_PER_PAGE, type ConnectorContext, type ErasureConnector } from '../../src/connectors/types';
 import type { Identifier } from '../../src/subject/identifiers';
 import {
   escapeSosl,
@@ -34,7 +29,7 @@ import {
   type SalesforceSimOptions,
   type SalesforceSimulator,
 } from '../../src/vendors/salesforce/simulator';
-import { failureOf, findPages, recordingContext } from '../helpers/vendor';
+import { deleteUntilDone, failureOf, findPages, recordingContext } from '../helpers/vendor';
 
 const EMAIL = 'jane.doe@customer.example';
 const PHONE = '+14255552671';
@@ -330,14 +325,7 @@ describe('Salesforce connector: deleteFound', () => {
     const c = connector();
     const { ids: found } = await c.find(byEmail, undefined, undefined, context());
     sim.controls.setChaos({ rate: 0.2, seed: 7 });
-    let resumeFrom: unknown;
-    let report: DeleteReport | undefined;
-    let attempts = 0;
-    while (!report && attempts++ < 100) {
-      const attempt = context(resumeFrom);
-      report = await c.deleteFound(byEmail, undefined, found, attempt).catch(() => undefined);
-      resumeFrom = attempt.beats.at(-1) ?? resumeFrom;
-    }
+    const { report, attempts } = await deleteUntilDone(c, byEmail, undefined, found);
     sim.controls.setChaos(undefined);
 
     expect(attempts).toBeGreaterThan(1);
